@@ -1,0 +1,10 @@
+"""ComfyUI-Segmind-Flux: Segmind's hosted Flux models as ComfyUI nodes, and local twins of them.
+
+ComfyUI imports this file by location; it exposes the classic node mappings and nothing heavy
+(no torch, no network) at import time.
+"""
+from .nodes import collect_nodes
+
+NODE_CLASS_MAPPINGS, NODE_DISPLAY_NAME_MAPPINGS = collect_nodes()
+
+__all__ = ["NODE_CLASS_MAPPINGS", "NODE_DISPLAY_NAME_MAPPINGS"]

@@ -1,0 +1,76 @@
+"""The on-disk cache of paid results, and the journal of submitted jobs not yet collected.
+
+Keyed by model slug and the exact request body, so identical inputs are never paid for twice, across
+ComfyUI restarts too. Only images that decoded are stored; every write is atomic (temp file + rename).
+"""
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import tempfile
+import time
+from pathlib import Path
+
+from .constants import RESULT_RETENTION_S
+
+
+def cache_key(slug: str, body: dict) -> str:
+    canonical = json.dumps({"model": slug, "body": body}, sort_keys=True, separators=(",", ":"))
+    return hashlib.sha256(canonical.encode("utf-8")).hexdigest()
+
+
+def _write_atomically(path: Path, data: bytes) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    handle, temp = tempfile.mkstemp(dir=path.parent, prefix=".tmp-")
+    try:
+        with os.fdopen(handle, "wb") as out:
+            out.write(data)
+        os.replace(temp, path)
+    except BaseException:
+        Path(temp).unlink(missing_ok=True)
+        raise
+
+
+class ResultCache:
+    def __init__(self, root: Path):
+        self.root = Path(root)
+
+    def _entry(self, key: str) -> Path:
+        return self.root / key[:2] / key
+
+    def load(self, key: str) -> tuple[list[bytes], dict] | None:
+        entry = self._entry(key)
+        try:
+            info = json.loads((entry / "info.json").read_text(encoding="utf-8"))
+            images = [(entry / name).read_bytes() for name in info["files"]]
+        except (OSError, ValueError, KeyError, TypeError):
+            return None
+        return images, info["info"]
+
+    def store(self, key: str, images: list[bytes], info: dict) -> None:
+        entry = self._entry(key)
+        names = [f"image_{index}.bin" for index in range(len(images))]
+        for name, data in zip(names, images):
+            _write_atomically(entry / name, data)
+        # info.json last: an entry without it is invisible, so a half-written entry is never read.
+        _write_atomically(entry / "info.json", json.dumps({"files": names, "info": info}).encode())
+
+    def _pending_path(self, key: str) -> Path:
+        return self.root / "pending" / f"{key}.json"
+
+    def remember_pending(self, key: str, request_id: str) -> None:
+        record = {"request_id": request_id, "submitted_at": time.time()}
+        _write_atomically(self._pending_path(key), json.dumps(record).encode())
+
+    def pending_request_id(self, key: str) -> str | None:
+        """A request submitted for these inputs that was never collected, if still on the server."""
+        try:
+            record = json.loads(self._pending_path(key).read_text(encoding="utf-8"))
+            fresh = time.time() - float(record["submitted_at"]) < RESULT_RETENTION_S
+            return str(record["request_id"]) if fresh else None
+        except (OSError, ValueError, KeyError, TypeError):
+            return None
+
+    def forget_pending(self, key: str) -> None:
+        self._pending_path(key).unlink(missing_ok=True)

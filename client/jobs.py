@@ -1,0 +1,169 @@
+"""Running one generation: v1 (one POST that answers with the image) or v2 (submit, poll, fetch).
+
+`run_job` is synchronous and meant for a worker thread; it reports its progress through callbacks and
+notices a cancel within a fraction of a second. It returns image bytes and accounting info.
+"""
+from __future__ import annotations
+
+import json
+import time
+from dataclasses import dataclass, field
+from typing import Any, Callable
+
+from .config import Settings
+from .constants import (DOWNLOAD_READ_TIMEOUT_S, JOB_DEADLINE_S, POLL_FIRST_S, POLL_GROWTH_PER_ELAPSED_S,
+                        POLL_MAX_S, READ_TIMEOUT_S, V1_READ_TIMEOUT_S)
+from .errors import SegmindCancelled, SegmindError, http_error
+from .outputs import ParsedOutput, UnreadableOutput, info_from_json, parse_success
+from .transport import Answer, Transport, check_output_url
+from .waiting import SUBMISSIONS, Cancelled, StopCheck, sleep_unless_stopped
+
+TRANSPORTS = ("v2", "v1")
+TERMINAL_OK, TERMINAL_FAILED = "COMPLETED", "FAILED"
+CANCEL_ADVICE = ("Cancelled. The job had already been submitted and may still be billed; queue the same "
+                 "inputs again within an hour to collect its result without paying again.")
+
+
+@dataclass
+class JobResult:
+    images: list[bytes]
+    info: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass
+class JobCallbacks:
+    # (status, elapsed seconds): QUEUED / PROCESSING / DOWNLOADING, for the node's progress text.
+    on_status: Callable[[str, float], None] = lambda status, elapsed: None
+    # The request id as soon as it is known, so a time-out or cancel can still be recovered.
+    on_request_id: Callable[[str], None] = lambda request_id: None
+
+
+def poll_interval(elapsed: float) -> float:
+    return min(POLL_MAX_S, max(POLL_FIRST_S, POLL_GROWTH_PER_ELAPSED_S * elapsed))
+
+
+def _json(answer: Answer) -> Any:
+    try:
+        return json.loads(answer.body.decode("utf-8"))
+    except (UnicodeDecodeError, ValueError):
+        return None
+
+
+class JobRunner:
+    def __init__(self, settings: Settings, model_label: str, slug: str, stop: StopCheck,
+                 callbacks: JobCallbacks | None = None):
+        self.settings, self.model_label, self.slug, self.stop = settings, model_label, slug, stop
+        self.callbacks = callbacks or JobCallbacks()
+        self.transport = Transport(settings, model_label, stop)
+        self.started = time.monotonic()
+        self.request_id: str | None = None
+
+    def _elapsed(self) -> float:
+        return time.monotonic() - self.started
+
+    def _fail(self, answer: Answer, expired_request: bool = False) -> SegmindError:
+        return http_error(self.model_label, answer.status, answer.body, answer.content_type,
+                          request_id=self.request_id, secret=self.settings.api_key,
+                          expired_request=expired_request)
+
+    def _unreadable(self, exc: UnreadableOutput) -> SegmindError:
+        return SegmindError(self.model_label, f"Could not read the result: {exc}.",
+                            "Queue again; if it repeats, the API has changed: report it to the pack.",
+                            request_id=self.request_id)
+
+    def run(self, body: dict, transport: str = "v2", resume_request_id: str | None = None) -> JobResult:
+        try:
+            if transport == "v1":
+                parsed = self._run_v1(body)
+            else:
+                parsed = self._run_v2(body, resume_request_id)
+            images = parsed.images + [self._download(url) for url in parsed.urls]
+            info = {"model": self.slug, "transport": transport, **parsed.info}
+            if self.request_id:
+                info.setdefault("request_id", self.request_id)
+            return JobResult(images, info)
+        except Cancelled:
+            raise SegmindCancelled(self.model_label, "The run was cancelled.",
+                                   CANCEL_ADVICE if self.request_id else "Nothing was submitted.",
+                                   request_id=self.request_id) from None
+        finally:
+            self.transport.close()
+
+    def _run_v1(self, body: dict) -> ParsedOutput:
+        SUBMISSIONS.wait_turn(self.settings.requests_per_minute, self.stop)
+        self.callbacks.on_status("PROCESSING", self._elapsed())
+        answer = self.transport.post_json(self.transport.api_url(f"v1/{self.slug}"), body,
+                                          V1_READ_TIMEOUT_S)
+        if not answer.ok:
+            raise self._fail(answer)
+        try:
+            return parse_success(answer.body, answer.content_type, answer.headers)
+        except UnreadableOutput as exc:
+            raise self._unreadable(exc) from None
+
+    def _submit_v2(self, body: dict) -> str:
+        SUBMISSIONS.wait_turn(self.settings.requests_per_minute, self.stop)
+        answer = self.transport.post_json(self.transport.api_url(f"v2/{self.slug}"), body, READ_TIMEOUT_S)
+        data = _json(answer)
+        if not answer.ok:
+            raise self._fail(answer)
+        request_id = data.get("request_id") if isinstance(data, dict) else None
+        if not isinstance(request_id, str) or not request_id:
+            raise SegmindError(self.model_label, "The submission was accepted but the answer has no "
+                               "request id.", "Check the account history on Segmind before queueing "
+                               "again: this submission may be billed.")
+        return request_id
+
+    def _run_v2(self, body: dict, resume_request_id: str | None) -> ParsedOutput:
+        self.request_id = resume_request_id or self._submit_v2(body)
+        self.callbacks.on_request_id(self.request_id)
+        status_url = self.transport.api_url(f"v2/requests/{self.request_id}/status")
+        status, metrics_info = "QUEUED", {}
+        while True:
+            elapsed = self._elapsed()
+            self.callbacks.on_status(status, elapsed)
+            if elapsed > JOB_DEADLINE_S:
+                raise SegmindError(self.model_label, f"The job did not finish within {JOB_DEADLINE_S:.0f} s "
+                                   f"(last status {status}).", "Queue the same inputs again within an "
+                                   "hour to collect the result without paying again.",
+                                   request_id=self.request_id)
+            answer = self.transport.get(status_url, request_id=self.request_id)
+            data = _json(answer)
+            if answer.status == 422 or (isinstance(data, dict) and data.get("status") == TERMINAL_FAILED):
+                raise self._fail(answer if answer.status >= 400 else Answer(422, answer.body,
+                                                                            answer.content_type, answer.headers))
+            if not answer.ok:
+                raise self._fail(answer, expired_request=answer.status == 404)
+            if isinstance(data, dict) and isinstance(data.get("status"), str):
+                status = data["status"]
+                metrics_info = info_from_json(data)
+            if status == TERMINAL_OK:
+                break
+            sleep_unless_stopped(poll_interval(self._elapsed()), self.stop)
+        self.callbacks.on_status("DOWNLOADING", self._elapsed())
+        answer = self.transport.get(self.transport.api_url(f"v2/requests/{self.request_id}"),
+                                    request_id=self.request_id)
+        if answer.status == 422:
+            raise self._fail(answer)
+        if not answer.ok:
+            raise self._fail(answer, expired_request=answer.status == 404)
+        try:
+            parsed = parse_success(answer.body, answer.content_type, answer.headers)
+        except UnreadableOutput as exc:
+            raise self._unreadable(exc) from None
+        parsed.info = {**metrics_info, **parsed.info}
+        return parsed
+
+    def _download(self, url: str) -> bytes:
+        refusal = check_output_url(url, self.settings)
+        if refusal:
+            raise SegmindError(self.model_label, f"The result names {refusal}.",
+                               "Not fetched, for safety. Report it if it repeats.", request_id=self.request_id)
+        # No key: output URLs are public, and the key must never travel to another host.
+        answer = self.transport.get(url, with_key=False, read_timeout=DOWNLOAD_READ_TIMEOUT_S,
+                                    request_id=self.request_id)
+        if not answer.ok:
+            raise SegmindError(self.model_label, f"Downloading the output image failed with HTTP "
+                               f"{answer.status}.", "Output links live 7 days; queue again if it expired.",
+                               status=answer.status, request_id=self.request_id)
+        return answer.body

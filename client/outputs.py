@@ -1,0 +1,108 @@
+"""Reading a successful Segmind answer, whatever its shape, into image bytes / URLs and accounting info.
+
+Shapes accepted (protocol note): raw image bytes by Content-Type; JSON with base64 in `image`/`images`;
+`output` as a URL string or a list; `images[].url`; data: URIs. Accounting comes from `metrics` and from
+the x-* headers, best-effort and case-insensitive.
+"""
+from __future__ import annotations
+
+import base64
+import binascii
+import json
+import re
+from dataclasses import dataclass, field
+from typing import Any, Mapping
+
+IMAGE_KEYS = ("output", "outputs", "images", "image", "url", "urls", "data", "result")
+HEADER_INFO = {"x-request-id": "request_id", "x-seed-value": "seed", "x-cost": "cost",
+               "x-remaining-credits": "remaining_credits", "x-generation-time": "inference_time"}
+METRIC_INFO = ("inference_time", "cost", "remaining_credits", "queue_time", "total_time", "seed")
+_BASE64_RE = re.compile(r"^[A-Za-z0-9+/=\s_-]+$")
+
+
+class UnreadableOutput(ValueError):
+    """The answer holds no image in any shape we know; the message says what it did hold."""
+
+
+@dataclass
+class ParsedOutput:
+    images: list[bytes] = field(default_factory=list)
+    urls: list[str] = field(default_factory=list)
+    info: dict[str, Any] = field(default_factory=dict)
+
+
+def _number(value: Any) -> Any:
+    try:
+        number = float(value)
+    except (TypeError, ValueError):
+        return value
+    return int(number) if number.is_integer() and abs(number) < 2**63 else number
+
+
+def info_from_headers(headers: Mapping[str, str]) -> dict[str, Any]:
+    lowered = {str(k).lower(): v for k, v in headers.items()}
+    info = {}
+    for header, key in HEADER_INFO.items():
+        if lowered.get(header) not in (None, ""):
+            info[key] = lowered[header] if key == "request_id" else _number(lowered[header])
+    return info
+
+
+def info_from_json(data: Any) -> dict[str, Any]:
+    if not isinstance(data, dict):
+        return {}
+    info = {}
+    metrics = data.get("metrics") if isinstance(data.get("metrics"), dict) else {}
+    for key in METRIC_INFO:
+        for source in (metrics, data):
+            if source.get(key) not in (None, "") and isinstance(source.get(key), (int, float, str)):
+                info[key] = _number(source[key])
+                break
+    if isinstance(data.get("request_id"), str):
+        info["request_id"] = data["request_id"]
+    return info
+
+
+def _collect(value: Any, out: ParsedOutput, depth: int = 0) -> None:
+    if depth > 4:
+        return
+    if isinstance(value, str):
+        text = value.strip()
+        if text.startswith(("http://", "https://")):
+            out.urls.append(text)
+        elif text.startswith("data:") and "," in text:
+            _collect(text.split(",", 1)[1], out, depth + 1)
+        elif len(text) >= 16 and _BASE64_RE.match(text):
+            try:
+                out.images.append(base64.b64decode(text + "=" * (-len(text) % 4), altchars=b"-_"
+                                                   if ("-" in text or "_" in text) else None))
+            except (binascii.Error, ValueError):
+                pass
+    elif isinstance(value, list):
+        for item in value:
+            _collect(item, out, depth + 1)
+    elif isinstance(value, dict):
+        for key in IMAGE_KEYS:
+            if key in value:
+                _collect(value[key], out, depth + 1)
+
+
+def parse_success(body: bytes, content_type: str, headers: Mapping[str, str]) -> ParsedOutput:
+    """Parse a 200 answer of a v1 call or a v2 result fetch."""
+    out = ParsedOutput(info=info_from_headers(headers))
+    kind = content_type.split(";")[0].strip().lower()
+    if kind.startswith("image/"):
+        out.images.append(body)
+        return out
+    try:
+        data = json.loads(body.decode("utf-8"))
+    except (UnicodeDecodeError, ValueError):
+        raise UnreadableOutput(f"the answer is neither an image nor JSON (Content-Type "
+                               f"{kind or 'missing'}, {len(body)} bytes; it may have been cut off)") from None
+    out.info.update(info_from_json(data))
+    _collect(data if isinstance(data, (dict, list)) else [data], out)
+    out.urls = list(dict.fromkeys(out.urls))  # `output` and `images[].url` may name the same files
+    if not out.images and not out.urls:
+        shape = sorted(data)[:8] if isinstance(data, dict) else type(data).__name__
+        raise UnreadableOutput(f"the JSON answer holds no image (fields: {shape})")
+    return out

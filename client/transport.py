@@ -1,0 +1,158 @@
+"""HTTP with the rules that keep the user's money safe.
+
+- GETs are retried (capped, jittered backoff); a POST is retried only when nothing can have been
+  created: the server answered 429, or the connection never reached it.
+- Every request has a connect and a read time-out; every body is read to a size cap.
+- The key goes only to the configured API, never to output URLs, and redirects are not followed with it.
+"""
+from __future__ import annotations
+
+import ipaddress
+import socket
+from dataclasses import dataclass
+from urllib.parse import urlsplit
+
+import requests
+from urllib3.exceptions import NewConnectionError
+
+from .config import Settings
+from .constants import (CONNECT_TIMEOUT_S, GET_ATTEMPTS, MAX_RESPONSE_BYTES, RATE_LIMIT_WAIT_MAX_S,
+                        RATE_LIMITED_POST_ATTEMPTS, READ_TIMEOUT_S, USER_AGENT)
+from .errors import ADVICE, SegmindError, redact
+from .waiting import StopCheck, backoff_seconds, server_requested_wait, sleep_unless_stopped
+
+RETRYABLE_GET_STATUSES = {429, 500, 502, 503, 504}
+CONNECTION_ADVICE = ("Check the network connection (and HTTPS_PROXY if you use a proxy), or "
+                     "SEGMIND_BASE_URL if you changed it.")
+
+
+@dataclass
+class Answer:
+    status: int
+    body: bytes
+    content_type: str
+    headers: dict
+
+    @property
+    def ok(self) -> bool:
+        return 200 <= self.status < 300
+
+
+def _never_reached_server(exc: requests.RequestException) -> bool:
+    if isinstance(exc, requests.ConnectTimeout):
+        return True
+    reason = getattr(exc.args[0], "reason", None) if exc.args else None
+    return isinstance(reason, NewConnectionError) or isinstance(exc.args[0] if exc.args else None,
+                                                                 NewConnectionError)
+
+
+class Transport:
+    """One per job (a requests.Session is not shared between threads)."""
+
+    def __init__(self, settings: Settings, model_label: str, stop: StopCheck):
+        self.settings, self.model_label, self.stop = settings, model_label, stop
+        self.session = requests.Session()  # trust_env: HTTPS_PROXY / NO_PROXY are honoured
+        self.session.headers["User-Agent"] = USER_AGENT
+
+    def close(self) -> None:
+        self.session.close()
+
+    def api_url(self, path: str) -> str:
+        return f"{self.settings.base_url}/{path.lstrip('/')}"
+
+    def _api_headers(self) -> dict:
+        if not self.settings.api_key:
+            raise SegmindError(self.model_label, "No Segmind API key is configured.", ADVICE[401])
+        return {"x-api-key": self.settings.api_key, "Content-Type": "application/json",
+                "Accept": "application/json, image/*"}
+
+    def _send(self, method: str, url: str, read_timeout: float, **kwargs) -> Answer:
+        with self.session.request(method, url, timeout=(CONNECT_TIMEOUT_S, read_timeout),
+                                  stream=True, **kwargs) as response:
+            chunks, size = [], 0
+            for chunk in response.iter_content(64 * 1024):
+                size += len(chunk)
+                if size > MAX_RESPONSE_BYTES:
+                    raise SegmindError(self.model_label, f"The answer from {urlsplit(url).netloc} is "
+                                       f"larger than {MAX_RESPONSE_BYTES // 2**20} MB.",
+                                       "This is not a Segmind image; report it if it repeats.")
+                chunks.append(chunk)
+            return Answer(response.status_code, b"".join(chunks),
+                          response.headers.get("Content-Type", ""), dict(response.headers))
+
+    def _network_error(self, exc: Exception, url: str, request_id: str | None = None) -> SegmindError:
+        host = urlsplit(url).netloc
+        if isinstance(exc, requests.Timeout):
+            problem = f"No answer from {host} in time ({type(exc).__name__})."
+        elif isinstance(exc, requests.exceptions.ChunkedEncodingError):
+            problem = f"The answer from {host} was cut off."
+        else:
+            problem = f"Could not connect to {host} ({type(exc).__name__})."
+        return SegmindError(self.model_label, redact(problem, self.settings.api_key),
+                            CONNECTION_ADVICE, request_id=request_id)
+
+    def get(self, url: str, *, with_key: bool = True, read_timeout: float = READ_TIMEOUT_S,
+            request_id: str | None = None) -> Answer:
+        """GET with retries on network errors and 429/5xx; returns the last answer either way."""
+        headers = self._api_headers() if with_key else {"Accept": "*/*"}
+        for attempt in range(GET_ATTEMPTS):
+            last_try = attempt == GET_ATTEMPTS - 1
+            try:
+                answer = self._send("GET", url, read_timeout, headers=headers, allow_redirects=not with_key)
+            except (requests.RequestException, OSError) as exc:
+                if last_try:
+                    raise self._network_error(exc, url, request_id) from None
+                sleep_unless_stopped(backoff_seconds(attempt), self.stop)
+                continue
+            if answer.status not in RETRYABLE_GET_STATUSES or last_try:
+                return answer
+            asked = server_requested_wait(answer.headers) if answer.status == 429 else None
+            sleep_unless_stopped(min(asked, RATE_LIMIT_WAIT_MAX_S) if asked is not None
+                                 else backoff_seconds(attempt), self.stop)
+        raise AssertionError("unreachable")
+
+    def post_json(self, url: str, body: dict, read_timeout: float) -> Answer:
+        """POST a billable request. Retried only after a 429 or a connection that never got through."""
+        headers = self._api_headers()
+        for attempt in range(RATE_LIMITED_POST_ATTEMPTS):
+            last_try = attempt == RATE_LIMITED_POST_ATTEMPTS - 1
+            try:
+                answer = self._send("POST", url, read_timeout, json=body, headers=headers,
+                                    allow_redirects=False)
+            except (requests.RequestException, OSError) as exc:
+                if isinstance(exc, requests.RequestException) and _never_reached_server(exc) and not last_try:
+                    sleep_unless_stopped(backoff_seconds(attempt), self.stop)
+                    continue
+                raise self._network_error(exc, url) from None
+            if answer.status != 429 or last_try:
+                return answer
+            asked = server_requested_wait(answer.headers)
+            if asked is not None and asked > RATE_LIMIT_WAIT_MAX_S:
+                return answer  # the caller reports the 429; waiting that long silently would look hung
+            sleep_unless_stopped(asked if asked is not None else backoff_seconds(attempt + 2), self.stop)
+        raise AssertionError("unreachable")
+
+
+def _is_internal_host(host: str) -> bool:
+    try:
+        addresses = {info[4][0] for info in socket.getaddrinfo(host, None)}
+    except (socket.gaierror, UnicodeError, ValueError):
+        return False  # unresolvable: the download itself will fail with a clear message
+    for address in addresses:
+        ip = ipaddress.ip_address(address.split("%")[0])
+        if ip.is_loopback or ip.is_private or ip.is_link_local or ip.is_unspecified:
+            return True
+    return False
+
+
+def check_output_url(url: str, settings: Settings) -> str | None:
+    """Why an output URL must not be fetched, or None. Only http(s); no internal address unless it is
+    the configured API server itself (the loopback test server, or a user's own gateway)."""
+    parts = urlsplit(url)
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        return f"an output URL with scheme '{parts.scheme or 'none'}' (only http and https are fetched)"
+    api = urlsplit(settings.base_url)
+    same_server = (parts.hostname, parts.port) == (api.hostname, api.port)
+    if not same_server and _is_internal_host(parts.hostname):
+        return f"an output URL that points at an internal address ({parts.hostname})"
+    return None

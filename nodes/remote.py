@@ -1,0 +1,81 @@
+"""The remote node classes, generated from the model specs (classic ComfyUI node API)."""
+from __future__ import annotations
+
+from ..client.jobs import TRANSPORTS
+from ..specs import MODELS, ModelSpec, SpecValidationError
+from .remote_run import info_text, run_remote
+
+CATEGORY = "segmind/flux/remote"
+# Pack options come after every page parameter and never reuse a page name (flux-pro has `interval`).
+PACK_OPTIONS = {
+    "transport": (list(TRANSPORTS), {"default": "v2", "tooltip": (
+        "v2: submit the job and poll for it (recommended; a cancelled or timed-out job can be collected "
+        "later). v1: one synchronous request (in maintenance at Segmind).")}),
+    "force_refresh": ("BOOLEAN", {"default": False, "tooltip": (
+        "Call the API even when these exact inputs were already generated (and paid for). Off: the "
+        "earlier result is reused from the cache.")}),
+}
+
+
+def _check_pack_options(node_id: str, transport, force_refresh) -> None:
+    if transport not in TRANSPORTS:
+        raise SpecValidationError(f"{node_id}: input 'transport' must be one of {', '.join(TRANSPORTS)}; "
+                                  f"got {transport!r}.")
+    if not isinstance(force_refresh, bool):
+        raise SpecValidationError(f"{node_id}: input 'force_refresh' must be true or false; "
+                                  f"got {force_refresh!r}.")
+
+
+def make_remote_node(spec: ModelSpec) -> type:
+    def page_values(kwargs: dict) -> dict:
+        # Optional inputs left out of an API prompt take the page default, like the widget would.
+        return {p.name: kwargs.get(p.name, getattr(p, "default", None)) for p in spec.params}
+
+    class RemoteNode:
+        DESCRIPTION = spec.description
+        CATEGORY = CATEGORY
+        RETURN_TYPES = ("IMAGE", "STRING")
+        RETURN_NAMES = ("images", "info")
+        OUTPUT_TOOLTIPS = ("The generated images, as a batch.",
+                           "JSON: request id, seed used, cost, remaining credits and inference time "
+                           "as far as the server reports them, and whether the result came from the cache.")
+        FUNCTION = "generate"
+        SPEC = spec
+
+        @classmethod
+        def INPUT_TYPES(cls):
+            required = {p.name: p.comfy_input() for p in spec.params if p.required}
+            optional = {p.name: p.comfy_input() for p in spec.params if not p.required}
+            return {"required": required, "optional": {**optional, **PACK_OPTIONS},
+                    "hidden": {"unique_id": "UNIQUE_ID"}}
+
+        @classmethod
+        def VALIDATE_INPUTS(cls, **kwargs):
+            """Checks widget values when the prompt is queued; linked values are checked at run time."""
+            try:
+                for name, value in kwargs.items():
+                    if name in spec.param_names:
+                        spec.param(name).validate(value, spec.node_id)
+                _check_pack_options(spec.node_id, kwargs.get("transport", "v2"),
+                                    kwargs.get("force_refresh", False))
+            except SpecValidationError as exc:
+                return str(exc)
+            return True
+
+        @classmethod
+        def IS_CHANGED(cls, force_refresh=False, **kwargs):
+            return float("nan") if force_refresh is True else ""  # NaN never equals itself: run again
+
+        async def generate(self, unique_id=None, transport="v2", force_refresh=False, **kwargs):
+            # Everything is validated before any money is spent, values arriving over links included.
+            _check_pack_options(spec.node_id, transport, force_refresh)
+            body = spec.build_body(page_values(kwargs))
+            outcome = await run_remote(spec, body, transport, force_refresh, unique_id)
+            return (outcome.images, info_text(outcome.info))
+
+    RemoteNode.__name__ = RemoteNode.__qualname__ = spec.node_id
+    return RemoteNode
+
+
+REMOTE_NODES = {spec.node_id: make_remote_node(spec) for spec in MODELS}
+REMOTE_DISPLAY_NAMES = {spec.node_id: spec.display_name for spec in MODELS}

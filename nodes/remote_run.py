@@ -1,0 +1,167 @@
+"""One remote generation inside ComfyUI: cache, worker thread, progress on the node, cancel.
+
+The HTTP work runs in a worker thread, so ComfyUI's executor loop stays free and independent remote
+nodes of one graph run at the same time. Everything that talks to ComfyUI stays on the loop.
+"""
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+import threading
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+from ..client.cache import ResultCache, cache_key
+from ..client.config import Settings, load_settings
+from ..client.constants import CANCEL_CHECK_S
+from ..client.errors import SegmindCancelled, SegmindError
+from ..client.jobs import JobCallbacks, JobResult, JobRunner
+from ..specs import RANDOM_SEED, ModelSpec
+from .images import UndecodableImage, decode_batch
+
+log = logging.getLogger("comfyui-segmind-flux")
+PROGRESS_STEPS = 100
+
+
+@dataclass
+class RemoteOutcome:
+    images: object  # torch tensor [B,H,W,3]
+    info: dict
+
+
+def default_cache_dir() -> Path:
+    import folder_paths  # ComfyUI's; imported here so the pack imports without it
+
+    return Path(folder_paths.get_user_directory()) / "comfyui-segmind-flux" / "results"
+
+
+class _JobState:
+    """Written by the worker thread, read by the loop: the latest status and the request id."""
+
+    def __init__(self):
+        self.status, self.elapsed, self.request_id = "SUBMITTING", 0.0, None
+        self.stop = threading.Event()
+
+
+def _seed_used(body: dict, info: dict):
+    if "seed" not in body:
+        return None
+    if body["seed"] != RANDOM_SEED:
+        return body["seed"]
+    return info.get("seed", "not reported by the server")
+
+
+class _NodeProgress:
+    def __init__(self, spec: ModelSpec, node_id: str | None):
+        import comfy.utils
+
+        self.spec, self.node_id = spec, node_id
+        self.bar = comfy.utils.ProgressBar(PROGRESS_STEPS, node_id=node_id)
+        self.shown = None
+
+    def show(self, state: _JobState) -> None:
+        text = f"{state.status} {state.elapsed:.0f}s" + (f" · {state.request_id}" if state.request_id else "")
+        if text == self.shown:
+            return
+        self.shown = text
+        # No real progress is reported by the API: estimate from the page's typical time, never 100%.
+        fraction = 1.0 if state.status == "DONE" else min(0.95, state.elapsed / (2 * self.spec.typical_seconds))
+        self.bar.update_absolute(int(fraction * PROGRESS_STEPS))
+        try:
+            from server import PromptServer
+
+            if self.node_id is not None and PromptServer.instance is not None:
+                PromptServer.instance.send_progress_text(text, self.node_id)
+        except (ImportError, AttributeError):
+            pass
+
+
+def _fetch(runner_args: tuple, state: _JobState, body: dict, transport: str, resume: str | None,
+           cache: ResultCache | None, key: str) -> JobResult:
+    settings, label, slug = runner_args
+
+    def on_status(status, elapsed):
+        state.status, state.elapsed = status, elapsed
+
+    def on_request_id(request_id):
+        state.request_id = request_id
+        log.info("%s: request id %s", label, request_id)
+        if cache is not None:
+            cache.remember_pending(key, request_id)
+
+    callbacks = JobCallbacks(on_status=on_status, on_request_id=on_request_id)
+    runner = JobRunner(settings, label, slug, state.stop.is_set, callbacks)
+    try:
+        return runner.run(body, transport, resume_request_id=resume)
+    except SegmindError as exc:
+        if resume and exc.status == 404 and cache is not None:
+            cache.forget_pending(key)  # the journalled job expired: submit anew
+            return JobRunner(settings, label, slug, state.stop.is_set, callbacks).run(body, transport)
+        if cache is not None and exc.status in (404, 422):
+            cache.forget_pending(key)  # terminal: there is nothing left to collect
+        raise
+
+
+async def run_remote(spec: ModelSpec, body: dict, transport: str, force_refresh: bool,
+                     node_id: str | None, settings: Settings | None = None) -> RemoteOutcome:
+    import comfy.model_management as mm
+
+    settings = settings or load_settings()
+    label = f"{spec.display_name} ({spec.slug})"
+    cache = ResultCache(settings.cache_dir or default_cache_dir()) if settings.cache_enabled else None
+    key = cache_key(spec.slug, body)
+    if cache is not None and not force_refresh:
+        hit = cache.load(key)
+        if hit is not None:
+            try:
+                images = decode_batch(hit[0])
+                log.info("%s: served from the result cache, nothing billed", label)
+                return RemoteOutcome(images, {**hit[1], "cached": True})
+            except UndecodableImage:
+                pass  # a damaged entry is simply fetched again
+    resume = cache.pending_request_id(key) if cache is not None and transport == "v2" else None
+    if resume:
+        log.info("%s: collecting the earlier request %s instead of paying again", label, resume)
+
+    state = _JobState()
+    progress = _NodeProgress(spec, node_id)
+    loop = asyncio.get_running_loop()
+    started = time.monotonic()
+    worker = loop.run_in_executor(None, _fetch, (settings, label, spec.slug), state, body, transport,
+                                  resume, cache, key)
+    try:
+        while not worker.done():
+            await asyncio.wait({worker}, timeout=CANCEL_CHECK_S)
+            progress.show(state)
+            if mm.processing_interrupted():
+                state.stop.set()
+                if state.request_id:
+                    log.warning("%s: cancelled after submission; request %s may still be billed. Queue "
+                                "the same inputs within an hour to collect it.", label, state.request_id)
+                mm.throw_exception_if_processing_interrupted()
+        result = worker.result()
+    except SegmindCancelled:
+        raise mm.InterruptProcessingException() from None
+    except asyncio.CancelledError:
+        state.stop.set()  # ComfyUI cancels pending nodes when another node fails or on interrupt
+        raise
+    try:
+        images = decode_batch(result.images)
+    except UndecodableImage as exc:
+        raise SegmindError(label, f"The server's image could not be used: {exc}.",
+                           "Queue again; report it if it repeats.",
+                           request_id=state.request_id or result.info.get("request_id")) from None
+    info = {**result.info, "seed": _seed_used(body, result.info), "images": int(images.shape[0]),
+            "elapsed_s": round(time.monotonic() - started, 3), "cached": False}
+    if cache is not None:
+        cache.store(key, result.images, info)
+        cache.forget_pending(key)
+    state.status = "DONE"
+    progress.show(state)
+    return RemoteOutcome(images, info)
+
+
+def info_text(info: dict) -> str:
+    return json.dumps(info, sort_keys=True)

@@ -1,0 +1,207 @@
+"""Start (or connect to) a ComfyUI server, submit API-format prompts, follow progress, read results.
+
+Used by the headless runner (scripts/run_workflow.py) and by the integration tests. Standard library
+only, plus aiohttp (ComfyUI's own dependency) for the progress websocket.
+"""
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import socket
+import subprocess
+import sys
+import threading
+import time
+import urllib.error
+import urllib.request
+import uuid
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Callable
+
+START_TIMEOUT_S = 180.0
+
+
+class ComfyError(RuntimeError):
+    pass
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def has_gpu() -> bool:
+    return shutil.which("nvidia-smi") is not None and subprocess.run(
+        ["nvidia-smi", "-L"], capture_output=True).returncode == 0
+
+
+@dataclass
+class ComfyServer:
+    url: str
+    process: subprocess.Popen | None = None
+    log_path: Path | None = None
+
+    @classmethod
+    def start(cls, comfy_dir: Path, python: str, base_dir: Path, env: dict | None = None,
+              extra_args: list[str] | None = None, log_path: Path | None = None) -> "ComfyServer":
+        port = free_port()
+        args = [python, str(Path(comfy_dir) / "main.py"), "--listen", "127.0.0.1", "--port", str(port),
+                "--base-directory", str(base_dir), "--disable-auto-launch"]
+        if not has_gpu():
+            args.append("--cpu")
+        log_path = log_path or Path(base_dir) / "comfyui.log"
+        log_file = open(log_path, "ab")
+        process = subprocess.Popen(args + (extra_args or []), stdout=log_file, stderr=subprocess.STDOUT,
+                                   env={**os.environ, **(env or {})}, cwd=str(comfy_dir))
+        log_file.close()
+        server = cls(f"http://127.0.0.1:{port}", process, log_path)
+        server.wait_ready()
+        return server
+
+    def wait_ready(self, timeout: float = START_TIMEOUT_S) -> None:
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if self.process is not None and self.process.poll() is not None:
+                raise ComfyError(f"ComfyUI exited during start-up; see {self.log_path}:\n{self.log_tail()}")
+            try:
+                self.get_json("/system_stats")
+                return
+            except (OSError, ComfyError):
+                time.sleep(0.3)
+        raise ComfyError(f"ComfyUI did not answer within {timeout:.0f} s; see {self.log_path}")
+
+    def log_tail(self, chars: int = 4000) -> str:
+        try:
+            return self.log_path.read_text(errors="replace")[-chars:] if self.log_path else ""
+        except OSError:
+            return ""
+
+    def stop(self) -> None:
+        if self.process is not None and self.process.poll() is None:
+            self.process.terminate()
+            try:
+                self.process.wait(15)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+                self.process.wait()
+
+    # --- HTTP ---
+    def request(self, method: str, path: str, payload: dict | None = None, timeout: float = 30.0):
+        data = json.dumps(payload).encode() if payload is not None else None
+        request = urllib.request.Request(self.url + path, data=data, method=method,
+                                         headers={"Content-Type": "application/json"})
+        try:
+            with urllib.request.urlopen(request, timeout=timeout) as response:
+                return response.status, response.read()
+        except urllib.error.HTTPError as exc:
+            return exc.code, exc.read()
+        except urllib.error.URLError as exc:
+            raise ComfyError(f"cannot reach ComfyUI at {self.url}: {exc.reason}") from None
+
+    def get_json(self, path: str):
+        status, body = self.request("GET", path)
+        if status != 200:
+            raise ComfyError(f"GET {path}: HTTP {status}")
+        return json.loads(body)
+
+    def queue_prompt(self, prompt: dict, client_id: str | None = None) -> tuple[int, dict]:
+        """POST /prompt; returns the HTTP status and the JSON answer (node_errors on a 400)."""
+        payload = {"prompt": prompt, "client_id": client_id or uuid.uuid4().hex}
+        status, body = self.request("POST", "/prompt", payload)
+        return status, json.loads(body or b"{}")
+
+    def interrupt(self) -> None:
+        self.request("POST", "/interrupt", {})
+
+    def wait_history(self, prompt_id: str, timeout: float = 300.0) -> dict:
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            history = self.get_json(f"/history/{prompt_id}")
+            entry = history.get(prompt_id)
+            if entry and entry.get("status", {}).get("completed") is not None and (
+                    entry["status"].get("status_str") in ("success", "error")):
+                return entry
+            time.sleep(0.1)
+        raise ComfyError(f"prompt {prompt_id} did not finish within {timeout:.0f} s")
+
+    def run(self, prompt: dict, timeout: float = 300.0) -> "RunResult":
+        status, answer = self.queue_prompt(prompt)
+        if status != 200:
+            return RunResult(None, rejected=answer)
+        return RunResult(answer["prompt_id"], history=self.wait_history(answer["prompt_id"], timeout))
+
+
+@dataclass
+class RunResult:
+    prompt_id: str | None
+    history: dict = field(default_factory=dict)
+    rejected: dict | None = None
+
+    @property
+    def ok(self) -> bool:
+        return self.rejected is None and self.history.get("status", {}).get("status_str") == "success"
+
+    def messages(self, kind: str) -> list[dict]:
+        return [data for name, data in self.history.get("status", {}).get("messages", []) if name == kind]
+
+    def error(self) -> dict | None:
+        errors = self.messages("execution_error")
+        return errors[0] if errors else None
+
+    def output_images(self) -> list[dict]:
+        images = []
+        for node_output in self.history.get("outputs", {}).values():
+            images.extend(node_output.get("images", []))
+        return images
+
+    def node_output(self, node_id: str) -> dict:
+        return self.history.get("outputs", {}).get(node_id, {})
+
+
+def describe_rejection(answer: dict) -> str:
+    lines = [answer.get("error", {}).get("message", "the prompt was rejected")]
+    for node_id, node in (answer.get("node_errors") or {}).items():
+        for error in node.get("errors", []):
+            lines.append(f"  node {node_id} ({node.get('class_type')}): {error.get('details') or error.get('message')}")
+    return "\n".join(lines)
+
+
+def follow_progress(server_url: str, client_id: str, on_event: Callable[[str, dict], None],
+                    stop: threading.Event) -> threading.Thread:
+    """Forward ComfyUI's websocket events (progress, executing, progress_text) to on_event."""
+    import asyncio
+
+    import aiohttp
+
+    async def listen():
+        ws_url = server_url.replace("http", "ws", 1) + f"/ws?clientId={client_id}"
+        async with aiohttp.ClientSession() as session:
+            async with session.ws_connect(ws_url, heartbeat=10) as ws:
+                while not stop.is_set():
+                    try:
+                        message = await ws.receive(timeout=0.2)
+                    except asyncio.TimeoutError:
+                        continue
+                    if message.type == aiohttp.WSMsgType.TEXT:
+                        data = json.loads(message.data)
+                        on_event(data.get("type", ""), data.get("data", {}))
+                    elif message.type == aiohttp.WSMsgType.BINARY and message.data[:4] == b"\x00\x00\x00\x03":
+                        raw = message.data[4:]  # progress_text: node id length, node id, text
+                        length = int.from_bytes(raw[:4], "big")
+                        on_event("progress_text", {"node": raw[4:4 + length].decode(),
+                                                   "text": raw[4 + length:].decode(errors="replace")})
+                    elif message.type in (aiohttp.WSMsgType.CLOSED, aiohttp.WSMsgType.ERROR):
+                        return
+
+    def main():
+        try:
+            asyncio.run(listen())
+        except Exception:  # progress display is best-effort; the run itself is followed via /history
+            pass
+
+    thread = threading.Thread(target=main, daemon=True)
+    thread.start()
+    return thread

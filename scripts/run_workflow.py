@@ -1,0 +1,148 @@
+"""Run an API-format ComfyUI workflow headless and print where each output image was written.
+
+    python scripts/run_workflow.py [WORKFLOW.json] [--set NODE.INPUT=VALUE ...] [--url http://host:port]
+
+NODE is a node id of the workflow, a node's title, or its class type. Without --url, a ComfyUI server is
+started for the run (the one scripts/setup.sh prepared, or COMFYUI_PATH) and stopped afterwards.
+Exit codes: 0 success, 1 a node failed, 2 the workflow was rejected or could not be read.
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+import tempfile
+import threading
+import uuid
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from comfy_driver import ComfyError, ComfyServer, describe_rejection, follow_progress  # noqa: E402
+
+REPO = Path(__file__).resolve().parent.parent
+DEFAULT_WORKFLOW = REPO / "workflows" / "api" / "segmind_flux_schnell.json"
+
+
+def parse_value(text: str):
+    try:
+        return json.loads(text)
+    except ValueError:
+        return text  # plain words are strings: --set prompt=a red car
+
+
+def apply_overrides(prompt: dict, overrides: list[str]) -> None:
+    for override in overrides:
+        target, _, value = override.partition("=")
+        node_ref, _, input_name = target.rpartition(".")
+        if not _ or not node_ref or not input_name:
+            raise SystemExit(f"--set {override!r}: expected NODE.INPUT=VALUE")
+        matches = [node_id for node_id, node in prompt.items()
+                   if node_ref in (node_id, node.get("class_type"), node.get("_meta", {}).get("title"))]
+        if len(matches) != 1:
+            raise SystemExit(f"--set {override!r}: {len(matches)} nodes match {node_ref!r} "
+                             f"(use the node id: {', '.join(prompt)})")
+        prompt[matches[0]]["inputs"][input_name] = parse_value(value)
+
+
+def start_fake_segmind(env: dict):
+    sys.path.insert(0, str(REPO / "tests"))
+    from segmind_loopback import SegmindLoopback
+
+    stand_in = SegmindLoopback(api_key="offline-demo", job_seconds=1.0).start()
+    env.update(SEGMIND_BASE_URL=stand_in.base_url, SEGMIND_API_KEY="offline-demo",
+               SEGMIND_CACHE="0")
+    print(f"[run] No SEGMIND_API_KEY is set: using the offline Segmind stand-in at {stand_in.base_url}.\n"
+          "[run] Its images are flat test colours and nothing is billed. Set SEGMIND_API_KEY for real images.")
+    return stand_in
+
+
+def print_event(kind: str, data: dict, titles: dict) -> None:
+    node = data.get("node")
+    name = titles.get(node, node)
+    if kind == "progress_text":
+        print(f"[run] {name}: {data.get('text')}", flush=True)
+    elif kind == "executing" and node:
+        print(f"[run] running {name}", flush=True)
+    elif kind == "progress" and data.get("max", 0) > 1 and data.get("value") == data.get("max"):
+        print(f"[run] {name}: 100%", flush=True)
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("workflow", nargs="?", default=str(DEFAULT_WORKFLOW))
+    parser.add_argument("--set", dest="overrides", action="append", default=[], metavar="NODE.INPUT=VALUE")
+    parser.add_argument("--url", help="use a running ComfyUI server instead of starting one")
+    parser.add_argument("--timeout", type=float, default=900.0, help="seconds to wait for the run")
+    parser.add_argument("--fake-segmind", action="store_true",
+                        help="use the offline Segmind stand-in (the default when SEGMIND_API_KEY is unset)")
+    args = parser.parse_args(argv)
+
+    try:
+        prompt = json.loads(Path(args.workflow).read_text(encoding="utf-8"))
+    except (OSError, ValueError) as exc:
+        print(f"[run] cannot read {args.workflow}: {exc}", file=sys.stderr)
+        return 2
+    if "nodes" in prompt and "links" in prompt:
+        print(f"[run] {args.workflow} is a UI-format workflow; run the API-format file in workflows/api/.",
+              file=sys.stderr)
+        return 2
+    apply_overrides(prompt, args.overrides)
+    titles = {node_id: f"{node.get('_meta', {}).get('title', node['class_type'])} (#{node_id})"
+              for node_id, node in prompt.items()}
+
+    stand_in, server, env = None, None, {}
+    base_dir = Path(os.environ.get("COMFYUI_BASE_DIR", "")) if not args.url else None
+    try:
+        if args.url:
+            server = ComfyServer(args.url.rstrip("/"))
+            server.wait_ready(10)
+        else:
+            if args.fake_segmind or not (os.environ.get("SEGMIND_API_KEY") or (REPO / "config.json").is_file()):
+                stand_in = start_fake_segmind(env)
+            print("[run] starting ComfyUI ...", flush=True)
+            log_path = Path(tempfile.gettempdir()) / f"comfyui-segmind-flux-{uuid.uuid4().hex[:8]}.log"
+            server = ComfyServer.start(Path(os.environ["COMFYUI_PATH"]), os.environ["COMFYUI_PYTHON"],
+                                       base_dir, env=env, log_path=log_path)
+            print(f"[run] ComfyUI is up at {server.url} (log: {log_path})", flush=True)
+        client_id = uuid.uuid4().hex
+        stop = threading.Event()
+        follow_progress(server.url, client_id, lambda kind, data: print_event(kind, data, titles), stop)
+        status, answer = server.queue_prompt(prompt, client_id)
+        if status != 200:
+            print("[run] ComfyUI rejected the workflow:\n" + describe_rejection(answer), file=sys.stderr)
+            return 2
+        history = server.wait_history(answer["prompt_id"], args.timeout)
+        stop.set()
+        if history["status"]["status_str"] != "success":
+            for name, data in history["status"].get("messages", []):
+                if name == "execution_error":
+                    print(f"[run] node {data.get('node_id')} ({data.get('node_type')}) failed:\n"
+                          f"{data.get('exception_message', '').strip()}", file=sys.stderr)
+            return 1
+        written = 0
+        for node_id, output in history.get("outputs", {}).items():
+            for image in output.get("images", []):
+                if image.get("type") != "output":
+                    continue
+                written += 1
+                if base_dir is not None:
+                    path = base_dir / "output" / image.get("subfolder", "") / image["filename"]
+                    print(f"[run] {titles.get(node_id, node_id)} wrote {path}")
+                else:
+                    print(f"[run] {titles.get(node_id, node_id)} wrote {image['filename']} "
+                          f"({server.url}/view?filename={image['filename']}&subfolder={image.get('subfolder', '')}&type=output)")
+        print(f"[run] done: {written} image(s)")
+        return 0
+    except ComfyError as exc:
+        print(f"[run] {exc}", file=sys.stderr)
+        return 2
+    finally:
+        if server is not None and not args.url:
+            server.stop()
+        if stand_in is not None:
+            stand_in.stop()
+
+
+if __name__ == "__main__":
+    sys.exit(main())

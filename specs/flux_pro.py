@@ -1,0 +1,46 @@
+"""Flux.1 Pro, from shared/segmind-api/002_6a2ec6f7fd0da644.txt.
+
+Page defects settled: `guidance` (typed integer, range 2-5) is a float like flux-dev's;
+`aspect_ratio` defaults to the example's "1:1". Flux Pro has closed weights, so it has no local twin.
+"""
+from .choices import ASPECT_RATIOS_DEV_PRO, OUTPUT_FORMATS
+from .model import ModelSpec
+from .params import EnumParam, FloatParam, IntParam, PromptParam, SeedParam
+
+FLUX_PRO = ModelSpec(
+    node_id="SegmindFluxPro",
+    display_name="Segmind Flux.1 Pro",
+    slug="flux-pro",
+    description="Flux.1 [pro] on Segmind's servers. Its weights are closed, so this model runs only "
+                "remotely (there is no local twin). Billed per image to the account of SEGMIND_API_KEY.",
+    page="002_6a2ec6f7fd0da644.txt",
+    typical_seconds=20.0,
+    params=(
+        PromptParam("prompt", "Text prompt for image generation.", required=True, default=(
+            "A mesmerizing 4D rendering illustration masterpiece, capturing the name '1 million users "
+            "congratulations'under in a captivating, dripping, melting style. The bright, bold white "
+            "letters are illuminated with vivid hues and emit a whimsical, fun movement. The "
+            "surrounding abstract shapes, splashes, and drops in various bright colors add to the "
+            "dynamic atmosphere. The pristine white background contrasts with the bold, striking colors "
+            "of the text and its surroundings, showcasing the artist's exceptional skills in 3D "
+            "rendering and illustration. The artist's innovative fusion of typography, 3D rendering, "
+            "and illustration results in an awe-inspiring piece that is visually stunning, "
+            "transcending the boundaries of painting, 3D rendering, and vibrant typography., 3d render")),
+        EnumParam("aspect_ratio", "Aspect ratio of the generated image.", default="1:1",
+                  allowed=ASPECT_RATIOS_DEV_PRO),
+        FloatParam("guidance", "Guidance: how closely the image follows the prompt.",
+                   default=3.0, minimum=2.0, maximum=5.0, step=0.1),
+        IntParam("interval", "Interval: variety of possible outputs (higher is more varied).",
+                 default=2, minimum=1, maximum=4),
+        EnumParam("output_format", "File format of the output images.", default="webp",
+                  allowed=OUTPUT_FORMATS),
+        IntParam("output_quality", "Quality when saving the output images, from 0 to 100. 100 is best "
+                 "quality, 0 is lowest quality. Not relevant for .png outputs.",
+                 default=80, minimum=0, maximum=100),
+        IntParam("safety_tolerance", "Safety tolerance: 1 is the strictest, 5 the most permissive.",
+                 default=2, minimum=1, maximum=5),
+        SeedParam("seed", "Seed for random number generation; -1 lets the server pick one "
+                  "(the seed used is reported in the info output).", default=46588),
+        IntParam("steps", "Number of steps.", default=25, minimum=1, maximum=50),
+    ),
+)

@@ -1,0 +1,39 @@
+"""Flux.1 Schnell, from shared/segmind-api/003_c862724b110d7a88.txt.
+
+Page defects settled: `samples` has no range on the page; it gets flux-dev's 1-4. The 27 sampler names
+are ComfyUI's mid-2024 list (specs/choices.py).
+"""
+from .choices import SAMPLERS_MID_2024, SCHEDULERS_SCHNELL
+from .model import ModelSpec
+from .params import EnumParam, FloatParam, IntParam, PromptParam, SeedParam
+
+FLUX_SCHNELL = ModelSpec(
+    node_id="SegmindFluxSchnell",
+    display_name="Segmind Flux.1 Schnell",
+    slug="flux-schnell",
+    description="Flux.1 [schnell] on Segmind's servers: the fast, few-step Flux model. "
+                "Billed per image to the account of SEGMIND_API_KEY.",
+    page="003_c862724b110d7a88.txt",
+    typical_seconds=10.0,
+    params=(
+        PromptParam("prompt", "Text prompt for generating the image.", required=True, default=(
+            "a bengal tiger in an astronaut suit on mars, cubist style holding a sign saying "
+            "'awesome text gen'")),
+        FloatParam("denoise", "Denoise level for the generated image.", default=1.0,
+                   minimum=0.0, maximum=1.0),
+        IntParam("height", "Image height, from 512 to 2048 in multiples of 8.",
+                 default=1024, minimum=512, maximum=2048, multiple_of=8),
+        EnumParam("sampler_name", "Sampler for the image generation process.", default="euler",
+                  allowed=SAMPLERS_MID_2024),
+        IntParam("samples", "Number of samples to generate (the IMAGE output is a batch of this many).",
+                 default=1, minimum=1, maximum=4),
+        EnumParam("scheduler", "Scheduler for the image generation process.", default="normal",
+                  allowed=SCHEDULERS_SCHNELL),
+        SeedParam("seed", "Seed for random number generation; -1 lets the server pick one "
+                  "(the seed used is reported in the info output).", default=123456789),
+        IntParam("steps", "Number of inference steps for image generation.", default=4,
+                 minimum=1, maximum=8),
+        IntParam("width", "Image width, from 512 to 2048 in multiples of 8.",
+                 default=1024, minimum=512, maximum=2048, multiple_of=8),
+    ),
+)

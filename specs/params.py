@@ -1,0 +1,131 @@
+"""Parameter types of the Segmind model pages: one class per page type, pure Python.
+
+Each parameter knows its page name, range, allowed values, default and description; it renders
+itself as a ComfyUI classic input spec and validates a value however it arrived (widget or link).
+"""
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+from typing import Any, Sequence
+
+# ComfyUI's own seed range; -1 is Segmind's "server picks a random seed".
+SEED_MAX = 0xFFFFFFFFFFFFFFFF
+RANDOM_SEED = -1
+
+
+class SpecValidationError(ValueError):
+    """A value that the model page does not allow; the message names node, input, rule and value."""
+
+
+def _shown(value: Any) -> str:
+    text = repr(value)
+    return text if len(text) <= 80 else text[:77] + "..."
+
+
+@dataclass(frozen=True)
+class Param:
+    name: str
+    description: str
+    required: bool = False
+
+    def comfy_input(self) -> tuple:
+        raise NotImplementedError
+
+    def validate(self, value: Any, node: str) -> Any:
+        """Return the value as the request body carries it, or raise SpecValidationError."""
+        raise NotImplementedError
+
+    def _fail(self, node: str, rule: str, value: Any) -> SpecValidationError:
+        return SpecValidationError(f"{node}: input '{self.name}' must be {rule}; got {_shown(value)}.")
+
+
+@dataclass(frozen=True)
+class IntParam(Param):
+    default: int = 0
+    minimum: int = 0
+    maximum: int = 0
+    multiple_of: int = 1
+
+    def comfy_input(self) -> tuple:
+        return ("INT", {"default": self.default, "min": self.minimum, "max": self.maximum,
+                        "step": self.multiple_of, "tooltip": self.description})
+
+    def rule(self) -> str:
+        text = f"an integer from {self.minimum} to {self.maximum}"
+        return text + (f" in multiples of {self.multiple_of}" if self.multiple_of > 1 else "")
+
+    def validate(self, value: Any, node: str) -> int:
+        is_integral_float = isinstance(value, float) and math.isfinite(value) and value.is_integer()
+        if isinstance(value, bool) or not (isinstance(value, int) or is_integral_float):
+            raise self._fail(node, self.rule(), value)
+        value = int(value)
+        if not self.minimum <= value <= self.maximum or value % self.multiple_of:
+            raise self._fail(node, self.rule(), value)
+        return value
+
+
+@dataclass(frozen=True)
+class SeedParam(IntParam):
+    """A seed: -1 asks the server for a random one, which is then reported back."""
+    minimum: int = RANDOM_SEED
+    maximum: int = SEED_MAX
+
+    def comfy_input(self) -> tuple:
+        kind, options = super().comfy_input()
+        # "fixed": re-queueing must not silently pay for a new image (the frontend default is "randomize").
+        return kind, {**options, "control_after_generate": "fixed"}
+
+
+@dataclass(frozen=True)
+class FloatParam(Param):
+    default: float = 0.0
+    minimum: float = 0.0
+    maximum: float = 0.0
+    step: float = 0.01
+
+    def comfy_input(self) -> tuple:
+        return ("FLOAT", {"default": self.default, "min": self.minimum, "max": self.maximum,
+                          "step": self.step, "tooltip": self.description})
+
+    def validate(self, value: Any, node: str) -> float | int:
+        rule = f"a number from {self.minimum:g} to {self.maximum:g}"
+        if isinstance(value, bool) or not isinstance(value, (int, float)):
+            raise self._fail(node, rule, value)
+        if not math.isfinite(value) or not self.minimum <= value <= self.maximum:
+            raise self._fail(node, rule, value)
+        # Whole numbers go out as integers, as the pages' examples send them (steps of 1 -> 1, not 1.0).
+        return int(value) if float(value).is_integer() else float(value)
+
+
+@dataclass(frozen=True)
+class EnumParam(Param):
+    default: str = ""
+    allowed: Sequence[str] = field(default_factory=tuple)
+
+    def comfy_input(self) -> tuple:
+        return (list(self.allowed), {"default": self.default, "tooltip": self.description})
+
+    def validate(self, value: Any, node: str) -> str:
+        if not isinstance(value, str) or value not in self.allowed:
+            raise self._fail(node, "one of " + ", ".join(self.allowed), value)
+        return value
+
+
+# Longer prompts than this are certainly a mistake (a pasted file), and would be billed anyway.
+PROMPT_MAX_CHARS = 10_000
+
+
+@dataclass(frozen=True)
+class PromptParam(Param):
+    default: str = ""
+
+    def comfy_input(self) -> tuple:
+        return ("STRING", {"default": self.default, "multiline": True, "tooltip": self.description})
+
+    def validate(self, value: Any, node: str) -> str:
+        rule = f"a non-empty text of at most {PROMPT_MAX_CHARS} characters"
+        if not isinstance(value, str) or not value.strip() or len(value) > PROMPT_MAX_CHARS:
+            too_long = isinstance(value, str) and len(value) > PROMPT_MAX_CHARS
+            raise self._fail(node, rule, f"{len(value)} characters" if too_long else value)
+        return value

@@ -1,0 +1,302 @@
+"""A loopback stand-in for the Segmind API that speaks the documented protocol, failures included.
+
+v1: POST /v1/{slug} answers with the image bytes (or a JSON shape chosen by the test).
+v2: POST /v2/{slug} queues a job; GET /v2/requests/{id}/status; GET /v2/requests/{id}; output URLs on
+this server under /files/. Faults are scripted per request (status, body, headers, delay, truncation).
+
+Images are solid colours derived from the request body, so a test can check pixels: red = seed % 256,
+green = steps, blue = index of the image in the batch * 40.
+"""
+from __future__ import annotations
+
+import base64
+import io
+import itertools
+import json
+import threading
+import time
+import uuid
+from dataclasses import dataclass, field
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+from PIL import Image
+
+from pack_loader import load_pack_module
+
+SLUGS = {"flux-dev", "flux-pro", "flux-schnell", "Simple_Vector_Flux",
+         "40174048-1b49-48f3-ad7e-8384098f22d2-mybmwlora"}
+FORMATS = {"png": ("PNG", "image/png"), "jpg": ("JPEG", "image/jpeg"), "webp": ("WEBP", "image/webp")}
+
+
+@dataclass
+class Fault:
+    """One scripted answer for the next request whose method and path match."""
+    method: str
+    path_contains: str
+    status: int = 500
+    body: bytes | str | dict = b'{"error": "injected"}'
+    content_type: str = "application/json"
+    headers: dict = field(default_factory=dict)
+    delay_s: float = 0.0
+    truncate: bool = False  # promise more bytes than sent, then close
+    reset: bool = False     # close the connection without answering
+    times: int = 1
+
+
+@dataclass
+class Received:
+    method: str
+    path: str
+    headers: dict
+    body: dict | None
+
+
+def expected_color(body: dict, index: int = 0) -> tuple[int, int, int]:
+    seed = body.get("seed", 0)
+    seed = 4242 if seed == -1 else seed
+    return seed % 256, int(body.get("steps", 0)) % 256, (index * 40) % 256
+
+
+def image_size(body: dict, scale: int) -> tuple[int, int]:
+    if "width" in body and "height" in body:
+        width, height = body["width"], body["height"]
+    else:
+        choices = load_pack_module("specs.choices")
+        width, height = choices.aspect_ratio_size(body.get("aspect_ratio", "1:1"))
+    return max(1, width // scale), max(1, height // scale)
+
+
+def render(body: dict, index: int, fmt: str, scale: int) -> bytes:
+    pil_format, _ = FORMATS[fmt]
+    image = Image.new("RGB", image_size(body, scale), expected_color(body, index))
+    out = io.BytesIO()
+    image.save(out, pil_format, **({"quality": 100} if pil_format != "PNG" else {}))
+    return out.getvalue()
+
+
+class SegmindLoopback:
+    def __init__(self, api_key: str = "test-key-loopback", job_seconds: float = 0.3, scale: int = 1):
+        self.api_key, self.job_seconds, self.scale = api_key, job_seconds, scale
+        self.v1_shape = "raw"        # raw | base64_json | url_string | url_list | images_list
+        self.v2_shape = "url_list"   # url_string | url_list | images_list | base64_json
+        self.seed_header = True
+        self.jobs: dict[str, dict] = {}
+        self.files: dict[str, tuple[bytes, str]] = {}
+        self.received: list[Received] = []
+        self.faults: list[Fault] = []
+        self.status_sequence: list[str] | None = None  # force statuses in order (e.g. flapping)
+        self.lock = threading.Lock()
+        self.billable_submissions = 0
+        handler = type("Handler", (_Handler,), {"stand_in": self})
+        self.httpd = ThreadingHTTPServer(("127.0.0.1", 0), handler)
+        self.httpd.daemon_threads = True
+        self.thread = threading.Thread(target=self.httpd.serve_forever, daemon=True)
+
+    @property
+    def base_url(self) -> str:
+        return f"http://127.0.0.1:{self.httpd.server_address[1]}"
+
+    def start(self) -> "SegmindLoopback":
+        self.thread.start()
+        return self
+
+    def stop(self) -> None:
+        self.httpd.shutdown()
+        self.httpd.server_close()
+
+    def reset(self) -> None:
+        with self.lock:
+            self.received.clear()
+            self.faults.clear()
+            self.billable_submissions = 0
+            self.v1_shape, self.v2_shape, self.status_sequence = "raw", "url_list", None
+            self.job_seconds, self.seed_header = 0.3, True
+
+    def inject(self, *faults: Fault) -> None:
+        with self.lock:
+            self.faults.extend(faults)
+
+    def posts(self, prefix: str = "/v") -> list[Received]:
+        return [r for r in self.received if r.method == "POST" and r.path.startswith(prefix)]
+
+    def take_fault(self, method: str, path: str) -> Fault | None:
+        with self.lock:
+            for fault in self.faults:
+                if fault.method == method and fault.path_contains in path:
+                    fault.times -= 1
+                    if fault.times <= 0:
+                        self.faults.remove(fault)
+                    return fault
+        return None
+
+    def images_for(self, body: dict) -> list[tuple[bytes, str]]:
+        fmt = body.get("output_format", "png")
+        fmt = fmt if fmt in FORMATS else "png"
+        return [(render(body, index, fmt, self.scale), FORMATS[fmt][1])
+                for index in range(int(body.get("samples", 1)))]
+
+    def publish(self, images: list[tuple[bytes, str]]) -> list[str]:
+        urls = []
+        for data, content_type in images:
+            name = f"{uuid.uuid4().hex}.{content_type.split('/')[1]}"
+            self.files[name] = (data, content_type)
+            urls.append(f"{self.base_url}/files/{name}")
+        return urls
+
+
+class _Handler(BaseHTTPRequestHandler):
+    stand_in: SegmindLoopback
+    protocol_version = "HTTP/1.1"
+
+    def log_message(self, *args):  # quiet
+        pass
+
+    def _send(self, status: int, body: bytes | str | dict, content_type: str = "application/json",
+              headers: dict | None = None, truncate: bool = False) -> None:
+        if isinstance(body, dict) or isinstance(body, list):
+            body = json.dumps(body)
+        data = body.encode() if isinstance(body, str) else body
+        self.send_response(status)
+        self.send_header("Content-Type", content_type)
+        self.send_header("Content-Length", str(len(data) + (1000 if truncate else 0)))
+        for name, value in (headers or {}).items():
+            self.send_header(name, str(value))
+        if truncate:
+            self.send_header("Connection", "close")
+        self.end_headers()
+        self.wfile.write(data)
+        if truncate:
+            self.close_connection = True
+
+    def _error(self, status: int, message: str) -> None:
+        self._send(status, {"error": message})
+
+    def _record(self, body: dict | None) -> None:
+        headers = {k.lower(): v for k, v in self.headers.items()}
+        with self.stand_in.lock:
+            self.stand_in.received.append(Received(self.command, self.path, headers, body))
+
+    def _apply_fault(self) -> bool:
+        fault = self.stand_in.take_fault(self.command, self.path)
+        if fault is None:
+            return False
+        time.sleep(fault.delay_s)
+        if fault.reset:
+            self.close_connection = True
+            self.connection.shutdown(2)
+            return True
+        self._send(fault.status, fault.body, fault.content_type, fault.headers, fault.truncate)
+        return True
+
+    def _authorised(self) -> bool:
+        if self.headers.get("x-api-key") != self.stand_in.api_key:
+            self._error(401, "Unauthorized: invalid or missing API key")
+            return False
+        return True
+
+    def do_POST(self):
+        length = int(self.headers.get("Content-Length") or 0)
+        raw = self.rfile.read(length)
+        try:
+            body = json.loads(raw) if raw else None
+        except ValueError:
+            body = None
+        self._record(body)
+        if self._apply_fault():
+            return
+        if not self._authorised():
+            return
+        if "application/json" not in (self.headers.get("Content-Type") or ""):
+            return self._error(406, "Invalid content type")
+        version, _, slug = self.path.strip("/").partition("/")
+        if slug not in SLUGS or version not in ("v1", "v2"):
+            return self._error(404, f"Model {slug} not found")
+        if not isinstance(body, dict) or not str(body.get("prompt", "")).strip():
+            return self._error(400, "prompt is required")
+        with self.stand_in.lock:
+            self.stand_in.billable_submissions += 1
+        if version == "v1":
+            return self._v1(body)
+        request_id = str(uuid.uuid4())
+        with self.stand_in.lock:
+            self.stand_in.jobs[request_id] = {"body": body, "submitted": time.monotonic(),
+                                              "slug": slug, "polls": itertools.count()}
+        self._send(200, {"request_id": request_id, "status": "QUEUED",
+                         "poll_url": f"{self.stand_in.base_url}/v2/requests/{request_id}/status",
+                         "status_url": f"{self.stand_in.base_url}/v2/requests/{request_id}/status",
+                         "response_url": f"{self.stand_in.base_url}/v2/requests/{request_id}"})
+
+    def _accounting(self, body: dict) -> dict:
+        headers = {"x-remaining-credits": "9.5", "x-cost": "0.008", "x-generation-time": "1.25",
+                   "x-request-id": "v1-" + uuid.uuid4().hex[:8]}
+        if self.stand_in.seed_header:
+            headers["x-seed-value"] = 4242 if body.get("seed") == -1 else body.get("seed", 0)
+        return headers
+
+    def _v1(self, body: dict) -> None:
+        time.sleep(self.stand_in.job_seconds)
+        images = self.stand_in.images_for(body)
+        shape, headers = self.stand_in.v1_shape, self._accounting(body)
+        if shape == "raw":
+            return self._send(200, images[0][0], images[0][1], headers)
+        if shape == "base64_json":
+            return self._send(200, {"image": base64.b64encode(images[0][0]).decode()}, headers=headers)
+        urls = self.stand_in.publish(images)
+        payload = {"url_string": {"output": urls[0]}, "url_list": {"output": urls},
+                   "images_list": {"images": [{"url": url} for url in urls]}}[shape]
+        self._send(200, payload, headers=headers)
+
+    def do_GET(self):
+        self._record(None)
+        if self._apply_fault():
+            return
+        if self.path.startswith("/files/"):
+            found = self.stand_in.files.get(self.path[len("/files/"):])
+            if self.headers.get("x-api-key"):
+                return self._error(400, "the key was sent to a file URL")
+            return self._send(200, *found) if found else self._error(404, "file not found")
+        if not self._authorised():
+            return
+        if self.path == "/v1/get-user-credits":
+            return self._send(200, {"credits": 9.5, "free-credits": 0.0})
+        parts = self.path.strip("/").split("/")
+        if len(parts) >= 3 and parts[:2] == ["v2", "requests"]:
+            job = self.stand_in.jobs.get(parts[2])
+            if job is None:
+                return self._error(404, "Request not found or expired")
+            return self._v2_status(parts[2], job) if parts[3:] == ["status"] else self._v2_result(parts[2], job)
+        self._error(404, "Not found")
+
+    def _status_of(self, job: dict) -> str:
+        if self.stand_in.status_sequence:
+            sequence = self.stand_in.status_sequence
+            return sequence[min(next(job["polls"]), len(sequence) - 1)]
+        elapsed = time.monotonic() - job["submitted"]
+        if elapsed >= self.stand_in.job_seconds:
+            return "FAILED" if job["body"].get("prompt") == "FAIL" else "COMPLETED"
+        return "QUEUED" if elapsed < self.stand_in.job_seconds / 3 else "PROCESSING"
+
+    def _v2_status(self, request_id: str, job: dict) -> None:
+        status = self._status_of(job)
+        job["last_status"] = status
+        if status == "FAILED":
+            return self._send(422, {"status": "FAILED", "request_id": request_id,
+                                    "error": "Content flagged by the safety checker", "metrics": {}})
+        self._send(200, {"status": status, "request_id": request_id, "metrics": {}})
+
+    def _v2_result(self, request_id: str, job: dict) -> None:
+        if job.get("last_status") != "COMPLETED":
+            return self._send(200, {"status": job.get("last_status", "QUEUED"), "request_id": request_id})
+        if "urls" not in job:
+            job["images"] = self.stand_in.images_for(job["body"])
+            job["urls"] = self.stand_in.publish(job["images"])
+        body, urls = job["body"], job["urls"]
+        metrics = {"inference_time": 1.25, "cost": 0.008, "remaining_credits": 9.5, "queue_time": 0.1}
+        if body.get("seed") == -1:
+            metrics["seed"] = 4242
+        shape = self.stand_in.v2_shape
+        output = {"url_string": {"output": urls[0]}, "url_list": {"output": urls},
+                  "images_list": {"output": urls, "images": [{"url": url} for url in urls]},
+                  "base64_json": {"output": [base64.b64encode(data).decode() for data, _ in job["images"]]},
+                  }[shape]
+        self._send(200, {"status": "COMPLETED", "request_id": request_id, **output, "metrics": metrics})
