@@ -52,14 +52,20 @@ def make_remote_node(spec: ModelSpec) -> type:
         @classmethod
         def VALIDATE_INPUTS(cls, **kwargs):
             """Checks widget values when the prompt is queued; linked values are checked at run time."""
-            try:
-                for name, value in kwargs.items():
-                    if name in spec.param_names:
+            problems = []
+            for name, value in kwargs.items():
+                # A linked input arrives here as None: it is checked when the node runs.
+                if name in spec.param_names and value is not None:
+                    try:
                         spec.param(name).validate(value, spec.node_id)
-                _check_pack_options(spec.node_id, kwargs.get("transport", "v2"),
-                                    kwargs.get("force_refresh", False))
+                    except SpecValidationError as exc:
+                        problems.append(str(exc))
+            try:
+                _check_pack_options(spec.node_id, kwargs.get("transport", "v2"), kwargs.get("force_refresh", False))
             except SpecValidationError as exc:
-                return str(exc)
+                problems.append(str(exc))
+            if problems:
+                return " ".join(problems)
             return True
 
         @classmethod

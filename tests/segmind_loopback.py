@@ -49,6 +49,7 @@ class Received:
     path: str
     headers: dict
     body: dict | None
+    at: float = field(default_factory=time.monotonic)
 
 
 def expected_color(body: dict, index: int = 0) -> tuple[int, int, int]:

@@ -1,0 +1,204 @@
+"""The five remote nodes in a real ComfyUI 0.3.75 server, against the loopback Segmind server."""
+from __future__ import annotations
+
+import json
+import re
+import threading
+import time
+import uuid
+
+import numpy as np
+import pytest
+from PIL import Image
+
+from conftest import TEST_API_KEY
+from pack_loader import load_pack_module
+from segmind_loopback import Fault, expected_color
+
+specs = load_pack_module("specs")
+choices = load_pack_module("specs.choices")
+
+# Every parameter set away from its page default, so the test proves each value reaches the body.
+NON_DEFAULTS = {
+    "SegmindFluxBMWLoRA": {"prompt": "mybmwlora car on a beach", "aspect_ratio": "16:9", "lora_strength": -2.5,
+                           "sampler_name": "dpmpp_2m", "scheduler": "beta", "seed": 1001, "steps": 7},
+    "SegmindFluxDev": {"prompt": "a crt monitor", "aspect_ratio": "9:16", "guidance": 3.5, "output_format": "png",
+                       "output_quality": 95, "prompt_strength": 0.55, "samples": 2, "seed": 77, "steps": 12},
+    "SegmindFluxPro": {"prompt": "melting letters", "aspect_ratio": "3:2", "guidance": 4.5, "interval": 3,
+                       "output_format": "jpg", "output_quality": 70, "safety_tolerance": 5, "seed": 300,
+                       "steps": 30},
+    "SegmindFluxSchnell": {"prompt": "a tiger on mars", "denoise": 0.75, "height": 512, "sampler_name": "uni_pc_bh2",
+                           "samples": 3, "scheduler": "ddim_uniform", "seed": 5, "steps": 8, "width": 768},
+    "SegmindSimpleVectorFlux": {"prompt": "v3ct0r style, a cat", "aspect_ratio": "21:9", "lora_strength": 10.0,
+                                "sampler_name": "lcm", "scheduler": "karras", "seed": 2**63, "steps": 100},
+}
+
+
+def graph(class_type: str, inputs: dict, prefix: str | None = None) -> dict:
+    return {
+        "1": {"class_type": class_type, "inputs": inputs},
+        "2": {"class_type": "SaveImage", "inputs": {"images": ["1", 0],
+                                                   "filename_prefix": prefix or f"t/{uuid.uuid4().hex[:8]}"}},
+        "3": {"class_type": "PreviewAny", "inputs": {"source": ["1", 1]}},
+    }
+
+
+def saved_images(comfy_home, result) -> list[np.ndarray]:
+    files = result.node_output("2")["images"]
+    return [np.asarray(Image.open(comfy_home / "output" / f["subfolder"] / f["filename"]).convert("RGB"))
+            for f in files]
+
+
+def info_of(result) -> dict:
+    return json.loads(result.node_output("3")["text"][0])
+
+
+def test_server_loads_the_pack_without_import_failure(comfy, comfy_home):
+    log = (comfy_home / "comfyui.log").read_text(errors="replace")
+    lines = [line for line in log.splitlines() if "custom_nodes/comfyui-segmind-flux" in line]
+    assert lines and not any("IMPORT FAILED" in line for line in lines), log[-3000:]
+    info = comfy.get_json("/object_info")
+    for spec in specs.MODELS:
+        node = info[spec.node_id]
+        assert node["display_name"] == spec.display_name and node["output_name"] == ["images", "info"]
+        declared = {**node["input"]["required"], **node["input"]["optional"]}
+        assert [name for name in declared if name not in ("transport", "force_refresh")] == \
+            [p.name for p in spec.params if p.required] + [p.name for p in spec.params if not p.required]
+
+
+@pytest.mark.parametrize("node_id", sorted(NON_DEFAULTS))
+def test_every_parameter_reaches_the_request_body_exactly(comfy, comfy_home, segmind, node_id):
+    inputs = NON_DEFAULTS[node_id]
+    result = comfy.run(graph(node_id, {**inputs, "transport": "v2", "force_refresh": True}))
+    assert result.ok, result.error() or result.rejected
+    posts = segmind.posts("/v2/")
+    assert len(posts) == 1
+    assert posts[0].body == inputs and list(posts[0].body) == list(specs.MODELS_BY_NODE_ID[node_id].param_names)
+    assert posts[0].path == "/v2/" + specs.MODELS_BY_NODE_ID[node_id].slug
+    images = saved_images(comfy_home, result)
+    assert len(images) == inputs.get("samples", 1)
+    if "width" in inputs:
+        size = (inputs["width"], inputs["height"])
+    else:
+        size = choices.aspect_ratio_size(inputs["aspect_ratio"])
+    for index, image in enumerate(images):
+        assert image.shape == (size[1], size[0], 3)
+        tolerance = 3 if inputs.get("output_format") in ("jpg", "webp") else 0
+        assert np.abs(image[size[1] // 2, size[0] // 2].astype(int) - expected_color(inputs, index)).max() <= tolerance
+    info = info_of(result)
+    assert info["seed"] == inputs["seed"] and info["images"] == len(images) and info["cached"] is False
+    assert info["cost"] == 0.008 and info["remaining_credits"] == 9.5 and info["request_id"]
+
+
+def test_v1_transport_and_random_seed_report_the_seed_used(comfy, comfy_home, segmind):
+    inputs = {**NON_DEFAULTS["SegmindFluxSchnell"], "samples": 1, "seed": -1, "transport": "v1"}
+    result = comfy.run(graph("SegmindFluxSchnell", inputs))
+    assert result.ok, result.error()
+    assert [p.path for p in segmind.posts()] == ["/v1/flux-schnell"]
+    assert segmind.posts()[0].body["seed"] == -1
+    assert info_of(result)["seed"] == 4242  # what the server reported in x-seed-value
+    assert saved_images(comfy_home, result)[0][0, 0].tolist() == list(expected_color({"seed": 4242, "steps": 8}))
+
+
+def test_widget_values_out_of_range_are_rejected_before_any_request(comfy, segmind):
+    inputs = {**NON_DEFAULTS["SegmindFluxDev"], "steps": 51, "output_format": "gif"}
+    status, answer = comfy.queue_prompt(graph("SegmindFluxDev", inputs))
+    assert status == 400
+    details = " ".join(e["details"] for e in answer["node_errors"]["1"]["errors"])
+    assert "SegmindFluxDev: input 'steps' must be an integer from 1 to 50; got 51." in details
+    assert segmind.received == []
+
+
+def test_linked_values_are_validated_before_any_request(comfy, segmind):
+    prompt = graph("SegmindFluxSchnell", {**NON_DEFAULTS["SegmindFluxSchnell"], "steps": ["9", 0]})
+    prompt["9"] = {"class_type": "PrimitiveInt", "inputs": {"value": 9}}
+    result = comfy.run(prompt)
+    assert not result.ok
+    assert "SegmindFluxSchnell: input 'steps' must be an integer from 1 to 8; got 9." in result.error()["exception_message"]
+    assert segmind.received == []
+
+
+@pytest.mark.parametrize("status,reason,advice", [
+    (401, "Unauthorized: invalid or missing API key", "SEGMIND_API_KEY"),
+    (406, "Insufficient credits", "credits"),
+    (410, "Model retired", "retired"),
+    (500, "boom", "internal error"),
+])
+def test_server_errors_become_clear_node_errors(comfy, segmind, status, reason, advice):
+    segmind.inject(Fault("POST", "/v2/", status=status, body={"error": reason}))
+    result = comfy.run(graph("SegmindFluxPro", {**NON_DEFAULTS["SegmindFluxPro"], "force_refresh": True}))
+    message = result.error()["exception_message"]
+    assert message.startswith("Segmind Flux.1 Pro (flux-pro): HTTP %d" % status)
+    assert reason in message and advice in message and "Traceback" not in message
+    assert TEST_API_KEY not in json.dumps(result.history)
+
+
+def test_failed_job_reports_the_servers_reason(comfy, segmind):
+    result = comfy.run(graph("SegmindFluxDev", {**NON_DEFAULTS["SegmindFluxDev"], "prompt": "FAIL"}))
+    message = result.error()["exception_message"]
+    assert "HTTP 422" in message and "Content flagged by the safety checker" in message
+    assert "not billed" in message
+
+
+def test_identical_inputs_are_never_paid_twice(comfy, segmind):
+    inputs = {**NON_DEFAULTS["SegmindFluxSchnell"], "seed": 9191, "samples": 1}
+    first = comfy.run(graph("SegmindFluxSchnell", inputs))
+    other = comfy.run(graph("SegmindFluxSchnell", {**inputs, "seed": 9192}))
+    again = comfy.run(graph("SegmindFluxSchnell", inputs))  # ComfyUI re-executes: the disk cache answers
+    assert first.ok and other.ok and again.ok
+    assert [p.body["seed"] for p in segmind.posts()] == [9191, 9192]
+    assert info_of(again)["cached"] is True and info_of(again)["request_id"] == info_of(first)["request_id"]
+    refreshed = comfy.run(graph("SegmindFluxSchnell", {**inputs, "force_refresh": True}))
+    assert refreshed.ok and len(segmind.posts()) == 3 and info_of(refreshed)["cached"] is False
+
+
+def test_independent_remote_nodes_run_at_the_same_time(comfy, segmind):
+    segmind.job_seconds = 2.0
+    prompt = {}
+    for index in range(4):
+        inputs = {**NON_DEFAULTS["SegmindFluxSchnell"], "samples": 1, "seed": 7000 + index, "force_refresh": True}
+        prompt[str(10 + index)] = {"class_type": "SegmindFluxSchnell", "inputs": inputs}
+        prompt[str(20 + index)] = {"class_type": "PreviewAny", "inputs": {"source": [str(10 + index), 1]}}
+    started = time.monotonic()
+    result = comfy.run(prompt)
+    took = time.monotonic() - started
+    assert result.ok, result.error()
+    posts = segmind.posts()
+    assert len(posts) == 4
+    # All four were submitted before the first could have finished: they overlapped.
+    assert max(p.at for p in posts) - min(p.at for p in posts) < 1.0
+    assert took < 2.0 * 2 + 2.0
+
+
+def test_cancel_stops_the_node_within_a_second_and_the_next_prompt_runs(comfy, segmind):
+    segmind.job_seconds = 30.0
+    status, answer = comfy.queue_prompt(graph("SegmindFluxDev", {**NON_DEFAULTS["SegmindFluxDev"], "seed": 4711}))
+    assert status == 200
+    deadline = time.monotonic() + 20
+    while not segmind.posts() and time.monotonic() < deadline:
+        time.sleep(0.05)
+    time.sleep(0.3)
+    cancelled_at = time.monotonic()
+    comfy.interrupt()
+    entry = comfy.wait_history(answer["prompt_id"], timeout=10)
+    stopped_after = time.monotonic() - cancelled_at
+    assert stopped_after < 1.0 + 0.3  # one second, plus the history poll's own cadence
+    assert "execution_interrupted" in [name for name, _ in entry["status"]["messages"]]
+    segmind.job_seconds = 0.3
+    result = comfy.run(graph("SegmindFluxDev", {**NON_DEFAULTS["SegmindFluxDev"], "seed": 4711}))
+    assert result.ok, result.error()
+    # The cancelled job was collected instead of paying for a second one.
+    assert len(segmind.posts()) == 1
+
+
+def test_the_key_appears_nowhere_the_server_shows(comfy, comfy_home, segmind):
+    comfy.run(graph("SegmindFluxSchnell", {**NON_DEFAULTS["SegmindFluxSchnell"], "seed": 31337}))
+    segmind.inject(Fault("POST", "/v2/", status=401, body={"error": f"bad key {TEST_API_KEY}"}))
+    comfy.run(graph("SegmindFluxSchnell", {**NON_DEFAULTS["SegmindFluxSchnell"], "seed": 31338}))
+    shown = json.dumps(comfy.get_json("/history")) + json.dumps(comfy.get_json("/queue"))
+    assert TEST_API_KEY not in shown and "<redacted>" in shown
+    for path in (comfy_home / "output").rglob("*.png"):
+        assert TEST_API_KEY not in json.dumps(Image.open(path).info)
+    for path in comfy_home.rglob("*"):
+        if path.is_file() and path.name != "no-config.json":
+            assert TEST_API_KEY.encode() not in path.read_bytes(), path

@@ -1,0 +1,112 @@
+"""The declarative specs: every page parameter with its range, values and default; validation wording."""
+import math
+
+import pytest
+
+from pack_loader import load_pack_module
+
+specs = load_pack_module("specs")
+choices = load_pack_module("specs.choices")
+
+PAGE_PARAMS = {
+    "SegmindFluxBMWLoRA": ["prompt", "aspect_ratio", "lora_strength", "sampler_name", "scheduler", "seed", "steps"],
+    "SegmindFluxDev": ["prompt", "aspect_ratio", "guidance", "output_format", "output_quality",
+                       "prompt_strength", "samples", "seed", "steps"],
+    "SegmindFluxPro": ["prompt", "aspect_ratio", "guidance", "interval", "output_format", "output_quality",
+                       "safety_tolerance", "seed", "steps"],
+    "SegmindFluxSchnell": ["prompt", "denoise", "height", "sampler_name", "samples", "scheduler", "seed",
+                           "steps", "width"],
+    "SegmindSimpleVectorFlux": ["prompt", "aspect_ratio", "lora_strength", "sampler_name", "scheduler",
+                                "seed", "steps"],
+}
+
+
+def test_every_page_parameter_is_an_input_with_the_page_name():
+    assert {spec.node_id: list(spec.param_names) for spec in specs.MODELS} == PAGE_PARAMS
+
+
+@pytest.mark.parametrize("node_id,name,default,low,high", [
+    ("SegmindFluxDev", "steps", 25, 1, 50), ("SegmindFluxDev", "guidance", 3.0, 0.0, 10.0),
+    ("SegmindFluxDev", "samples", 1, 1, 4), ("SegmindFluxDev", "prompt_strength", 0.8, 0.0, 1.0),
+    ("SegmindFluxDev", "output_quality", 80, 0, 100), ("SegmindFluxPro", "guidance", 3.0, 2.0, 5.0),
+    ("SegmindFluxPro", "interval", 2, 1, 4), ("SegmindFluxPro", "safety_tolerance", 2, 1, 5),
+    ("SegmindFluxSchnell", "steps", 4, 1, 8), ("SegmindFluxSchnell", "width", 1024, 512, 2048),
+    ("SegmindFluxSchnell", "denoise", 1.0, 0.0, 1.0), ("SegmindFluxBMWLoRA", "lora_strength", 1.2, -10.0, 10.0),
+    ("SegmindSimpleVectorFlux", "lora_strength", 1.0, -10.0, 10.0), ("SegmindSimpleVectorFlux", "steps", 20, 1, 100),
+    ("SegmindFluxSchnell", "seed", 123456789, -1, 2**64 - 1), ("SegmindFluxDev", "seed", 46588, -1, 2**64 - 1),
+    ("SegmindFluxBMWLoRA", "seed", 6652105, -1, 2**64 - 1),
+])
+def test_ranges_and_defaults_match_the_pages(node_id, name, default, low, high):
+    param = specs.MODELS_BY_NODE_ID[node_id].param(name)
+    assert (param.default, param.minimum, param.maximum) == (default, low, high)
+
+
+def test_required_flags_match_the_pages():
+    bmw = specs.MODELS_BY_NODE_ID["SegmindFluxBMWLoRA"]
+    assert all(p.required for p in bmw.params)
+    for node_id in ("SegmindFluxDev", "SegmindFluxPro", "SegmindFluxSchnell", "SegmindSimpleVectorFlux"):
+        assert [p.name for p in specs.MODELS_BY_NODE_ID[node_id].params if p.required] == ["prompt"]
+
+
+def test_page_defects_are_settled():
+    dev = specs.MODELS_BY_NODE_ID["SegmindFluxDev"]
+    assert dev.param("guidance").comfy_input()[0] == "FLOAT"
+    assert dev.param("aspect_ratio").default == "1:1" and "" not in dev.param("aspect_ratio").allowed
+    assert tuple(dev.param("output_format").allowed) == ("webp", "jpg", "png")
+    schnell = specs.MODELS_BY_NODE_ID["SegmindFluxSchnell"]
+    assert len(schnell.param("sampler_name").allowed) == 27
+    assert len(schnell.param("scheduler").allowed) == 6
+    lora = specs.MODELS_BY_NODE_ID["SegmindSimpleVectorFlux"]
+    assert len(lora.param("sampler_name").allowed) == 26 and len(lora.param("aspect_ratio").allowed) == 13
+    assert len(lora.param("scheduler").allowed) == 7 and "beta" in lora.param("scheduler").allowed
+    # The visible first ten names of each page, in the page's order.
+    assert list(schnell.param("sampler_name").allowed[:10]) == [
+        "euler", "euler_pp", "euler_ancestral", "euler_ancestral_pp", "heun", "heunpp2", "dpm_2",
+        "dpm_2_ancestral", "lms", "dpm_fast"]
+    assert list(lora.param("aspect_ratio").allowed[:10]) == [
+        "1:1", "2:3", "3:4", "5:8", "9:16", "9:19", "9:21", "3:2", "4:3", "8:5"]
+
+
+def test_body_carries_every_parameter_in_page_order_with_page_types():
+    spec = specs.MODELS_BY_NODE_ID["SegmindFluxDev"]
+    values = {p.name: p.default for p in spec.params}
+    body = spec.build_body({**values, "guidance": 3.5, "seed": 0, "prompt_strength": 1.0})
+    assert list(body) == list(spec.param_names)
+    assert body["guidance"] == 3.5 and body["seed"] == 0  # seed 0 is a value, not "unset"
+    assert body["prompt_strength"] == 1 and isinstance(body["prompt_strength"], int)
+
+
+@pytest.mark.parametrize("name,value,expected", [
+    ("steps", 51, "SegmindFluxDev: input 'steps' must be an integer from 1 to 50; got 51."),
+    ("steps", 2.5, "SegmindFluxDev: input 'steps' must be an integer from 1 to 50; got 2.5."),
+    ("steps", True, "SegmindFluxDev: input 'steps' must be an integer from 1 to 50; got True."),
+    ("guidance", math.inf, "SegmindFluxDev: input 'guidance' must be a number from 0 to 10; got inf."),
+    ("guidance", "3", "SegmindFluxDev: input 'guidance' must be a number from 0 to 10; got '3'."),
+    ("output_format", "gif", "SegmindFluxDev: input 'output_format' must be one of webp, jpg, png; got 'gif'."),
+    ("prompt", "   ", "SegmindFluxDev: input 'prompt' must be a non-empty text of at most 10000 characters; got '   '."),
+    ("prompt", "x" * 10001, "SegmindFluxDev: input 'prompt' must be a non-empty text of at most 10000 characters; got '10001 characters'."),
+    ("seed", -2, "SegmindFluxDev: input 'seed' must be an integer from -1 to 18446744073709551615; got -2."),
+])
+def test_bad_values_name_node_input_rule_and_value(name, value, expected):
+    spec = specs.MODELS_BY_NODE_ID["SegmindFluxDev"]
+    values = {p.name: p.default for p in spec.params}
+    with pytest.raises(specs.SpecValidationError) as caught:
+        spec.build_body({**values, name: value})
+    assert str(caught.value) == expected
+
+
+def test_schnell_sizes_must_be_multiples_of_eight():
+    spec = specs.MODELS_BY_NODE_ID["SegmindFluxSchnell"]
+    values = {p.name: p.default for p in spec.params}
+    assert spec.build_body({**values, "width": 520})["width"] == 520
+    with pytest.raises(specs.SpecValidationError, match="in multiples of 8; got 1001"):
+        spec.build_body({**values, "width": 1001})
+
+
+def test_aspect_ratio_sizes_are_near_one_megapixel_in_multiples_of_16():
+    for ratio in choices.ASPECT_RATIOS_LORA_PAGES + choices.ASPECT_RATIOS_DEV_PRO:
+        width, height = choices.aspect_ratio_size(ratio)
+        across, down = map(int, ratio.split(":"))
+        assert width % 16 == 0 and height % 16 == 0
+        assert 0.95 < width * height / 2**20 < 1.07
+        assert abs(width / height - across / down) / (across / down) < 0.03
