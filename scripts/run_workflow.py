@@ -57,6 +57,17 @@ def start_fake_segmind(env: dict):
     return stand_in
 
 
+def has_api_key() -> bool:
+    """Whether the pack will find a key (environment or config file), without reading it out."""
+    if os.environ.get("SEGMIND_API_KEY"):
+        return True
+    config = Path(os.environ.get("SEGMIND_CONFIG_FILE") or REPO / "config.json")
+    try:
+        return bool(json.loads(config.read_text(encoding="utf-8")).get("api_key"))
+    except (OSError, ValueError, AttributeError):
+        return False
+
+
 def print_event(kind: str, data: dict, titles: dict) -> None:
     node = data.get("node")
     name = titles.get(node, node)
@@ -98,7 +109,7 @@ def main(argv: list[str] | None = None) -> int:
             server = ComfyServer(args.url.rstrip("/"))
             server.wait_ready(10)
         else:
-            if args.fake_segmind or not (os.environ.get("SEGMIND_API_KEY") or (REPO / "config.json").is_file()):
+            if args.fake_segmind or not has_api_key():
                 stand_in = start_fake_segmind(env)
             print("[run] starting ComfyUI ...", flush=True)
             log_path = Path(tempfile.gettempdir()) / f"comfyui-segmind-flux-{uuid.uuid4().hex[:8]}.log"
