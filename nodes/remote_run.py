@@ -10,6 +10,7 @@ import json
 import logging
 import threading
 import time
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -23,6 +24,16 @@ from .images import UndecodableImage, decode_batch
 
 log = logging.getLogger("comfyui-segmind-flux")
 PROGRESS_STEPS = 100
+# Remote jobs mostly wait on the network: asyncio's default pool (cores + 4 threads) would queue them.
+REMOTE_JOB_THREADS = 32
+_pool: ThreadPoolExecutor | None = None
+
+
+def _job_pool() -> ThreadPoolExecutor:
+    global _pool
+    if _pool is None:
+        _pool = ThreadPoolExecutor(max_workers=REMOTE_JOB_THREADS, thread_name_prefix="segmind-job")
+    return _pool
 
 
 @dataclass
@@ -129,7 +140,7 @@ async def run_remote(spec: ModelSpec, body: dict, transport: str, force_refresh:
     progress = _NodeProgress(spec, node_id)
     loop = asyncio.get_running_loop()
     started = time.monotonic()
-    worker = loop.run_in_executor(None, _fetch, (settings, label, spec.slug), state, body, transport,
+    worker = loop.run_in_executor(_job_pool(), _fetch, (settings, label, spec.slug), state, body, transport,
                                   resume, cache, key)
     try:
         while not worker.done():
