@@ -54,11 +54,17 @@ class SegmindCancelled(SegmindError):
     """The user cancelled while a job was running; a submitted job may still be billed."""
 
 
-def reason_from_body(body: bytes | str | None, content_type: str = "") -> str | None:
-    """The server's own words: `error`/`message`/`detail` of a JSON body, else the text, shortened."""
+def redact(text: str, secret: str | None) -> str:
+    return text.replace(secret, "<redacted>") if secret and text else text
+
+
+def reason_from_body(body: bytes | str | None, content_type: str = "", secret: str | None = None) -> str | None:
+    """The server's own words: `error`/`message`/`detail` of a JSON body, else the text, shortened.
+    The secret is removed before shortening, so that no part of it survives a cut."""
     if not body:
         return None
     text = body.decode("utf-8", "replace") if isinstance(body, bytes) else body
+    text = redact(text, secret)
     try:
         data = json.loads(text)
     except ValueError:
@@ -71,19 +77,14 @@ def reason_from_body(body: bytes | str | None, content_type: str = "") -> str | 
     elif "html" in content_type.lower() or text.lstrip()[:1] == "<":
         title = re.search(r"<title[^>]*>(.*?)</title>", text, re.I | re.S)
         text = "an HTML page" + (f" ({title.group(1).strip()})" if title else "")
-    text = " ".join(html.unescape(text).split())
+    text = redact(" ".join(html.unescape(text).split()), secret)
     return text[:REASON_MAX_CHARS] + ("..." if len(text) > REASON_MAX_CHARS else "")
-
-
-def redact(text: str, secret: str | None) -> str:
-    return text.replace(secret, "<redacted>") if secret and text else text
 
 
 def http_error(model: str, status: int, body: bytes | str | None, content_type: str = "",
                request_id: str | None = None, secret: str | None = None,
                expired_request: bool = False) -> SegmindError:
-    reason = reason_from_body(body, content_type)
-    reason = redact(reason, secret) if reason else reason
+    reason = reason_from_body(body, content_type, secret)
     name = STATUS_NAMES.get(status, "HTTP error")
     if expired_request:
         advice = EXPIRED_REQUEST_ADVICE

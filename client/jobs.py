@@ -9,6 +9,7 @@ import json
 import time
 from dataclasses import dataclass, field
 from typing import Any, Callable
+from urllib.parse import urljoin
 
 from .config import Settings
 from .constants import (DOWNLOAD_READ_TIMEOUT_S, JOB_DEADLINE_S, POLL_FIRST_S, POLL_GROWTH_PER_ELAPSED_S,
@@ -19,6 +20,7 @@ from .transport import Answer, Transport, check_output_url
 from .waiting import SUBMISSIONS, Cancelled, StopCheck, sleep_unless_stopped
 
 TRANSPORTS = ("v2", "v1")
+MAX_REDIRECTS = 5
 TERMINAL_OK, TERMINAL_FAILED = "COMPLETED", "FAILED"
 CANCEL_ADVICE = ("Cancelled. The job had already been submitted and may still be billed; queue the same "
                  "inputs again within an hour to collect its result without paying again.")
@@ -155,15 +157,23 @@ class JobRunner:
         return parsed
 
     def _download(self, url: str) -> bytes:
-        refusal = check_output_url(url, self.settings)
-        if refusal:
-            raise SegmindError(self.model_label, f"The result names {refusal}.",
-                               "Not fetched, for safety. Report it if it repeats.", request_id=self.request_id)
-        # No key: output URLs are public, and the key must never travel to another host.
-        answer = self.transport.get(url, with_key=False, read_timeout=DOWNLOAD_READ_TIMEOUT_S,
-                                    request_id=self.request_id)
-        if not answer.ok:
-            raise SegmindError(self.model_label, f"Downloading the output image failed with HTTP "
-                               f"{answer.status}.", "Output links live 7 days; queue again if it expired.",
-                               status=answer.status, request_id=self.request_id)
-        return answer.body
+        # Redirects are followed by hand, so that every hop passes the same check as the first URL.
+        for _hop in range(MAX_REDIRECTS + 1):
+            refusal = check_output_url(url, self.settings)
+            if refusal:
+                raise SegmindError(self.model_label, f"The result names {refusal}.",
+                                   "Not fetched, for safety. Report it if it repeats.", request_id=self.request_id)
+            # No key: output URLs are public, and the key must never travel to another host.
+            answer = self.transport.get(url, with_key=False, read_timeout=DOWNLOAD_READ_TIMEOUT_S,
+                                        request_id=self.request_id)
+            location = {k.lower(): v for k, v in answer.headers.items()}.get("location")
+            if answer.status in (301, 302, 303, 307, 308) and location:
+                url = urljoin(url, location)
+                continue
+            if not answer.ok:
+                raise SegmindError(self.model_label, f"Downloading the output image failed with HTTP "
+                                   f"{answer.status}.", "Output links live 7 days; queue again if it expired.",
+                                   status=answer.status, request_id=self.request_id)
+            return answer.body
+        raise SegmindError(self.model_label, f"The output image redirected more than {MAX_REDIRECTS} times.",
+                           "Queue again; report it if it repeats.", request_id=self.request_id)

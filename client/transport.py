@@ -98,7 +98,7 @@ class Transport:
         for attempt in range(GET_ATTEMPTS):
             last_try = attempt == GET_ATTEMPTS - 1
             try:
-                answer = self._send("GET", url, read_timeout, headers=headers, allow_redirects=not with_key)
+                answer = self._send("GET", url, read_timeout, headers=headers, allow_redirects=False)
             except (requests.RequestException, OSError) as exc:
                 if last_try:
                     raise self._network_error(exc, url, request_id) from None

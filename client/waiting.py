@@ -69,6 +69,9 @@ class SubmissionRateLimiter:
         self._next_free = 0.0
 
     def wait_turn(self, per_minute: float, stop: StopCheck) -> None:
+        """Called right before every billable POST: a run cancelled by now submits nothing."""
+        if stop():
+            raise Cancelled()
         if per_minute <= 0:
             return
         with self._lock:

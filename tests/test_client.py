@@ -629,9 +629,6 @@ def test_check_output_url_rules():
     assert check("https://8.8.8.8/a.png", settings) is None
 
 
-@pytest.mark.xfail(strict=True, reason="bug: Transport.get follows redirects for key-less downloads "
-                   "(allow_redirects=not with_key), and check_output_url only vets the first URL, so an output "
-                   "URL that redirects to an internal address is fetched")
 def test_a_download_redirecting_to_an_internal_address_is_not_followed(srv):
     hits = []
 
@@ -720,8 +717,6 @@ def test_cancel_while_waiting_for_a_submission_turn_submits_nothing(srv, monkeyp
     assert srv.received == []
 
 
-@pytest.mark.xfail(strict=True, reason="bug: with requests_per_minute=0 (the default) JobRunner never looks at "
-                   "the stop flag before the billable POST, so a run cancelled before it started still submits")
 @pytest.mark.parametrize("transport", ["v1", "v2"])
 def test_a_run_already_cancelled_submits_nothing(srv, transport):
     try:

@@ -5,8 +5,11 @@ import sys
 
 from pack_loader import PACK_DIR, load_pack, load_pack_module
 
-NODE_IDS = {"SegmindFluxBMWLoRA", "SegmindFluxDev", "SegmindFluxPro", "SegmindFluxSchnell",
-            "SegmindSimpleVectorFlux"}
+REMOTE_IDS = {"SegmindFluxBMWLoRA", "SegmindFluxDev", "SegmindFluxPro", "SegmindFluxSchnell",
+              "SegmindSimpleVectorFlux"}
+LOCAL_IDS = {"SegmindFluxDevLocal", "SegmindFluxSchnellLocal", "SegmindFluxBMWLoRALocal",
+             "SegmindSimpleVectorFluxLocal"}
+NODE_IDS = REMOTE_IDS | LOCAL_IDS
 
 
 def test_mappings_declare_exactly_the_public_node_ids():
@@ -23,10 +26,10 @@ def test_import_pulls_in_neither_torch_nor_comfy_nor_network():
         f" submodule_search_locations=[{str(PACK_DIR)!r}])\n"
         "m = importlib.util.module_from_spec(spec); sys.modules['alias_pack'] = m\n"
         "t = time.perf_counter(); spec.loader.exec_module(m); took = time.perf_counter() - t\n"
-        "print(sorted(k for k in ('torch', 'comfy', 'folder_paths', 'server') if k in sys.modules), len(m.NODE_CLASS_MAPPINGS))\n"
+        "print(sorted(k for k in ('torch', 'comfy', 'folder_paths', 'server') if k in sys.modules), sorted(m.NODE_CLASS_MAPPINGS))\n"
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
-    assert out.stdout.split("\n")[0] == "[] 5"
+    assert out.stdout.split("\n")[0] == f"[] {sorted(NODE_IDS)}"
 
 
 def test_a_missing_dependency_disables_only_its_nodes_with_one_log_line():
@@ -44,11 +47,11 @@ def test_a_missing_dependency_disables_only_its_nodes_with_one_log_line():
         f" submodule_search_locations=[{str(PACK_DIR)!r}])\n"
         "m = importlib.util.module_from_spec(spec); sys.modules['alias_pack'] = m\n"
         "spec.loader.exec_module(m)\n"
-        "print('NODES', len(m.NODE_CLASS_MAPPINGS))\n"
+        "print('NODES', sorted(m.NODE_CLASS_MAPPINGS))\n"
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
     assert out.returncode == 0, out.stderr
-    assert "NODES 0" in out.stdout
+    assert f"NODES {sorted(LOCAL_IDS)}" in out.stdout  # only the remote nodes need requests
     lines = [line for line in out.stderr.splitlines() if "comfyui-segmind-flux" in line]
     assert len(lines) == 1 and "requests" in lines[0] and "disabled" in lines[0]
 
@@ -56,7 +59,7 @@ def test_a_missing_dependency_disables_only_its_nodes_with_one_log_line():
 def test_input_types_follow_the_specs():
     pack = load_pack()
     specs = load_pack_module("specs")
-    for spec in specs.MODELS:
+    for spec in specs.MODELS:  # the remote nodes
         types = pack.NODE_CLASS_MAPPINGS[spec.node_id].INPUT_TYPES()
         declared = {**types["required"], **types["optional"]}
         assert list(declared)[: len(spec.params)] == [p.name for p in spec.params if p.required] + [

@@ -1,0 +1,122 @@
+"""The local twins: the remote models' parameters, run on the user's GPU through ComfyUI's samplers."""
+from __future__ import annotations
+
+import importlib.util
+import logging
+import random
+
+from ..samplers.flux_pipeline import SamplingRequest, generate
+from ..samplers.names import comfy_sampler_name, comfy_scheduler_name, unsupported_names
+from ..specs import RANDOM_SEED, SpecValidationError
+from ..specs.choices import aspect_ratio_size
+from ..specs.local import DEFAULT_FLUX_GUIDANCE, LOCAL_TWINS, LocalTwin
+from ..specs.params import SEED_MAX
+from .local_lora import apply_lora, lora_choices
+
+log = logging.getLogger("comfyui-segmind-flux")
+CATEGORY = "segmind/flux/local"
+SAMPLES_TOOLTIP = (" Image k of the batch is exactly a single run with seed + k, so any one image can be "
+                   "made again on its own.")
+
+
+def _strength_tooltip(twin: LocalTwin, text: str) -> str:
+    if twin.strength_without_image:
+        return text + " With an input image: how much of it is redrawn (1 = all of it)."
+    return text + " Used with an input image only: how much of it is redrawn (1 = all of it)."
+
+
+def _input_spec(twin: LocalTwin, param):
+    kind, options = param.comfy_input()
+    if param.name == "samples":
+        options = {**options, "tooltip": options["tooltip"] + SAMPLES_TOOLTIP}
+    if param.name == twin.strength_param:
+        options = {**options, "tooltip": _strength_tooltip(twin, options["tooltip"])}
+    if param.name == "seed":
+        options = {**options, "tooltip": "Seed of the noise; -1 picks a random one (written to the log)."}
+    return kind, options
+
+
+def make_local_node(twin: LocalTwin) -> type:
+    node_id = twin.node_id
+
+    class LocalNode:
+        DESCRIPTION = twin.description
+        CATEGORY = CATEGORY
+        RETURN_TYPES = ("IMAGE", "LATENT")
+        RETURN_NAMES = ("images", "latent")
+        OUTPUT_TOOLTIPS = ("The generated images, as a batch.", "Their latents, for chaining.")
+        FUNCTION = "generate"
+        TWIN = twin
+
+        @classmethod
+        def INPUT_TYPES(cls):
+            required = {"model": ("MODEL", {"tooltip": "The Flux diffusion model (Load Diffusion Model)."}),
+                        "clip": ("CLIP", {"tooltip": "Flux's text encoders (DualCLIPLoader, type flux)."}),
+                        "vae": ("VAE", {"tooltip": "Flux's VAE (ae.safetensors)."})}
+            if twin.takes_lora:
+                required["lora_name"] = (lora_choices(), {"tooltip": "The LoRA file, from models/loras."})
+            required.update({p.name: _input_spec(twin, p) for p in twin.params if p.required})
+            optional = {p.name: _input_spec(twin, p) for p in twin.params if not p.required}
+            optional["image"] = ("IMAGE", {"tooltip": "Optional input image for image-to-image."})
+            return {"required": required, "optional": optional}
+
+        @classmethod
+        def VALIDATE_INPUTS(cls, **kwargs):
+            problems = []
+            for param in twin.params:
+                value = kwargs.get(param.name)
+                if value is not None:  # linked values arrive as None and are checked at run time
+                    try:
+                        param.validate(value, node_id)
+                    except SpecValidationError as exc:
+                        problems.append(str(exc))
+            return " ".join(problems) if problems else True
+
+        def generate(self, model, clip, vae, image=None, lora_name=None, **kwargs):
+            values = {p.name: p.validate(kwargs.get(p.name, p.default), node_id) for p in twin.params}
+            if twin.takes_lora:
+                model = apply_lora(model, lora_name, values["lora_strength"], node_id)
+            request = build_request(twin, values, image)
+            images, latent = generate(model, clip, vae, request, image)
+            return images, latent
+
+    LocalNode.__name__ = LocalNode.__qualname__ = node_id
+    return LocalNode
+
+
+def build_request(twin: LocalTwin, values: dict, image) -> SamplingRequest:
+    seed = values["seed"]
+    if seed == RANDOM_SEED:
+        seed = random.randrange(SEED_MAX + 1)
+        log.info("%s: seed -1 -> %d", twin.node_id, seed)
+    if "width" in values:
+        width, height = values["width"], values["height"]
+    else:
+        width, height = aspect_ratio_size(values["aspect_ratio"])
+    strength = values.get(twin.strength_param, 1.0) if twin.strength_param else 1.0
+    denoise = strength if (image is not None or twin.strength_without_image) else 1.0
+    return SamplingRequest(
+        prompt=values["prompt"], seed=seed, steps=values["steps"],
+        sampler_name=comfy_sampler_name(values.get("sampler_name", "euler"), twin.node_id),
+        scheduler=comfy_scheduler_name(values.get("scheduler", "simple"), twin.node_id),
+        denoise=float(denoise),
+        guidance=values["guidance"] if twin.uses_guidance_param else (
+            DEFAULT_FLUX_GUIDANCE if twin.takes_lora else None),
+        width=width, height=height, samples=values.get("samples", 1))
+
+
+def _check_names_once() -> None:
+    """At load time inside ComfyUI: say which offered names this ComfyUI lacks (outside it: nothing)."""
+    if importlib.util.find_spec("comfy") is None:
+        return
+    samplers = sorted({n for twin in LOCAL_TWINS for p in twin.params if p.name == "sampler_name" for n in p.allowed})
+    schedulers = sorted({n for twin in LOCAL_TWINS for p in twin.params if p.name == "scheduler" for n in p.allowed})
+    missing = unsupported_names(samplers, schedulers)
+    if missing:
+        log.warning("[comfyui-segmind-flux] this ComfyUI lacks sampler/scheduler names the local nodes offer: "
+                    "%s (choosing one gives an error, never a silent fall-back).", ", ".join(missing))
+
+
+_check_names_once()
+LOCAL_NODES = {twin.node_id: make_local_node(twin) for twin in LOCAL_TWINS}
+LOCAL_DISPLAY_NAMES = {twin.node_id: twin.remote.display_name + " (local)" for twin in LOCAL_TWINS}

@@ -1,0 +1,86 @@
+"""Flux text-to-image / image-to-image through ComfyUI's library functions.
+
+Each step makes exactly the calls of the stock nodes (CLIPTextEncode, FluxGuidance, ConditioningZeroOut,
+EmptySD3LatentImage, VAEEncode, KSampler, VAEDecode), so that an image equals the stock graph's, and
+ComfyUI's model management, progress bar and interrupt all apply. Nothing here copies a model.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+FLUX_LATENT_CHANNELS = 16
+# Guidance-distilled Flux samples without classifier-free guidance: cfg 1 (ComfyUI skips the negative).
+FLUX_CFG = 1.0
+# torch seeds are unsigned 64-bit: seed + k wraps around.
+SEED_SPACE = 2**64
+
+
+@dataclass(frozen=True)
+class SamplingRequest:
+    prompt: str
+    seed: int
+    steps: int
+    sampler_name: str  # ComfyUI's name (already mapped)
+    scheduler: str
+    denoise: float
+    guidance: float | None  # None: no FluxGuidance (schnell has no guidance input)
+    width: int
+    height: int
+    samples: int
+
+
+def encode_prompt(clip, prompt: str, guidance: float | None):
+    import node_helpers
+    import torch
+
+    conditioning = clip.encode_from_tokens_scheduled(clip.tokenize(prompt))
+    if guidance is not None:
+        conditioning = node_helpers.conditioning_set_values(conditioning, {"guidance": guidance})
+    negative = []
+    for tensor, options in conditioning:  # ConditioningZeroOut: unused at cfg 1, but must be well-formed
+        options = options.copy()
+        if options.get("pooled_output") is not None:
+            options["pooled_output"] = torch.zeros_like(options["pooled_output"])
+        negative.append([torch.zeros_like(tensor), options])
+    return conditioning, negative
+
+
+def empty_latent(width: int, height: int):
+    import comfy.model_management
+    import torch
+
+    return torch.zeros([1, FLUX_LATENT_CHANNELS, height // 8, width // 8],
+                       device=comfy.model_management.intermediate_device())
+
+
+def sample_latent(model, positive, negative, latent, seed: int, request: SamplingRequest):
+    """One image: KSampler's common path with batch size 1."""
+    import comfy.sample
+    import comfy.utils
+    import latent_preview
+
+    latent = comfy.sample.fix_empty_latent_channels(model, latent)
+    noise = comfy.sample.prepare_noise(latent, seed, None)
+    callback = latent_preview.prepare_callback(model, request.steps)
+    return comfy.sample.sample(model, noise, request.steps, FLUX_CFG, request.sampler_name, request.scheduler,
+                               positive, negative, latent, denoise=request.denoise, disable_noise=False,
+                               start_step=None, last_step=None, force_full_denoise=False, noise_mask=None,
+                               callback=callback, disable_pbar=not comfy.utils.PROGRESS_BAR_ENABLED, seed=seed)
+
+
+def generate(model, clip, vae, request: SamplingRequest, init_image=None):
+    """`samples` images; image k is exactly a single run with seed + k (so any one can be re-made)."""
+    import torch
+
+    positive, negative = encode_prompt(clip, request.prompt, request.guidance)
+    if init_image is not None:
+        start = vae.encode(init_image[:1, :, :, :3])
+    else:
+        start = empty_latent(request.width, request.height)
+    latents = [sample_latent(model, positive, negative, start, (request.seed + k) % SEED_SPACE, request)
+               for k in range(request.samples)]
+    latent = torch.cat(latents)
+    images = vae.decode(latent)
+    if images.dim() == 5:  # as VAEDecode: video VAEs return [B, T, H, W, C]
+        images = images.reshape(-1, *images.shape[-3:])
+    return images, {"samples": latent}
