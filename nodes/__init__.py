@@ -11,6 +11,7 @@ log = logging.getLogger("comfyui-segmind-flux")
 NODE_GROUPS = (
     (".remote", "REMOTE_NODES", "REMOTE_DISPLAY_NAMES", "the remote Segmind nodes"),
     (".local", "LOCAL_NODES", "LOCAL_DISPLAY_NAMES", "the local Flux nodes"),
+    (".lora_loader", "LORA_NODES", "LORA_DISPLAY_NAMES", "the Flux LoRA loader"),
 )
 
 

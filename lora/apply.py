@@ -1,0 +1,108 @@
+"""Load a Flux LoRA file of any common format and apply it through ComfyUI's own loader, with a report.
+
+Loading is cached by file and modification time. ComfyUI only logs keys that match no layer; here zero
+matches, an unreadable file and shapes that do not fit the model are errors that name the file.
+"""
+from __future__ import annotations
+
+import logging
+import os
+from pathlib import Path
+
+from .convert import to_comfy_layout
+from .formats import NEEDS_CONVERSION, detect_algorithm, detect_format, ranks
+from .report import LoRAError, LoRAReport
+
+log = logging.getLogger("comfyui-segmind-flux")
+_cache: dict[str, tuple[float, dict, str]] = {}
+
+
+def read_lora(path: str) -> tuple[dict, str]:
+    """The state dict in ComfyUI's layout and the detected format; cached by path and mtime."""
+    import comfy.utils
+
+    name = os.path.basename(path)
+    try:
+        mtime = os.path.getmtime(path)
+    except OSError:
+        raise LoRAError(f"LoRA file {name} cannot be read (it does not exist).") from None
+    cached = _cache.get(path)
+    if cached and cached[0] == mtime:
+        return cached[1], cached[2]
+    try:
+        state_dict = comfy.utils.load_torch_file(path, safe_load=True)
+    except Exception as exc:  # safetensors and torch raise many types for a damaged file
+        raise LoRAError(f"LoRA file {name} is not a readable safetensors file ({type(exc).__name__}: "
+                        f"{str(exc)[:200]}).") from None
+    if not state_dict:
+        raise LoRAError(f"LoRA file {name} holds no weights.")
+    import comfy.lora_convert
+
+    file_format = detect_format(state_dict)
+    # Then ComfyUI's own conversions, exactly as its loader makes them (BFL control LoRAs, ...).
+    converted = comfy.lora_convert.convert_lora(to_comfy_layout(state_dict, file_format, Path(path)))
+    _cache.clear()  # one LoRA per process in memory is enough for a chain, the rest reload from disk
+    _cache[path] = (mtime, converted, file_format)
+    return converted, file_format
+
+
+def _target_shape(model_state: dict, target):
+    """Shape of the weight a patch writes to; a (key, (dim, offset, size)) target is a slice of it."""
+    if isinstance(target, tuple):
+        key, (dim, _offset, size) = target[0], target[1]
+        shape = list(model_state[key].shape)
+        shape[dim] = size
+        return key, tuple(shape)
+    return target, tuple(model_state[target].shape)
+
+
+def _check_shapes(patches: dict, model_state: dict, name: str, file_format: str) -> None:
+    for target, adapter in patches.items():
+        weights = getattr(adapter, "weights", None)
+        key, shape = _target_shape(model_state, target)
+        if not weights or getattr(adapter, "name", "") != "lora" or len(shape) != 2:
+            continue
+        up, down = weights[0], weights[1]
+        if (up.shape[0], down.shape[-1]) != shape:
+            raise LoRAError(f"LoRA file {name} ({file_format}) does not fit this model: {key} is "
+                            f"{tuple(shape)} but the LoRA makes {(up.shape[0], down.shape[-1])}. Is it a LoRA "
+                            "for another architecture or model size?")
+
+
+def apply_lora(model, clip, path: str, strength_model: float, strength_clip: float):
+    """Returns the patched (model, clip) and the report; a zero-match load is an error."""
+    import comfy.lora
+
+    name = os.path.basename(path)
+    state_dict, file_format = read_lora(path)
+    key_map = comfy.lora.model_lora_keys_unet(model.model, {}) if model is not None else {}
+    if clip is not None:
+        key_map = comfy.lora.model_lora_keys_clip(clip.cond_stage_model, key_map)
+    patches = comfy.lora.load_lora(state_dict, key_map, log_missing=False)
+    matched_prefixes = [prefix for prefix, target in key_map.items() if target in patches]
+    matched = {key for key in state_dict for prefix in matched_prefixes if key.startswith(prefix + ".")}
+    unmatched = sorted(set(state_dict) - matched)
+    if not patches:
+        raise LoRAError(f"LoRA file {name} ({file_format} format) matched no layer of this model: none of its "
+                        f"{len(state_dict)} weights fit (first: {', '.join(unmatched[:3])}). Is it a Flux LoRA?")
+    model_state = model.model.state_dict() if model is not None else {}
+    unet_patches = {t: a for t, a in patches.items()
+                    if (t[0] if isinstance(t, tuple) else t).startswith("diffusion_model.")}
+    _check_shapes(unet_patches, model_state, name, file_format)
+
+    clip_patches = {t: a for t, a in patches.items() if t not in unet_patches}
+    new_model = model.clone() if model is not None else None
+    if new_model is not None and strength_model != 0:
+        new_model.add_patches(unet_patches, strength_model)
+    new_clip = clip.clone() if clip is not None else None
+    if new_clip is not None and clip_patches and strength_clip != 0:
+        new_clip.add_patches(clip_patches, strength_clip)
+    report = LoRAReport(
+        file=name, file_format=file_format + (" (converted)" if file_format in NEEDS_CONVERSION else ""),
+        algorithm=detect_algorithm(state_dict),
+        ranks=ranks({k: tuple(v.shape) for k, v in state_dict.items()}),
+        strength_model=strength_model, strength_clip=strength_clip if clip_patches else 0.0,
+        lora_keys=len(state_dict), matched_keys=len(matched), patched_model_weights=len(unet_patches),
+        patched_clip_weights=len(clip_patches), unmatched=unmatched)
+    log.info("[comfyui-segmind-flux] %s", report.text())
+    return new_model, new_clip, report

@@ -1,0 +1,42 @@
+"""Which trainer wrote a LoRA file, told from its key names alone (pure Python)."""
+from __future__ import annotations
+
+import re
+from typing import Iterable
+
+# Key shapes, checked in order; the first that matches any key names the format.
+FORMAT_PATTERNS = (
+    ("xlabs", re.compile(r"^(double|single)_blocks\.\d+\.processor\.")),
+    ("peft", re.compile(r"^base_model\.model\.")),
+    ("comfyui", re.compile(r"^diffusion_model\.")),
+    ("kohya", re.compile(r"^lora_(unet|te\d?)_")),
+    ("onetrainer", re.compile(r"^lora_transformer_")),
+    ("lycoris", re.compile(r"^lycoris_")),
+    ("diffusers", re.compile(r"^transformer\.")),  # diffusers, ai-toolkit and SimpleTuner write these
+    ("text_encoder_only", re.compile(r"^(text_encoders?|te\d?)\.")),
+)
+# Formats ComfyUI 0.3.75 cannot load for Flux without a conversion first.
+NEEDS_CONVERSION = {"xlabs", "peft"}
+ALGORITHM_MARKERS = (("loha", ".hada_w1_a"), ("lokr", ".lokr_w1"), ("lora", ""))
+DOWN_SUFFIXES = (".lora_down.weight", ".lora_A.weight", ".down.weight", "_lora.down.weight", ".lora.down.weight")
+
+
+def detect_format(keys: Iterable[str]) -> str:
+    keys = list(keys)
+    for name, pattern in FORMAT_PATTERNS:
+        if any(pattern.search(key) for key in keys):
+            return name
+    return "unknown"
+
+
+def detect_algorithm(keys: Iterable[str]) -> str:
+    keys = list(keys)
+    for name, marker in ALGORITHM_MARKERS:
+        if not marker or any(marker in key for key in keys):
+            return name
+    return "lora"
+
+
+def ranks(shapes: dict[str, tuple]) -> list[int]:
+    """The distinct ranks: the first dimension of every down (A) matrix."""
+    return sorted({shape[0] for key, shape in shapes.items() if key.endswith(DOWN_SUFFIXES) and shape})
