@@ -4,9 +4,10 @@ Page defects settled: `guidance` is typed integer but the example sends 3.5, so 
 (default 3, as the page says); `aspect_ratio` has an empty default and a copied description, so it
 defaults to the example's "1:1".
 """
-from .choices import ASPECT_RATIOS_DEV_PRO, OUTPUT_FORMATS
+from .choices import ASPECT_RATIOS_DEV_PRO
+from .common import output_params, seed_param
 from .model import ModelSpec
-from .params import EnumParam, FloatParam, IntParam, PromptParam, SeedParam
+from .params import EnumParam, FloatParam, IntParam, PromptParam
 
 FLUX_DEV = ModelSpec(
     node_id="SegmindFluxDev",
@@ -25,16 +26,11 @@ FLUX_DEV = ModelSpec(
                   allowed=ASPECT_RATIOS_DEV_PRO),
         FloatParam("guidance", "Guidance: how closely the image follows the prompt.",
                    default=3.0, minimum=0.0, maximum=10.0, step=0.1),
-        EnumParam("output_format", "File format of the output images.", default="webp",
-                  allowed=OUTPUT_FORMATS),
-        IntParam("output_quality", "Quality when saving the output images, from 0 to 100. 100 is best "
-                 "quality, 0 is lowest quality. Not relevant for .png outputs.",
-                 default=80, minimum=0, maximum=100),
+        *output_params(),
         FloatParam("prompt_strength", "Prompt strength.", default=0.8, minimum=0.0, maximum=1.0),
         IntParam("samples", "Number of samples to generate (the IMAGE output is a batch of this many).",
                  default=1, minimum=1, maximum=4),
-        SeedParam("seed", "Seed for random number generation; -1 lets the server pick one "
-                  "(the seed used is reported in the info output).", default=46588),
+        seed_param(46588),
         IntParam("steps", "Number of steps.", default=25, minimum=1, maximum=50),
     ),
 )

@@ -3,9 +3,10 @@
 Page defects settled: `guidance` (typed integer, range 2-5) is a float like flux-dev's;
 `aspect_ratio` defaults to the example's "1:1". Flux Pro has closed weights, so it has no local twin.
 """
-from .choices import ASPECT_RATIOS_DEV_PRO, OUTPUT_FORMATS
+from .choices import ASPECT_RATIOS_DEV_PRO
+from .common import output_params, seed_param
 from .model import ModelSpec
-from .params import EnumParam, FloatParam, IntParam, PromptParam, SeedParam
+from .params import EnumParam, FloatParam, IntParam, PromptParam
 
 FLUX_PRO = ModelSpec(
     node_id="SegmindFluxPro",
@@ -32,15 +33,10 @@ FLUX_PRO = ModelSpec(
                    default=3.0, minimum=2.0, maximum=5.0, step=0.1),
         IntParam("interval", "Interval: variety of possible outputs (higher is more varied).",
                  default=2, minimum=1, maximum=4),
-        EnumParam("output_format", "File format of the output images.", default="webp",
-                  allowed=OUTPUT_FORMATS),
-        IntParam("output_quality", "Quality when saving the output images, from 0 to 100. 100 is best "
-                 "quality, 0 is lowest quality. Not relevant for .png outputs.",
-                 default=80, minimum=0, maximum=100),
+        *output_params(),
         IntParam("safety_tolerance", "Safety tolerance: 1 is the strictest, 5 the most permissive.",
                  default=2, minimum=1, maximum=5),
-        SeedParam("seed", "Seed for random number generation; -1 lets the server pick one "
-                  "(the seed used is reported in the info output).", default=46588),
+        seed_param(46588),
         IntParam("steps", "Number of steps.", default=25, minimum=1, maximum=50),
     ),
 )

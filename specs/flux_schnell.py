@@ -4,8 +4,9 @@ Page defects settled: `samples` has no range on the page; it gets flux-dev's 1-4
 are ComfyUI's mid-2024 list (specs/choices.py).
 """
 from .choices import SAMPLERS_MID_2024, SCHEDULERS_SCHNELL
+from .common import seed_param
 from .model import ModelSpec
-from .params import EnumParam, FloatParam, IntParam, PromptParam, SeedParam
+from .params import EnumParam, FloatParam, IntParam, PromptParam
 
 FLUX_SCHNELL = ModelSpec(
     node_id="SegmindFluxSchnell",
@@ -29,8 +30,7 @@ FLUX_SCHNELL = ModelSpec(
                  default=1, minimum=1, maximum=4),
         EnumParam("scheduler", "Scheduler for the image generation process.", default="normal",
                   allowed=SCHEDULERS_SCHNELL),
-        SeedParam("seed", "Seed for random number generation; -1 lets the server pick one "
-                  "(the seed used is reported in the info output).", default=123456789),
+        seed_param(123456789),
         IntParam("steps", "Number of inference steps for image generation.", default=4,
                  minimum=1, maximum=8),
         IntParam("width", "Image width, from 512 to 2048 in multiples of 8.",

@@ -4,8 +4,9 @@ From shared/segmind-api/000_2eedad9e76e6ec2e.txt and 004_9f24e2fefd4a52fb.txt. O
 every parameter is required; on the Simple Vector page only `prompt` is.
 """
 from .choices import ASPECT_RATIOS_LORA_PAGES, SAMPLERS_LORA_PAGES, SCHEDULERS_LORA_PAGES
+from .common import seed_param
 from .model import ModelSpec
-from .params import EnumParam, FloatParam, IntParam, PromptParam, SeedParam
+from .params import EnumParam, FloatParam, IntParam, PromptParam
 
 
 def lora_page_params(prompt: str, lora_strength: float, all_required: bool) -> tuple:
@@ -19,9 +20,7 @@ def lora_page_params(prompt: str, lora_strength: float, all_required: bool) -> t
                   default="euler", allowed=SAMPLERS_LORA_PAGES),
         EnumParam("scheduler", "Scheduler type for image generation.", required=all_required,
                   default="simple", allowed=SCHEDULERS_LORA_PAGES),
-        SeedParam("seed", "Seed for random number generation; -1 lets the server pick one "
-                  "(the seed used is reported in the info output).", required=all_required,
-                  default=6652105),
+        seed_param(6652105, required=all_required),
         IntParam("steps", "Number of steps for generating the image.", required=all_required,
                  default=20, minimum=1, maximum=100),
     )
