@@ -73,8 +73,9 @@ class SeedParam(IntParam):
 
     def comfy_input(self) -> tuple:
         kind, options = super().comfy_input()
-        # "fixed": re-queueing must not silently pay for a new image (the frontend default is "randomize").
-        return kind, {**options, "control_after_generate": "fixed"}
+        # No control widget: the frontend's would default to "randomize" (1.32.9 offers no other default,
+        # a string only renames it), and every re-queue would silently pay for a new image.
+        return kind, {**options, "control_after_generate": False}
 
 
 @dataclass(frozen=True)

@@ -71,6 +71,6 @@ def test_input_types_follow_the_specs():
             assert options["tooltip"]
         kind, options = declared["seed"]
         assert kind == "INT" and options["min"] == -1 and options["max"] == 2**64 - 1
-        assert options["control_after_generate"] == "fixed"
+        assert options["control_after_generate"] is False  # no "randomize" widget (see SeedParam)
         assert types["required"]["prompt"][1]["multiline"] is True
         json.dumps(types)  # /object_info must be able to serialise it
