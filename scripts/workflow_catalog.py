@@ -1,0 +1,148 @@
+"""The example workflows, described once: nodes, widget values and links. scripts/build_workflows.py
+turns each into the UI-format file (built in the real editor) and the API-format file (what the editor
+produces from it). Widget values not given keep the node's defaults, i.e. the Segmind page's."""
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "tests"))
+from pack_loader import load_pack_module  # noqa: E402
+
+# The file names of ComfyUI's official Flux examples.
+MODEL_FILES = {
+    "dev": "flux1-dev.safetensors", "schnell": "flux1-schnell.safetensors",
+    "t5": "t5xxl_fp16.safetensors", "clip_l": "clip_l.safetensors", "vae": "ae.safetensors",
+}
+LORA_FILES = {"SegmindFluxBMWLoRALocal": "mybmwlora.safetensors",
+              "SegmindSimpleVectorFluxLocal": "simple_vector_flux.safetensors",
+              "first": "my_style_lora.safetensors", "second": "my_subject_lora.safetensors"}
+KEY_NOTE = ("Needs a Segmind API key: set SEGMIND_API_KEY before starting ComfyUI, or put "
+            '{"api_key": "..."} in ComfyUI/custom_nodes/comfyui-segmind-flux/config.json. Each new image is '
+            "billed to that account; queueing the same inputs again reuses the earlier result.")
+
+
+def models_note(unet: str, loras: tuple[str, ...] = ()) -> str:
+    text = (f"Runs on your own GPU. Needs: models/diffusion_models/{unet}, models/text_encoders/"
+            f"{MODEL_FILES['t5']} and {MODEL_FILES['clip_l']}, models/vae/{MODEL_FILES['vae']} "
+            "(the files of ComfyUI's Flux examples).")
+    if loras:
+        text += " And in models/loras: " + ", ".join(loras) + " (your LoRA files; pick yours in the node)."
+    return text
+
+
+def note(text: str, pos=(20, 20)) -> dict:
+    return {"key": "note", "type": "Note", "pos": list(pos), "size": [340, 200], "widgets": {"text": text}}
+
+
+def loaders(variant: str, y: int = 320) -> list[dict]:
+    return [
+        {"key": "unet", "type": "UNETLoader", "pos": [20, y],
+         "widgets": {"unet_name": MODEL_FILES[variant], "weight_dtype": "default"}},
+        {"key": "clip", "type": "DualCLIPLoader", "pos": [20, y + 130],
+         "widgets": {"clip_name1": MODEL_FILES["t5"], "clip_name2": MODEL_FILES["clip_l"], "type": "flux"}},
+        {"key": "vae", "type": "VAELoader", "pos": [20, y + 300], "widgets": {"vae_name": MODEL_FILES["vae"]}},
+    ]
+
+
+def save(key: str, source: str, prefix: str, pos) -> tuple[dict, tuple]:
+    return ({"key": key, "type": "SaveImage", "pos": list(pos), "size": [420, 460],
+             "widgets": {"filename_prefix": prefix}}, (source, 0, key, "images"))
+
+
+def remote_workflow(spec) -> dict:
+    saver, link = save("save", "model", f"segmind/{FILE_NAMES[spec.node_id]}", (860, 20))
+    return {"nodes": [note(KEY_NOTE), {"key": "model", "type": spec.node_id, "pos": [390, 20], "size": [440, 620]},
+                      saver], "links": [link]}
+
+
+def local_workflow(twin) -> dict:
+    variant = "schnell" if "Schnell" in twin.node_id else "dev"
+    loras = (LORA_FILES[twin.node_id],) if twin.takes_lora else ()
+    node = {"key": "model", "type": twin.node_id, "pos": [390, 20], "size": [440, 680],
+            "widgets": {"lora_name": loras[0]} if loras else {}}
+    saver, link = save("save", "model", f"segmind-local/{FILE_NAMES[twin.node_id]}", (860, 20))
+    return {"nodes": [note(models_note(MODEL_FILES[variant], loras)), *loaders(variant), node, saver],
+            "links": [("unet", 0, "model", "model"), ("clip", 0, "model", "clip"), ("vae", 0, "model", "vae"), link]}
+
+
+def stacked_lora_workflow() -> dict:
+    first, second = LORA_FILES["first"], LORA_FILES["second"]
+    saver, link = save("save", "model", "segmind-local/two-loras", (1300, 20))
+    return {
+        "nodes": [note(models_note(MODEL_FILES["dev"], (first, second))), *loaders("dev"),
+                  {"key": "lora1", "type": "SegmindFluxLoRALoader", "pos": [390, 320],
+                   "widgets": {"lora_name": first, "strength": 0.8}},
+                  {"key": "lora2", "type": "SegmindFluxLoRALoader", "pos": [390, 560],
+                   "widgets": {"lora_name": second, "strength": 1.0}},
+                  {"key": "report1", "type": "PreviewAny", "pos": [390, 20], "size": [380, 130]},
+                  {"key": "report2", "type": "PreviewAny", "pos": [390, 170], "size": [380, 130]},
+                  {"key": "model", "type": "SegmindFluxDevLocal", "pos": [820, 20], "size": [440, 680]},
+                  saver],
+        "links": [("unet", 0, "lora1", "model"), ("clip", 0, "lora1", "clip"),
+                  ("lora1", 0, "lora2", "model"), ("lora1", 1, "lora2", "clip"),
+                  ("lora1", 2, "report1", "source"), ("lora2", 2, "report2", "source"),
+                  ("lora2", 0, "model", "model"), ("lora2", 1, "model", "clip"), ("vae", 0, "model", "vae"), link],
+    }
+
+
+def remote_vs_local_workflow() -> dict:
+    remote_save, remote_link = save("save_remote", "remote", "compare/remote", (1300, 20))
+    local_save, local_link = save("save_local", "local", "compare/local", (1300, 520))
+    return {
+        "nodes": [note(KEY_NOTE + " " + models_note(MODEL_FILES["dev"])),
+                  {"key": "prompt", "type": "PrimitiveStringMultiline", "pos": [390, 20], "size": [380, 160],
+                   "widgets": {"value": "a red fox in the snow, golden hour, detailed fur"}, "title": "Prompt"},
+                  {"key": "seed", "type": "PrimitiveInt", "pos": [390, 200],
+                   # "fixed": the core node's default, "randomize", would pay for a new image on every Queue.
+                   "widgets": {"value": 46588, "control_after_generate": "fixed"},
+                   "title": "Seed"},
+                  *loaders("dev"),
+                  {"key": "remote", "type": "SegmindFluxDev", "pos": [820, 20], "size": [440, 480]},
+                  {"key": "local", "type": "SegmindFluxDevLocal", "pos": [820, 520], "size": [440, 560]},
+                  remote_save, local_save],
+        "links": [("prompt", 0, "remote", "prompt"), ("seed", 0, "remote", "seed"),
+                  ("prompt", 0, "local", "prompt"), ("seed", 0, "local", "seed"),
+                  ("unet", 0, "local", "model"), ("clip", 0, "local", "clip"), ("vae", 0, "local", "vae"),
+                  remote_link, local_link],
+    }
+
+
+FILE_NAMES = {"SegmindFluxBMWLoRA": "segmind_flux_bmw_lora", "SegmindFluxDev": "segmind_flux_dev",
+              "SegmindFluxPro": "segmind_flux_pro", "SegmindFluxSchnell": "segmind_flux_schnell",
+              "SegmindSimpleVectorFlux": "segmind_simple_vector_flux",
+              "SegmindFluxBMWLoRALocal": "local_flux_bmw_lora", "SegmindFluxDevLocal": "local_flux_dev",
+              "SegmindFluxSchnellLocal": "local_flux_schnell",
+              "SegmindSimpleVectorFluxLocal": "local_simple_vector_flux"}
+
+
+def catalog() -> dict[str, dict]:
+    """name -> {"summary": one line for the README, "remote": runs against Segmind, "graph": ...}."""
+    specs = load_pack_module("specs")
+    local = load_pack_module("specs.local")
+    out = {}
+    for spec in specs.MODELS:
+        out[FILE_NAMES[spec.node_id]] = {"summary": f"{spec.display_name} on Segmind, the page's defaults.",
+                                        "remote": True, "graph": remote_workflow(spec)}
+    for twin in local.LOCAL_TWINS:
+        out[FILE_NAMES[twin.node_id]] = {"summary": f"{twin.remote.display_name} on your GPU (UNETLoader, "
+                                                    "DualCLIPLoader flux, VAELoader), the same parameters.",
+                                        "remote": False, "graph": local_workflow(twin)}
+    out["local_flux_dev_two_loras"] = {"summary": "Two stacked SegmindFluxLoRALoaders (any LoRA format) on "
+                                                  "local Flux dev, with their match reports.",
+                                       "remote": False, "graph": stacked_lora_workflow()}
+    out["remote_vs_local_flux_dev"] = {"summary": "The same prompt and seed on Segmind's Flux.1 Dev and on "
+                                                  "your GPU, saved side by side.",
+                                       "remote": None, "graph": remote_vs_local_workflow()}
+    return out
+
+
+def place_placeholder_models(base_dir: Path) -> None:
+    """Empty files under the names the workflows use, so the editor's and the server's lists hold them."""
+    folders = {"diffusion_models": (MODEL_FILES["dev"], MODEL_FILES["schnell"]),
+               "text_encoders": (MODEL_FILES["t5"], MODEL_FILES["clip_l"]), "vae": (MODEL_FILES["vae"],),
+               "loras": tuple(LORA_FILES.values())}
+    for folder, names in folders.items():
+        (base_dir / "models" / folder).mkdir(parents=True, exist_ok=True)
+        for name in names:
+            (base_dir / "models" / folder / name).touch()
