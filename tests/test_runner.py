@@ -19,12 +19,12 @@ def run_runner(*args, env=None):
 
 
 def test_runner_runs_a_workflow_with_overrides_and_prints_output_paths(comfy, comfy_home, segmind):
-    out = run_runner(str(SCHNELL), "--url", comfy.url, "--set", "1.seed=8080", "--set",
-                     "SegmindFluxSchnell.prompt=a red fox", "--set", "1.width=640")
+    out = run_runner(str(SCHNELL), "--url", comfy.url, "--set", "SegmindFluxSchnell.seed=8080", "--set",
+                     "SegmindFluxSchnell.prompt=a red fox", "--set", "SegmindFluxSchnell.width=640")
     assert out.returncode == 0, out.stderr
     assert segmind.posts()[0].body["prompt"] == "a red fox" and segmind.posts()[0].body["seed"] == 8080
     written = [line for line in out.stdout.splitlines() if " wrote " in line]
-    assert len(written) == 1 and "segmind/segmind_flux_schnell_" in written[0]
+    assert len(written) == 1 and "wrote segmind_flux_schnell_" in written[0] and "subfolder=segmind" in written[0]
     assert "[run] done: 1 image(s)" in out.stdout
     assert "QUEUED" in out.stdout or "PROCESSING" in out.stdout  # progress text from the node
     name = written[0].split(" wrote ")[1].split(" ")[0]
@@ -33,14 +33,14 @@ def test_runner_runs_a_workflow_with_overrides_and_prints_output_paths(comfy, co
 
 def test_runner_prints_the_failing_nodes_error_and_exits_non_zero(comfy, segmind):
     segmind.inject(Fault("POST", "/v2/", status=406, body={"error": "Insufficient credits"}))
-    out = run_runner(str(SCHNELL), "--url", comfy.url, "--set", "1.seed=8081")
+    out = run_runner(str(SCHNELL), "--url", comfy.url, "--set", "SegmindFluxSchnell.seed=8081")
     assert out.returncode == 1
-    assert "node 1 (SegmindFluxSchnell) failed" in out.stderr
+    assert "(SegmindFluxSchnell) failed" in out.stderr
     assert "HTTP 406" in out.stderr and "Insufficient credits" in out.stderr
 
 
 def test_runner_reports_a_rejected_workflow(comfy, segmind):
-    out = run_runner(str(SCHNELL), "--url", comfy.url, "--set", "1.steps=99")
+    out = run_runner(str(SCHNELL), "--url", comfy.url, "--set", "SegmindFluxSchnell.steps=99")
     assert out.returncode == 2
     assert "input 'steps' must be an integer from 1 to 8; got 99." in out.stderr
     assert segmind.received == []
