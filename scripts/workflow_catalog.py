@@ -122,10 +122,10 @@ def catalog() -> dict[str, dict]:
     local = load_pack_module("specs.local")
     out = {}
     for spec in specs.MODELS:
-        out[FILE_NAMES[spec.node_id]] = {"summary": f"{spec.display_name} on Segmind, the page's defaults.",
+        out[FILE_NAMES[spec.node_id]] = {"summary": f"{spec.display_name.removeprefix('Segmind ')} on Segmind, the page's defaults.",
                                         "remote": True, "graph": remote_workflow(spec)}
     for twin in local.LOCAL_TWINS:
-        out[FILE_NAMES[twin.node_id]] = {"summary": f"{twin.remote.display_name} on your GPU (UNETLoader, "
+        out[FILE_NAMES[twin.node_id]] = {"summary": f"{twin.remote.display_name.removeprefix('Segmind ')} on your GPU (UNETLoader, "
                                                     "DualCLIPLoader flux, VAELoader), the same parameters.",
                                         "remote": False, "graph": local_workflow(twin)}
     out["local_flux_dev_two_loras"] = {"summary": "Two stacked SegmindFluxLoRALoaders (any LoRA format) on "
