@@ -23,9 +23,12 @@ def peft_to_diffusers(state_dict: dict, lora_path: Path) -> dict:
     out = {"transformer." + key[len(PEFT_PREFIX):] if key.startswith(PEFT_PREFIX) else key: value
            for key, value in state_dict.items()}
     alpha = _peft_alpha(lora_path)
-    if alpha is not None:  # ComfyUI scales by alpha / rank, as PEFT does
-        for key in [k for k in out if k.endswith(".lora_A.weight")]:
-            out.setdefault(key[: -len(".lora_A.weight")] + ".alpha", torch.tensor(alpha))
+    if alpha is not None:  # PEFT scales by lora_alpha / r: folded into lora_B (float32), so that the
+        # file's key count stays what the report shows (no made-up .alpha keys)
+        for key in [k for k in out if k.endswith(".lora_B.weight")]:
+            down = out.get(key[: -len(".lora_B.weight")] + ".lora_A.weight")
+            if down is not None and down.dim() >= 1 and down.shape[0] > 0:
+                out[key] = out[key].to(torch.float32) * (alpha / down.shape[0])
     return out
 
 

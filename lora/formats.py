@@ -9,8 +9,8 @@ FORMAT_PATTERNS = (
     ("xlabs", re.compile(r"^(double|single)_blocks\.\d+\.processor\.")),
     ("peft", re.compile(r"^base_model\.model\.")),
     ("comfyui", re.compile(r"^diffusion_model\.")),
+    ("onetrainer", re.compile(r"^lora_transformer_")),  # before kohya: OneTrainer names its text encoders lora_te*_
     ("kohya", re.compile(r"^lora_(unet|te\d?)_")),
-    ("onetrainer", re.compile(r"^lora_transformer_")),
     ("lycoris", re.compile(r"^lycoris_")),
     ("diffusers", re.compile(r"^transformer\.")),  # diffusers, ai-toolkit and SimpleTuner write these
     ("text_encoder_only", re.compile(r"^(text_encoders?|te\d?)\.")),
@@ -19,6 +19,8 @@ FORMAT_PATTERNS = (
 NEEDS_CONVERSION = {"xlabs", "peft"}
 ALGORITHM_MARKERS = (("loha", ".hada_w1_a"), ("lokr", ".lokr_w1"), ("lora", ""))
 DOWN_SUFFIXES = (".lora_down.weight", ".lora_A.weight", ".down.weight", "_lora.down.weight", ".lora.down.weight")
+# LyCORIS: the rank is the first dimension of LoHa's hada_w*_b and of LoKr's low-rank lokr_w*_b
+RANK_SUFFIXES = DOWN_SUFFIXES + (".hada_w1_b", ".hada_w2_b", ".lokr_w1_b", ".lokr_w2_b")
 
 
 def detect_format(keys: Iterable[str]) -> str:
@@ -38,5 +40,5 @@ def detect_algorithm(keys: Iterable[str]) -> str:
 
 
 def ranks(shapes: dict[str, tuple]) -> list[int]:
-    """The distinct ranks: the first dimension of every down (A) matrix."""
-    return sorted({shape[0] for key, shape in shapes.items() if key.endswith(DOWN_SUFFIXES) and shape})
+    """The distinct ranks: the first dimension of every down (A) matrix (LoHa / LoKr: their *_b matrices)."""
+    return sorted({shape[0] for key, shape in shapes.items() if key.endswith(RANK_SUFFIXES) and shape})
