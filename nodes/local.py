@@ -70,6 +70,11 @@ def make_local_node(twin: LocalTwin) -> type:
                         param.validate(value, node_id)
                     except SpecValidationError as exc:
                         problems.append(str(exc))
+            # A VALIDATE_INPUTS with **kwargs turns off ComfyUI's own checks of every input, the
+            # lora_name list included: check it here.
+            lora_name = kwargs.get("lora_name")
+            if twin.takes_lora and lora_name is not None and lora_name not in lora_choices():
+                problems.append(f"{node_id}: input 'lora_name' {lora_name!r} is not a file in models/loras.")
             return " ".join(problems) if problems else True
 
         def generate(self, model, clip, vae, image=None, lora_name=None, **kwargs):

@@ -79,8 +79,15 @@ def generate(model, clip, vae, request: SamplingRequest, init_image=None):
         start = empty_latent(request.width, request.height)
     latents = [sample_latent(model, positive, negative, start, (request.seed + k) % SEED_SPACE, request)
                for k in range(request.samples)]
-    latent = torch.cat(latents)
+    # Decoded one by one, as the single runs are: a batched decode differs in the last bits (conv
+    # algorithms depend on the batch size), and image k must be exactly the single run with seed + k.
+    images = torch.cat([decode(vae, one) for one in latents])
+    return images, {"samples": torch.cat(latents)}
+
+
+def decode(vae, latent):
+    """VAEDecode."""
     images = vae.decode(latent)
     if images.dim() == 5:  # as VAEDecode: video VAEs return [B, T, H, W, C]
         images = images.reshape(-1, *images.shape[-3:])
-    return images, {"samples": latent}
+    return images

