@@ -7,10 +7,10 @@ import random
 
 from ..samplers.flux_pipeline import SamplingRequest, generate
 from ..samplers.names import comfy_sampler_name, comfy_scheduler_name, unsupported_names
-from ..specs import RANDOM_SEED, SpecValidationError
+from ..specs import RANDOM_SEED
 from ..specs.choices import aspect_ratio_size
 from ..specs.local import DEFAULT_FLUX_GUIDANCE, LOCAL_TWINS, LocalTwin
-from ..specs.params import SEED_MAX
+from ..specs.params import SEED_MAX, widget_problems
 from .local_lora import apply_lora, lora_choices
 
 log = logging.getLogger("comfyui-segmind-flux")
@@ -62,14 +62,7 @@ def make_local_node(twin: LocalTwin) -> type:
 
         @classmethod
         def VALIDATE_INPUTS(cls, **kwargs):
-            problems = []
-            for param in twin.params:
-                value = kwargs.get(param.name)
-                if value is not None:  # linked values arrive as None and are checked at run time
-                    try:
-                        param.validate(value, node_id)
-                    except SpecValidationError as exc:
-                        problems.append(str(exc))
+            problems = widget_problems(twin.params, kwargs, node_id)
             # A VALIDATE_INPUTS with **kwargs turns off ComfyUI's own checks of every input, the
             # lora_name list included: check it here.
             lora_name = kwargs.get("lora_name")

@@ -130,3 +130,16 @@ class PromptParam(Param):
             too_long = isinstance(value, str) and len(value) > PROMPT_MAX_CHARS
             raise self._fail(node, rule, f"{len(value)} characters" if too_long else value)
         return value
+
+
+def widget_problems(params: Sequence[Param], values: dict, node: str) -> list[str]:
+    """Every rule the given values break, for VALIDATE_INPUTS. ComfyUI passes a linked input as None:
+    it is skipped here and checked when the node runs."""
+    problems = []
+    for param in params:
+        if values.get(param.name) is not None:
+            try:
+                param.validate(values[param.name], node)
+            except SpecValidationError as exc:
+                problems.append(str(exc))
+    return problems
