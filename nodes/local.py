@@ -11,6 +11,7 @@ from ..specs import RANDOM_SEED
 from ..specs.choices import aspect_ratio_size
 from ..specs.local import DEFAULT_FLUX_GUIDANCE, LOCAL_TWINS, LocalTwin
 from ..specs.params import SEED_MAX, widget_problems
+from .local_checks import check_flux_inputs
 from .local_lora import apply_lora, lora_choices
 
 log = logging.getLogger("comfyui-segmind-flux")
@@ -72,6 +73,7 @@ def make_local_node(twin: LocalTwin) -> type:
 
         def generate(self, model, clip, vae, image=None, lora_name=None, **kwargs):
             values = {p.name: p.validate(kwargs.get(p.name, p.default), node_id) for p in twin.params}
+            check_flux_inputs(twin, model, clip, vae)
             if twin.takes_lora:
                 model = apply_lora(model, lora_name, values["lora_strength"], node_id)
             request = build_request(twin, values, image)
