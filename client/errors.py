@@ -12,6 +12,9 @@ import re
 from .config import KEY_HELP
 
 REASON_MAX_CHARS = 300
+# An HTML page's title is looked for in its first 64 KB, with searches that stay linear in the length.
+_TITLE_OPEN, _TITLE_CLOSE = re.compile(r"<title[^>]{0,200}>", re.I), re.compile(r"</title", re.I)
+_TITLE_SEARCH_CHARS = 65536
 
 ADVICE = {
     400: "The server rejected a parameter: check the node's inputs against the model page.",
@@ -58,6 +61,20 @@ def redact(text: str, secret: str | None) -> str:
     return text.replace(secret, "<redacted>") if secret and text else text
 
 
+def _json_text(value) -> str:
+    try:
+        return json.dumps(value)
+    except (ValueError, RecursionError):
+        return "(a structure nested too deeply to show)"
+
+
+def _html_title(text: str) -> str | None:
+    head = text[:_TITLE_SEARCH_CHARS]
+    opened = _TITLE_OPEN.search(head)
+    closed = _TITLE_CLOSE.search(head, opened.end()) if opened else None
+    return head[opened.end():closed.start()].strip() if closed else None
+
+
 def reason_from_body(body: bytes | str | None, content_type: str = "", secret: str | None = None) -> str | None:
     """The server's own words: `error`/`message`/`detail` of a JSON body, else the text, shortened.
     The secret is removed before shortening, so that no part of it survives a cut."""
@@ -67,16 +84,16 @@ def reason_from_body(body: bytes | str | None, content_type: str = "", secret: s
     text = redact(text, secret)
     try:
         data = json.loads(text)
-    except ValueError:
+    except (ValueError, RecursionError):
         data = None
     if isinstance(data, dict):
         for key in ("error", "message", "detail", "msg"):
             if data.get(key):
-                text = data[key] if isinstance(data[key], str) else json.dumps(data[key])
+                text = data[key] if isinstance(data[key], str) else _json_text(data[key])
                 break
     elif "html" in content_type.lower() or text.lstrip()[:1] == "<":
-        title = re.search(r"<title[^>]*>(.*?)</title>", text, re.I | re.S)
-        text = "an HTML page" + (f" ({title.group(1).strip()})" if title else "")
+        title = _html_title(text)
+        text = "an HTML page" + (f" ({title})" if title else "")
     text = redact(" ".join(html.unescape(text).split()), secret)
     return text[:REASON_MAX_CHARS] + ("..." if len(text) > REASON_MAX_CHARS else "")
 

@@ -6,15 +6,16 @@ notices a cancel within a fraction of a second. It returns image bytes and accou
 from __future__ import annotations
 
 import json
+import re
 import time
 from dataclasses import dataclass, field
 from typing import Any, Callable
 from urllib.parse import urljoin
 
 from .config import Settings
-from .constants import (DOWNLOAD_READ_TIMEOUT_S, JOB_DEADLINE_S, POLL_FIRST_S, POLL_GROWTH_PER_ELAPSED_S,
-                        POLL_MAX_S, READ_TIMEOUT_S, V1_READ_TIMEOUT_S)
-from .errors import SegmindCancelled, SegmindError, http_error
+from .constants import (DOWNLOAD_READ_TIMEOUT_S, JOB_DEADLINE_S, MAX_IMAGES_PER_ANSWER, POLL_FIRST_S,
+                        POLL_GROWTH_PER_ELAPSED_S, POLL_MAX_S, READ_TIMEOUT_S, V1_READ_TIMEOUT_S)
+from .errors import SegmindCancelled, SegmindError, http_error, redact
 from .outputs import ParsedOutput, UnreadableOutput, info_from_json, parse_success
 from .transport import Answer, Transport, check_output_url
 from .waiting import SUBMISSIONS, Cancelled, StopCheck, sleep_unless_stopped
@@ -22,6 +23,8 @@ from .waiting import SUBMISSIONS, Cancelled, StopCheck, sleep_unless_stopped
 TRANSPORTS = ("v2", "v1")
 MAX_REDIRECTS = 5
 TERMINAL_OK, TERMINAL_FAILED = "COMPLETED", "FAILED"
+# Request ids go into URL paths: a plain token only (Segmind's are UUIDs), never "..", "/", "?" or "#".
+REQUEST_ID_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._:-]{0,127}$")
 CANCEL_ADVICE = ("Cancelled. The job had already been submitted and may still be billed; queue the same "
                  "inputs again within an hour to collect its result without paying again.")
 
@@ -47,7 +50,7 @@ def poll_interval(elapsed: float) -> float:
 def _json(answer: Answer) -> Any:
     try:
         return json.loads(answer.body.decode("utf-8"))
-    except (UnicodeDecodeError, ValueError):
+    except (UnicodeDecodeError, ValueError, RecursionError):
         return None
 
 
@@ -79,11 +82,19 @@ class JobRunner:
                 parsed = self._run_v1(body)
             else:
                 parsed = self._run_v2(body, resume_request_id)
+            count = len(parsed.images) + len(parsed.urls)
+            if count > MAX_IMAGES_PER_ANSWER:  # checked before downloading: each may be 64 MB
+                raise SegmindError(self.model_label, f"The result names {count} images; at most "
+                                   f"{MAX_IMAGES_PER_ANSWER} are accepted.", "This is not a Segmind result: "
+                                   "report it if it repeats.", request_id=self.request_id)
             images = parsed.images + [self._download(url) for url in parsed.urls]
             info = {"model": self.slug, "transport": transport, **parsed.info}
             if self.request_id:
                 info.setdefault("request_id", self.request_id)
-            return JobResult(images, info)
+            # A server that echoes the key in an accounting header must not put it in the info output.
+            key = self.settings.api_key
+            return JobResult(images, {name: redact(value, key) if isinstance(value, str) else value
+                                      for name, value in info.items()})
         except Cancelled:
             raise SegmindCancelled(self.model_label, "The run was cancelled.",
                                    CANCEL_ADVICE if self.request_id else "Nothing was submitted.",
@@ -110,10 +121,12 @@ class JobRunner:
         if not answer.ok:
             raise self._fail(answer)
         request_id = data.get("request_id") if isinstance(data, dict) else None
-        if not isinstance(request_id, str) or not request_id:
-            raise SegmindError(self.model_label, "The submission was accepted but the answer has no "
-                               "request id.", "Check the account history on Segmind before queueing "
-                               "again: this submission may be billed.")
+        key = self.settings.api_key
+        if not isinstance(request_id, str) or not REQUEST_ID_RE.match(request_id) or (key and key in request_id):
+            unusable = " that can be used" if request_id else ""
+            raise SegmindError(self.model_label, f"The submission was accepted but the answer has no "
+                               f"request id{unusable}.", "Check the account history on Segmind before "
+                               "queueing again: this submission may be billed.")
         return request_id
 
     def _run_v2(self, body: dict, resume_request_id: str | None) -> ParsedOutput:
@@ -168,7 +181,10 @@ class JobRunner:
                                         request_id=self.request_id)
             location = {k.lower(): v for k, v in answer.headers.items()}.get("location")
             if answer.status in (301, 302, 303, 307, 308) and location:
-                url = urljoin(url, location)
+                try:
+                    url = urljoin(url, location)
+                except ValueError:
+                    url = location  # malformed: refused by check_output_url on the next hop
                 continue
             if not answer.ok:
                 raise SegmindError(self.model_label, f"Downloading the output image failed with HTTP "

@@ -18,6 +18,8 @@ HEADER_INFO = {"x-request-id": "request_id", "x-seed-value": "seed", "x-cost": "
                "x-remaining-credits": "remaining_credits", "x-generation-time": "inference_time"}
 METRIC_INFO = ("inference_time", "cost", "remaining_credits", "queue_time", "total_time", "seed")
 _BASE64_RE = re.compile(r"^[A-Za-z0-9+/=\s_-]+$")
+# Any scheme: a non-http(s) URL is collected so that check_output_url refuses it by name.
+_URL_RE = re.compile(r"^[A-Za-z][A-Za-z0-9+.-]*://")
 
 
 class UnreadableOutput(ValueError):
@@ -34,7 +36,7 @@ class ParsedOutput:
 def _number(value: Any) -> Any:
     try:
         number = float(value)
-    except (TypeError, ValueError):
+    except (TypeError, ValueError, OverflowError):  # OverflowError: an integer of 309+ digits
         return value
     return int(number) if number.is_integer() and abs(number) < 2**63 else number
 
@@ -68,10 +70,10 @@ def _collect(value: Any, out: ParsedOutput, depth: int = 0) -> None:
         return
     if isinstance(value, str):
         text = value.strip()
-        if text.startswith(("http://", "https://")):
-            out.urls.append(text)
-        elif text.startswith("data:") and "," in text:
+        if text.startswith("data:") and "," in text:
             _collect(text.split(",", 1)[1], out, depth + 1)
+        elif _URL_RE.match(text):
+            out.urls.append(text)
         elif len(text) >= 16 and _BASE64_RE.match(text):
             try:
                 out.images.append(base64.b64decode(text + "=" * (-len(text) % 4), altchars=b"-_"
@@ -96,7 +98,7 @@ def parse_success(body: bytes, content_type: str, headers: Mapping[str, str]) ->
         return out
     try:
         data = json.loads(body.decode("utf-8"))
-    except (UnicodeDecodeError, ValueError):
+    except (UnicodeDecodeError, ValueError, RecursionError):  # RecursionError: nested too deep
         raise UnreadableOutput(f"the answer is neither an image nor JSON (Content-Type "
                                f"{kind or 'missing'}, {len(body)} bytes; it may have been cut off)") from None
     out.info.update(info_from_json(data))

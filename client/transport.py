@@ -24,6 +24,8 @@ from .waiting import StopCheck, backoff_seconds, server_requested_wait, sleep_un
 RETRYABLE_GET_STATUSES = {429, 500, 502, 503, 504}
 CONNECTION_ADVICE = ("Check the network connection (and HTTPS_PROXY if you use a proxy), or "
                      "SEGMIND_BASE_URL if you changed it.")
+MAYBE_BILLED_ADVICE = ("The submission may have reached Segmind and be billed: check the account history on "
+                       "Segmind before queueing again.")
 
 
 @dataclass
@@ -80,7 +82,8 @@ class Transport:
             return Answer(response.status_code, b"".join(chunks),
                           response.headers.get("Content-Type", ""), dict(response.headers))
 
-    def _network_error(self, exc: Exception, url: str, request_id: str | None = None) -> SegmindError:
+    def _network_error(self, exc: Exception, url: str, request_id: str | None = None,
+                       maybe_billed: bool = False) -> SegmindError:
         host = urlsplit(url).netloc
         if isinstance(exc, requests.Timeout):
             problem = f"No answer from {host} in time ({type(exc).__name__})."
@@ -88,8 +91,8 @@ class Transport:
             problem = f"The answer from {host} was cut off."
         else:
             problem = f"Could not connect to {host} ({type(exc).__name__})."
-        return SegmindError(self.model_label, redact(problem, self.settings.api_key),
-                            CONNECTION_ADVICE, request_id=request_id)
+        advice = MAYBE_BILLED_ADVICE + " " + CONNECTION_ADVICE if maybe_billed else CONNECTION_ADVICE
+        return SegmindError(self.model_label, redact(problem, self.settings.api_key), advice, request_id=request_id)
 
     def get(self, url: str, *, with_key: bool = True, read_timeout: float = READ_TIMEOUT_S,
             request_id: str | None = None) -> Answer:
@@ -120,10 +123,11 @@ class Transport:
                 answer = self._send("POST", url, read_timeout, json=body, headers=headers,
                                     allow_redirects=False)
             except (requests.RequestException, OSError) as exc:
-                if isinstance(exc, requests.RequestException) and _never_reached_server(exc) and not last_try:
+                never_reached = isinstance(exc, requests.RequestException) and _never_reached_server(exc)
+                if never_reached and not last_try:
                     sleep_unless_stopped(backoff_seconds(attempt), self.stop)
                     continue
-                raise self._network_error(exc, url) from None
+                raise self._network_error(exc, url, maybe_billed=not never_reached) from None
             if answer.status != 429 or last_try:
                 return answer
             asked = server_requested_wait(answer.headers)
@@ -148,11 +152,15 @@ def _is_internal_host(host: str) -> bool:
 def check_output_url(url: str, settings: Settings) -> str | None:
     """Why an output URL must not be fetched, or None. Only http(s); no internal address unless it is
     the configured API server itself (the loopback test server, or a user's own gateway)."""
-    parts = urlsplit(url)
-    if parts.scheme not in ("http", "https") or not parts.hostname:
+    try:
+        parts, api = urlsplit(url), urlsplit(settings.base_url)
+        same_server = (parts.hostname, parts.port) == (api.hostname, api.port)
+    except ValueError:  # a bad port or IPv6 address
+        return "a malformed output URL"
+    if parts.scheme not in ("http", "https"):
         return f"an output URL with scheme '{parts.scheme or 'none'}' (only http and https are fetched)"
-    api = urlsplit(settings.base_url)
-    same_server = (parts.hostname, parts.port) == (api.hostname, api.port)
+    if not parts.hostname:
+        return "an output URL without a host"
     if not same_server and _is_internal_host(parts.hostname):
         return f"an output URL that points at an internal address ({parts.hostname})"
     return None

@@ -1,36 +1,69 @@
 """Image bytes (jpg/png/webp, RGBA or palette too) to ComfyUI's IMAGE: float32 [B,H,W,3] in 0..1."""
 from __future__ import annotations
 
+import contextlib
 import io
 import warnings
 
-from ..client.constants import MAX_IMAGE_PIXELS
+from ..client.constants import MAX_BATCH_PIXELS, MAX_IMAGE_PIXELS, MAX_IMAGES_PER_ANSWER
+
+# What Segmind encodes its outputs as; no other decoder is ever used (some run external programs).
+FORMATS = ("PNG", "JPEG", "WEBP")
 
 
 class UndecodableImage(ValueError):
     pass
 
 
-def decode_image(data: bytes):
-    """One image as a [H,W,3] float32 tensor; refuses non-images and decompression bombs."""
-    import numpy as np
-    import torch
+def _undecodable(exc: BaseException, data: bytes) -> UndecodableImage:
+    return UndecodableImage(f"the image could not be decoded ({type(exc).__name__}, {len(data)} bytes)")
+
+
+@contextlib.contextmanager
+def _opened(data: bytes):
+    """The image with its header read and its size checked, before any pixel is decoded."""
     from PIL import Image
 
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("error", Image.DecompressionBombWarning)
-            with Image.open(io.BytesIO(data)) as image:
+            with Image.open(io.BytesIO(data), formats=FORMATS) as image:
                 width, height = image.size
                 if width < 1 or height < 1 or width * height > MAX_IMAGE_PIXELS:
                     raise UndecodableImage(f"an image of {width}x{height} pixels is outside the "
                                            f"accepted size (at most {MAX_IMAGE_PIXELS} pixels)")
-                image.load()
-                rgb = image.convert("RGB")  # also flattens palette, alpha and grey images
+                yield image
     except UndecodableImage:
         raise
     except (OSError, ValueError, SyntaxError, Image.DecompressionBombError, Image.DecompressionBombWarning) as exc:
-        raise UndecodableImage(f"the image could not be decoded ({type(exc).__name__}, {len(data)} bytes)") from None
+        raise _undecodable(exc, data) from None
+
+
+@contextlib.contextmanager
+def _complete_images_only():
+    """PIL's LOAD_TRUNCATED_IMAGES is global and some node packs set it: a cut-off image must still be
+    refused, or it would be shown, saved and cached half grey. Decoding runs on ComfyUI's one thread."""
+    from PIL import ImageFile
+
+    saved, ImageFile.LOAD_TRUNCATED_IMAGES = ImageFile.LOAD_TRUNCATED_IMAGES, False
+    try:
+        yield
+    finally:
+        ImageFile.LOAD_TRUNCATED_IMAGES = saved
+
+
+def decode_image(data: bytes):
+    """One image as a [H,W,3] float32 tensor; refuses non-images and decompression bombs."""
+    import numpy as np
+    import torch
+
+    with _opened(data) as image:
+        try:
+            with _complete_images_only():
+                image.load()
+            rgb = image.convert("RGB")  # also flattens palette, alpha and grey images
+        except (OSError, ValueError, SyntaxError) as exc:
+            raise _undecodable(exc, data) from None
     return torch.from_numpy(np.asarray(rgb, dtype=np.float32) / 255.0)
 
 
@@ -40,6 +73,14 @@ def decode_batch(images: list[bytes]):
 
     if not images:
         raise UndecodableImage("the answer held no image")
+    if len(images) > MAX_IMAGES_PER_ANSWER:
+        raise UndecodableImage(f"the answer held {len(images)} images (at most {MAX_IMAGES_PER_ANSWER})")
+    pixels = 0
+    for data in images:
+        with _opened(data) as image:
+            pixels += image.size[0] * image.size[1]
+    if pixels > MAX_BATCH_PIXELS:
+        raise UndecodableImage(f"the {len(images)} images hold {pixels} pixels together (at most {MAX_BATCH_PIXELS})")
     frames = [decode_image(data) for data in images]
     sizes = {tuple(frame.shape) for frame in frames}
     if len(sizes) > 1:

@@ -89,6 +89,14 @@ class _NodeProgress:
             pass
 
 
+def _cache_write(label: str, action, *args) -> None:
+    """The result cache and its journal are a saving, never a reason to lose a paid result."""
+    try:
+        action(*args)
+    except OSError as exc:
+        log.warning("%s: the result cache could not be written (%s); the run goes on without it.", label, exc)
+
+
 def _fetch(runner_args: tuple, state: _JobState, body: dict, transport: str, resume: str | None,
            cache: ResultCache | None, key: str) -> JobResult:
     settings, label, slug = runner_args
@@ -100,7 +108,7 @@ def _fetch(runner_args: tuple, state: _JobState, body: dict, transport: str, res
         state.request_id = request_id
         log.info("%s: request id %s", label, request_id)
         if cache is not None:
-            cache.remember_pending(key, request_id)
+            _cache_write(label, cache.remember_pending, key, request_id)
 
     callbacks = JobCallbacks(on_status=on_status, on_request_id=on_request_id)
     runner = JobRunner(settings, label, slug, state.stop.is_set, callbacks)
@@ -108,10 +116,10 @@ def _fetch(runner_args: tuple, state: _JobState, body: dict, transport: str, res
         return runner.run(body, transport, resume_request_id=resume)
     except SegmindError as exc:
         if resume and exc.status == 404 and cache is not None:
-            cache.forget_pending(key)  # the journalled job expired: submit anew
+            _cache_write(label, cache.forget_pending, key)  # the journalled job expired: submit anew
             return JobRunner(settings, label, slug, state.stop.is_set, callbacks).run(body, transport)
         if cache is not None and exc.status in (404, 422):
-            cache.forget_pending(key)  # terminal: there is nothing left to collect
+            _cache_write(label, cache.forget_pending, key)  # terminal: there is nothing left to collect
         raise
 
 
@@ -167,8 +175,8 @@ async def run_remote(spec: ModelSpec, body: dict, transport: str, force_refresh:
     info = {**result.info, "seed": _seed_used(body, result.info), "images": int(images.shape[0]),
             "elapsed_s": round(time.monotonic() - started, 3), "cached": False}
     if cache is not None:
-        cache.store(key, result.images, info)
-        cache.forget_pending(key)
+        _cache_write(label, cache.store, key, result.images, info)
+        _cache_write(label, cache.forget_pending, key)
     state.status = "DONE"
     progress.show(state)
     return RemoteOutcome(images, info)

@@ -2,7 +2,8 @@
 
 v1: POST /v1/{slug} answers with the image bytes (or a JSON shape chosen by the test).
 v2: POST /v2/{slug} queues a job; GET /v2/requests/{id}/status; GET /v2/requests/{id}; output URLs on
-this server under /files/. Faults are scripted per request (status, body, headers, delay, truncation).
+this server under /files/. Faults are scripted per request (status, body, headers, delay, truncation),
+or picked at random for a share of all answers (`Chaos`, for soak tests).
 
 Images are solid colours derived from the request body, so a test can check pixels: red = seed % 256,
 green = steps, blue = index of the image in the batch * 40.
@@ -13,6 +14,8 @@ import base64
 import io
 import itertools
 import json
+import random
+import sys
 import threading
 import time
 import uuid
@@ -41,6 +44,24 @@ class Fault:
     truncate: bool = False  # promise more bytes than sent, then close
     reset: bool = False     # close the connection without answering
     times: int = 1
+
+
+# What a chaotic answer can be: an error status, a 429 burst (this answer and 1-3 more), a reset, the
+# real answer cut off (with or without a Content-Length), an HTML page, the real answer after a stall
+# past the client's read time-out, or (status polls) PROCESSING flapping with 502 for a few polls.
+CHAOS_KINDS = ("429_burst", "500", "502", "504", "reset", "truncated", "cut", "html", "stall", "flap")
+HTML_PAGE = ("<html><head><title>502 Bad Gateway</title></head><body><center><h1>502 Bad Gateway"
+             "</h1></center><hr><center>cloudflare</center></body></html>")
+
+
+@dataclass
+class Chaos:
+    """Faults picked at random for `rate` of all answers, after the scripted faults."""
+    rate: float = 0.2
+    seed: int = 0
+    stall_s: float = 3.0          # longer than the client's read time-out in the test
+    retry_after_s: float = 0.2
+    kinds: tuple = CHAOS_KINDS
 
 
 @dataclass
@@ -88,8 +109,12 @@ class SegmindLoopback:
         self.status_sequence: list[str] | None = None  # force statuses in order (e.g. flapping)
         self.lock = threading.Lock()
         self.billable_submissions = 0
+        self.accepted: list[Received] = []  # the billable submissions, in order
+        self.chaos: Chaos | None = None
+        self.chaos_log: list[tuple[str, str, str]] = []  # (method, path, kind) of every chaotic answer
+        self.chaos_random = random.Random(0)
         handler = type("Handler", (_Handler,), {"stand_in": self})
-        self.httpd = ThreadingHTTPServer(("127.0.0.1", 0), handler)
+        self.httpd = _QuietServer(("127.0.0.1", 0), handler)
         self.httpd.daemon_threads = True
         self.thread = threading.Thread(target=self.httpd.serve_forever, daemon=True)
 
@@ -110,8 +135,34 @@ class SegmindLoopback:
             self.received.clear()
             self.faults.clear()
             self.billable_submissions = 0
+            self.accepted.clear()
+            self.chaos = None
+            self.chaos_log.clear()
             self.v1_shape, self.v2_shape, self.status_sequence = "raw", "url_list", None
             self.job_seconds, self.seed_header = 0.3, True
+
+    def set_chaos(self, chaos: Chaos | None) -> None:
+        with self.lock:
+            self.chaos = chaos
+            self.chaos_random = random.Random(chaos.seed if chaos else 0)
+
+    def chaos_pick(self, method: str, path: str) -> str | None:
+        """The kind of fault for this answer, or None (most answers)."""
+        with self.lock:
+            chaos = self.chaos
+            if chaos is None or self.chaos_random.random() >= chaos.rate:
+                return None
+            is_status_poll = method == "GET" and path.startswith("/v2/requests/") and path.endswith("/status")
+            kinds = [kind for kind in chaos.kinds if kind != "flap" or is_status_poll]
+            if not kinds:
+                return None
+            kind = self.chaos_random.choice(kinds)
+            self.chaos_log.append((method, path, kind))
+            return kind
+
+    def chaos_burst_length(self) -> int:
+        with self.lock:
+            return self.chaos_random.randint(2, 4)
 
     def inject(self, *faults: Fault) -> None:
         with self.lock:
@@ -145,9 +196,17 @@ class SegmindLoopback:
         return urls
 
 
+class _QuietServer(ThreadingHTTPServer):
+    def handle_error(self, request, client_address):
+        if isinstance(sys.exc_info()[1], (ConnectionError, TimeoutError)):
+            return  # a client that gave up on a stalled or cut answer: expected in fault tests
+        super().handle_error(request, client_address)
+
+
 class _Handler(BaseHTTPRequestHandler):
     stand_in: SegmindLoopback
     protocol_version = "HTTP/1.1"
+    mangle: str | None = None  # a chaotic change to the real answer of the current request
 
     def log_message(self, *args):  # quiet
         pass
@@ -157,6 +216,19 @@ class _Handler(BaseHTTPRequestHandler):
         if isinstance(body, dict) or isinstance(body, list):
             body = json.dumps(body)
         data = body.encode() if isinstance(body, str) else body
+        mangle, self.mangle = self.mangle, None
+        if mangle == "stall":
+            time.sleep(self.stand_in.chaos.stall_s if self.stand_in.chaos else 3.0)
+        elif mangle == "truncated":
+            truncate = True
+        elif mangle == "cut":  # no Content-Length: the client cannot tell that the body is incomplete
+            self.send_response(status)
+            self.send_header("Content-Type", content_type)
+            self.send_header("Connection", "close")
+            self.end_headers()
+            self.wfile.write(data[:self.stand_in.chaos_random.randrange(len(data))] if data else b"")
+            self.close_connection = True
+            return
         self.send_response(status)
         self.send_header("Content-Type", content_type)
         self.send_header("Content-Length", str(len(data) + (1000 if truncate else 0)))
@@ -178,15 +250,39 @@ class _Handler(BaseHTTPRequestHandler):
             self.stand_in.received.append(Received(self.command, self.path, headers, body))
 
     def _apply_fault(self) -> bool:
+        self.mangle = None
         fault = self.stand_in.take_fault(self.command, self.path)
         if fault is None:
-            return False
+            return self._apply_chaos()
         time.sleep(fault.delay_s)
         if fault.reset:
             self.close_connection = True
             self.connection.shutdown(2)
             return True
         self._send(fault.status, fault.body, fault.content_type, fault.headers, fault.truncate)
+        return True
+
+    def _apply_chaos(self) -> bool:
+        """A random fault (True: answered here), or a change to the real answer (self.mangle)."""
+        kind = self.stand_in.chaos_pick(self.command, self.path)
+        if kind is None:
+            return False
+        if kind in ("truncated", "cut", "stall", "flap"):
+            self.mangle = kind
+            return False
+        if kind == "reset":
+            self.close_connection = True
+            self.connection.shutdown(2)
+        elif kind == "429_burst":
+            wait = {"Retry-After": self.stand_in.chaos.retry_after_s}
+            more = self.stand_in.chaos_burst_length() - 1
+            self.stand_in.inject(Fault(self.command, self.path, status=429, body={"error": "Too many requests"},
+                                       headers=wait, times=more))
+            self._send(429, {"error": "Too many requests"}, headers=wait)
+        elif kind == "html":
+            self._send(self.stand_in.chaos_random.choice((200, 502)), HTML_PAGE, "text/html")
+        else:
+            self._send(int(kind), {"error": f"injected {kind}"})
         return True
 
     def _authorised(self) -> bool:
@@ -216,6 +312,7 @@ class _Handler(BaseHTTPRequestHandler):
             return self._error(400, "prompt is required")
         with self.stand_in.lock:
             self.stand_in.billable_submissions += 1
+            self.stand_in.accepted.append(Received(self.command, self.path, {}, body))
         if version == "v1":
             return self._v1(body)
         request_id = str(uuid.uuid4())
@@ -278,6 +375,14 @@ class _Handler(BaseHTTPRequestHandler):
         return "QUEUED" if elapsed < self.stand_in.job_seconds / 3 else "PROCESSING"
 
     def _v2_status(self, request_id: str, job: dict) -> None:
+        if self.mangle == "flap":
+            self.mangle = None
+            job["flap"] = self.stand_in.chaos_random.randint(3, 8)
+        if job.get("flap"):  # PROCESSING and 502 in turn, whatever the job's real state
+            job["flap"] -= 1
+            if job["flap"] % 2:
+                return self._error(502, "Bad gateway")
+            return self._send(200, {"status": "PROCESSING", "request_id": request_id, "metrics": {}})
         status = self._status_of(job)
         job["last_status"] = status
         if status == "FAILED":

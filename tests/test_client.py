@@ -585,10 +585,9 @@ def test_v2_output_url_with_a_non_http_scheme_is_refused(srv, requested_urls, ur
                                               body={"status": "COMPLETED", "output": url}))
     with pytest.raises(errors.SegmindError) as caught:
         runner(srv, callbacks=callbacks).run(job_body(), "v2")
-    # outputs only collects http(s) URLs, so a file:/ftp: one is never a candidate: the answer is
-    # refused as holding no image (check_output_url's scheme rule is a second line, tested below)
+    # outputs collects a URL of any scheme, and check_output_url refuses a file:/ftp: one by name
     message = str(caught.value)
-    assert "Could not read the result: the JSON answer holds no image (fields: ['output', 'status'])" in message
+    assert f"The result names an output URL with scheme '{scheme}' (only http and https are fetched)." in message
     assert caught.value.request_id and f"Request id: {caught.value.request_id}." in message
     assert url not in requested_urls
     assert all(u.startswith(srv.base_url + "/v2/") for u in requested_urls)
@@ -600,7 +599,7 @@ def test_v1_output_url_with_ftp_scheme_is_refused(srv, requested_urls, monkeypat
     monkeypatch.setattr(srv, "publish", lambda images: ["ftp://files.example.com/out.png"])
     with pytest.raises(errors.SegmindError) as caught:
         runner(srv).run(job_body(), "v1")
-    assert "holds no image (fields: ['output'])" in str(caught.value)
+    assert "The result names an output URL with scheme 'ftp' (only http and https are fetched)." in str(caught.value)
     assert requested_urls == [f"{srv.base_url}/v1/{SLUG}"]
 
 

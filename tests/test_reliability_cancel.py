@@ -1,0 +1,77 @@
+"""Cancel at random moments while a remote node polls its job (in some runs while a status request is
+stalled on the server): the node stops within one second, it sends no request afterwards, and the next
+prompt runs normally (the same inputs collect the cancelled job instead of paying for it again).
+
+Size: SEGMIND_FULL_RELIABILITY=1 cancels 50 times; otherwise 8.
+"""
+from __future__ import annotations
+
+import os
+import random
+import statistics
+import time
+
+import pytest
+
+from segmind_loopback import Fault
+from test_server_remote import NON_DEFAULTS, graph
+
+FULL = os.environ.get("SEGMIND_FULL_RELIABILITY") == "1"
+CANCELS = 50 if FULL else 8
+STOP_WITHIN_S = 1.0
+
+
+def wait_for(condition, timeout: float, step: float = 0.01):
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        found = condition()
+        if found:
+            return found
+        time.sleep(step)
+    raise AssertionError("timed out waiting")
+
+
+def finished(comfy, prompt_id: str):
+    entry = comfy.get_json(f"/history/{prompt_id}").get(prompt_id)
+    return entry if entry and entry.get("status", {}).get("completed") is not None else None
+
+
+@pytest.mark.slow
+@pytest.mark.timeout(3600 if FULL else 300)
+def test_cancel_at_random_moments_stops_within_a_second_and_the_next_prompt_runs(comfy, segmind):
+    rng = random.Random(4711)
+    latencies, report = [], []
+    for index in range(CANCELS):
+        node_id = sorted(NON_DEFAULTS)[index % len(NON_DEFAULTS)]
+        inputs = {**NON_DEFAULTS[node_id], "seed": 70_000 + index, "transport": "v2"}
+        segmind.reset()
+        segmind.job_seconds = 30.0
+        stalled = index % 3 == 2  # cancel while a status request hangs on the server
+        status, answer = comfy.queue_prompt(graph(node_id, inputs))
+        assert status == 200, answer
+        wait_for(lambda: segmind.posts(), 20)
+        if stalled:
+            segmind.inject(Fault("GET", "/status", status=200, body={"status": "PROCESSING"}, delay_s=5.0))
+        time.sleep(rng.uniform(0.05, 1.5))
+        cancelled_at = time.monotonic()
+        comfy.interrupt()
+        entry = wait_for(lambda: finished(comfy, answer["prompt_id"]), 10)
+        latency = time.monotonic() - cancelled_at
+        latencies.append(latency)
+        assert "execution_interrupted" in [name for name, _ in entry["status"]["messages"]], entry["status"]
+        request_id = next(iter(segmind.jobs))
+        time.sleep(0.3)
+        late = [r for r in segmind.received if request_id in r.path and r.at > cancelled_at + STOP_WITHIN_S]
+        assert not late, f"cancel {index}: the node still polled {late[0].path}"
+        segmind.faults.clear()
+        segmind.job_seconds = 0.2
+        collect = index % 2 == 0
+        follow = inputs if collect else {**inputs, "seed": 80_000 + index}
+        result = comfy.run(graph(node_id, follow), timeout=60)
+        assert result.ok, result.error()
+        assert len(result.node_output("2")["images"]) == inputs.get("samples", 1)
+        assert len(segmind.accepted) == (1 if collect else 2), "a cancelled job was paid for again"
+        report.append(f"{latency:.2f}{'s' if stalled else ''}")
+    print(f"\ncancel: {CANCELS} cancels, latency max {max(latencies):.3f} s, median "
+          f"{statistics.median(latencies):.3f} s ({' '.join(report)}; s = during a stalled request)")
+    assert max(latencies) < STOP_WITHIN_S

@@ -1,0 +1,165 @@
+"""Bad inputs, for every input of every remote node: as widget values (POST /prompt) and over links
+from ComfyUI's core Primitive nodes. Each is refused with a message that names the node, the input,
+what is allowed and the value given, and the loopback Segmind server receives no request at all.
+
+Widget values are refused when the prompt is queued (HTTP 400); values over links when the node runs
+(ComfyUI passes them to no check before), still before any request. A link of the wrong type (a FLOAT
+into an INT input, a STRING into a list) is ComfyUI's own refusal at queue time, naming the input and
+both types.
+"""
+from __future__ import annotations
+
+import math
+
+import pytest
+
+from pack_loader import load_pack_module
+from test_server_remote import NON_DEFAULTS, graph
+
+specs = load_pack_module("specs")
+params = load_pack_module("specs.params")
+remote = load_pack_module("nodes.remote")
+
+ONE_MB = 1 << 20
+PACK_OPTION_RULES = {"transport": "one of " + ", ".join(remote.TRANSPORTS), "force_refresh": "true or false"}
+
+
+def rule(param) -> str:
+    if isinstance(param, params.IntParam):
+        return param.rule()
+    if isinstance(param, params.FloatParam):
+        return f"a number from {param.minimum:g} to {param.maximum:g}"
+    if isinstance(param, params.EnumParam):
+        return "one of " + ", ".join(param.allowed)
+    return f"a non-empty text of at most {params.PROMPT_MAX_CHARS} characters"
+
+
+def shown(value) -> str:
+    if isinstance(value, str) and len(value) > params.PROMPT_MAX_CHARS:
+        return repr(f"{len(value)} characters")  # a prompt too long is shown by its length
+    return params._shown(value)
+
+
+def expected(node_id: str, name: str, value) -> str:
+    allowed = PACK_OPTION_RULES.get(name) or rule(specs.MODELS_BY_NODE_ID[node_id].param(name))
+    return f"{node_id}: input '{name}' must be {allowed}; got {shown(value)}."
+
+
+def bad_widget_values(param) -> list:
+    if isinstance(param, params.IntParam):
+        values = [param.minimum - 1, param.maximum + 1, param.minimum + 0.5, True, str(param.default), None,
+                  math.nan, math.inf, -math.inf, {"value": param.default}]
+        if param.multiple_of > 1:
+            values.append(param.minimum + 1)
+        return values
+    if isinstance(param, params.FloatParam):
+        return [param.minimum - 1, param.maximum + 0.5, math.nan, math.inf, -math.inf, True,
+                str(param.default), None]
+    if isinstance(param, params.EnumParam):
+        near = param.allowed[0].upper() if param.allowed[0].upper() != param.allowed[0] else param.allowed[0] + " "
+        return ["no-such-value", "", near, 1, None, True]
+    return ["", "   ", "x" * ONE_MB, "x" * (params.PROMPT_MAX_CHARS + 1), 5, None, True, {"text": "a fox"}]
+
+
+PACK_OPTION_BAD_VALUES = {"transport": ["v3", "", "V2", None, 2], "force_refresh": ["false", "true", 1, 0, None]}
+WIDGET_CASES = [(spec.node_id, param.name, value) for spec in specs.MODELS for param in spec.params
+                for value in bad_widget_values(param)] + \
+               [(spec.node_id, name, value) for spec in specs.MODELS for name, values in PACK_OPTION_BAD_VALUES.items()
+                for value in values]
+
+
+def node_error_text(answer: dict, node: str = "1") -> str:
+    errors = (answer.get("node_errors") or {}).get(node, {}).get("errors", [])
+    return " ".join(f"{e.get('message')}: {e.get('details')}" for e in errors)
+
+
+@pytest.mark.parametrize("node_id", sorted(NON_DEFAULTS))
+def test_every_bad_widget_value_is_refused_when_queued_naming_node_input_rule_and_value(comfy, segmind, node_id):
+    failures = []
+    for case_node, name, value in WIDGET_CASES:
+        if case_node != node_id:
+            continue
+        status, answer = comfy.queue_prompt(graph(node_id, {**NON_DEFAULTS[node_id], name: value}))
+        text = node_error_text(answer)
+        if status != 400 or expected(node_id, name, value) not in text:
+            failures.append(f"{name}={shown(value)}: HTTP {status}, {text[:300] or answer}")
+    assert not failures, "\n".join(failures)
+    assert segmind.received == []
+
+
+def test_a_valid_prompt_is_left_untouched_by_the_check(comfy, segmind):
+    inputs = {**NON_DEFAULTS["SegmindFluxSchnell"], "seed": 1.0e3, "denoise": 1, "transport": "v2"}
+    prompt = {"prompt": graph("SegmindFluxSchnell", inputs)}
+    assert remote.check_prompt_values(prompt) is prompt
+    assert prompt["prompt"]["1"]["inputs"] == inputs
+    result = comfy.run(prompt["prompt"])
+    assert result.ok, result.error() or result.rejected
+    assert [p.body["seed"] for p in segmind.posts()] == [1000] and segmind.posts()[0].body["denoise"] == 1
+
+
+PRIMITIVES = {params.IntParam: "PrimitiveInt", params.FloatParam: "PrimitiveFloat",
+              params.PromptParam: "PrimitiveStringMultiline", params.EnumParam: "PrimitiveString"}
+PRIMITIVE_INT_RANGE = 2 ** 63 - 1  # PrimitiveInt's own widget range (sys.maxsize)
+
+
+def bad_linked_values(param) -> list:
+    """Values a core Primitive node lets through to the remote node, each against the page."""
+    if isinstance(param, params.IntParam):
+        values = [v for v in (param.minimum - 1, param.maximum + 1) if abs(v) <= PRIMITIVE_INT_RANGE]
+        return values + ([param.minimum + 1] if param.multiple_of > 1 else [])
+    if isinstance(param, params.FloatParam):
+        return [param.minimum - 1, param.maximum + 0.5, math.nan]
+    if isinstance(param, params.PromptParam):
+        return ["", "   ", "x" * ONE_MB]
+    return []
+
+
+def primitive_for(param) -> str:
+    return next(name for kind, name in PRIMITIVES.items() if isinstance(param, kind))
+
+
+def linked(node_id: str, name: str, primitive: str, value) -> dict:
+    prompt = graph(node_id, {**NON_DEFAULTS[node_id], name: ["9", 0]})
+    prompt["9"] = {"class_type": primitive, "inputs": {"value": value}}
+    return prompt
+
+
+@pytest.mark.parametrize("node_id", sorted(NON_DEFAULTS))
+def test_every_bad_value_over_a_link_is_refused_when_the_node_runs(comfy, segmind, node_id):
+    failures = []
+    for param in specs.MODELS_BY_NODE_ID[node_id].params:
+        for value in bad_linked_values(param):
+            result = comfy.run(linked(node_id, param.name, primitive_for(param), value))
+            error = result.error() or {}
+            message = error.get("exception_message", "")
+            if result.ok or expected(node_id, param.name, value) not in message or error.get("node_id") != "1":
+                failures.append(f"{param.name}={shown(value)}: {result.rejected or message[:300]}")
+    assert not failures, "\n".join(failures)
+    assert segmind.received == []
+
+
+def wrong_type_links(spec) -> list[tuple[str, str, object]]:
+    """(input, primitive, value): a link whose type the input does not take."""
+    cases = []
+    for param in spec.params:
+        if isinstance(param, params.IntParam):
+            cases.append((param.name, "PrimitiveFloat", float(param.default) + 0.5))
+        elif isinstance(param, params.FloatParam):
+            cases.append((param.name, "PrimitiveInt", 1))
+        elif isinstance(param, params.EnumParam):
+            cases.append((param.name, "PrimitiveString", param.default))
+        else:
+            cases.append((param.name, "PrimitiveInt", 5))
+    return cases + [("transport", "PrimitiveString", "v2"), ("force_refresh", "PrimitiveInt", 0)]
+
+
+@pytest.mark.parametrize("node_id", sorted(NON_DEFAULTS))
+def test_a_link_of_the_wrong_type_is_refused_when_queued(comfy, segmind, node_id):
+    failures = []
+    for name, primitive, value in wrong_type_links(specs.MODELS_BY_NODE_ID[node_id]):
+        status, answer = comfy.queue_prompt(linked(node_id, name, primitive, value))
+        text = node_error_text(answer)
+        if status != 400 or f"{name}, received_type(" not in text or "mismatch input_type(" not in text:
+            failures.append(f"{name} <- {primitive}: HTTP {status}, {text[:300] or answer}")
+    assert not failures, "\n".join(failures)
+    assert segmind.received == []
