@@ -2,10 +2,11 @@
 grows less than 50 MB, and its open file handles and threads stay within a small margin.
 
 Measured (700 runs from a fresh server): the resident memory climbs for ~100 runs (the allocator's
-high-water mark for the mix of image sizes), then moves within a band of ~50 MB (one batch of
-images freed or not) without rising further. So the warm-up lasts until the memory stops climbing,
-and growth is taken between the floors of that band (the lowest RSS over the first and over the
-last fifth of the runs): a leak raises the floor, one batch held for a moment does not.
+high-water mark for the mix of image sizes), then moves within a band of ~50 MB below that mark
+(freed memory is given back to the system now and then) without rising further. So the warm-up lasts
+until the memory stops climbing, and growth is taken between the tops of that band (the highest RSS
+over the first and over the last fifth of the runs): a leak raises the top, a trim lowers only the
+bottom.
 
 Size: SEGMIND_FULL_RELIABILITY=1 runs 500 prompts after the warm-up; otherwise 60.
 """
@@ -61,10 +62,10 @@ def test_endurance_memory_file_handles_and_threads_stay_flat(comfy, segmind):
     time.sleep(0.5)
     after = vitals(server)
     window = max(5, RUNS // 5)
-    floor_before, floor_after = min(rss_after_each[:window]), min(rss_after_each[-window:])
-    growth = floor_after - floor_before
+    top_before, top_after = max(rss_after_each[:window]), max(rss_after_each[-window:])
+    growth = top_after - top_before
     print(f"\nendurance: {RUNS} runs after {warm_up} warm-up runs in {took:.0f} s ({took / RUNS:.2f} s each); "
-          f"RSS floor {floor_before:.1f} -> {floor_after:.1f} MB (growth {growth:+.1f} MB), first/last "
+          f"RSS top {top_before:.1f} -> {top_after:.1f} MB (growth {growth:+.1f} MB), first/last "
           f"{before[0]:.1f} -> {after[0]:.1f} MB, band {min(rss_after_each):.1f}-{max(rss_after_each):.1f} MB; "
           f"fds {before[1]} -> {after[1]}; threads {before[2]} -> {after[2]}; "
           f"{len(segmind.accepted)} billable submissions")

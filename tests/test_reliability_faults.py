@@ -175,7 +175,8 @@ def test_fault_soak_every_run_ends_with_images_or_a_clear_error_and_is_billed_on
     answers = len(chaos_segmind.received)
     print(f"\nfault soak: {RUNS} runs ({len(durations)} prompts incl. {len(requeued)} re-queued after an error), "
           f"outcomes {dict(outcomes)}, max {max(durations):.1f} s, mean {sum(durations) / len(durations):.2f} s "
-          f"per prompt; {answers} requests, {len(chaos_segmind.chaos_log)} faults ({len(chaos_segmind.chaos_log) / answers:.0%}): "
+          f"per prompt; {answers} requests, {len(chaos_segmind.chaos_log)} faults "
+          f"({len(chaos_segmind.chaos_log) / answers:.0%}): "
           f"{dict(chaos_kinds)}; accepted submissions {sum(accepted.values())}; ComfyUI answered {liveness.asked} "
           f"queue requests, slowest {liveness.slowest:.2f} s")
     print("errors:\n  " + "\n  ".join(f"{count} x {text}" for text, count in messages.most_common()))
@@ -197,8 +198,8 @@ def test_fault_soak_every_run_ends_with_images_or_a_clear_error_and_is_billed_on
             for name in record["files"]:
                 with Image.open(io.BytesIO((entry / name).read_bytes())) as image:
                     image.load()
-                    red = image.convert("RGB").getpixel((0, 0))[0]
-                    assert abs(red - seed % 256) <= 4 and is_solid(image, image.convert("RGB").getpixel((0, 0)), 4), entry
+                    corner = image.convert("RGB").getpixel((0, 0))
+                    assert abs(corner[0] - seed % 256) <= 4 and is_solid(image, corner, 4), entry
     finally:
         ImageFile.LOAD_TRUNCATED_IMAGES = saved
     assert len(entries) == sum(1 for run in runs if run[3] == "ok")

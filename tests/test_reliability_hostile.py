@@ -21,7 +21,6 @@ import json
 import os
 import re
 import resource
-import socket
 import socketserver
 import struct
 import sys
@@ -48,7 +47,8 @@ jobs = load_pack_module("client.jobs")
 images = load_pack_module("nodes.images")
 
 FULL = os.environ.get("SEGMIND_FULL_RELIABILITY") == "1"
-CASES = int(os.environ.get("SEGMIND_RELIABILITY_CASES") or (10_000 if FULL else 1_000))  # the env var: for debugging
+# SEGMIND_RELIABILITY_CASES sets another count (when hunting a failure).
+CASES = int(os.environ.get("SEGMIND_RELIABILITY_CASES") or (10_000 if FULL else 1_000))
 KEY = "sk-hostile-test-key-9c1e77d0"
 BASE = "http://127.0.0.1:9"  # the configured API server (never contacted by the in-process tests)
 LABEL = "Segmind Flux.1 Dev (flux-dev)"
@@ -174,9 +174,9 @@ bodies = st.one_of(
               st.text(max_size=30), texts),
     st.just(SMALL_PNG),
 )
-header_values = st.one_of(st.text(max_size=20), st.sampled_from(["1e400", "-1", "nan", "inf", "0", "1" * 400,
-                                                                  "Wed, 21 Oct 2015 07:28:00 GMT", "2030-01-01T00:00:00Z",
-                                                                  "99999999999999", "Tue, 01 Jan 99999 00:00:00 GMT"]))
+header_values = st.one_of(st.text(max_size=20), st.sampled_from([
+    "1e400", "-1", "nan", "inf", "0", "1" * 400, "Wed, 21 Oct 2015 07:28:00 GMT", "2030-01-01T00:00:00Z",
+    "99999999999999", "Tue, 01 Jan 99999 00:00:00 GMT"]))
 header_names = st.sampled_from(["x-request-id", "x-seed-value", "x-cost", "x-remaining-credits", "X-Cost",
                                 "x-generation-time", "Retry-After", "x-rate-limit-reset-at-utc", "Location",
                                 "location", "Content-Type"])
@@ -309,7 +309,8 @@ def never_reached() -> Exception:
 NETWORK_ERRORS = (requests.ConnectTimeout, requests.ReadTimeout, requests.exceptions.ChunkedEncodingError,
                   requests.exceptions.ContentDecodingError, requests.exceptions.InvalidURL,
                   requests.exceptions.TooManyRedirects, ConnectionResetError, OSError)
-STATUSES = (200, 200, 200, 200, 201, 204, 301, 302, 307, 400, 401, 403, 404, 406, 410, 422, 429, 500, 502, 503, 504, 520)
+STATUSES = (200, 200, 200, 200, 201, 204, 301, 302, 307, 400, 401, 403, 404, 406, 410, 422, 429, 500, 502, 503,
+            504, 520)
 request_ids = st.one_of(st.uuids().map(str), st.text(max_size=30), st.integers(), st.none(), st.just(KEY),
                         st.sampled_from(["../../v1/flux-dev", "a#b", "x?y=1", "..", "http://10.0.0.1/", "\r\nX: 1",
                                          "%2e%2e%2f", "a" * 5000]))
@@ -361,7 +362,8 @@ def _step(draw, kind: str):
 
 job_scripts = st.one_of(
     st.builds(lambda submit, polls, result, downloads: [submit, *polls, result, *downloads], _step("submit"),
-              st.lists(_step("status"), min_size=1, max_size=4), _step("result"), st.lists(_step("download"), max_size=3)),
+              st.lists(_step("status"), min_size=1, max_size=4), _step("result"),
+              st.lists(_step("download"), max_size=3)),
     st.builds(lambda answer, downloads: [answer, *downloads], _step("v1"), st.lists(_step("download"), max_size=3)),
     st.lists(scripted_answers, max_size=14),
 )
@@ -387,7 +389,7 @@ class ScriptedTransport:
 @pytest.fixture
 def scripted():
     fake = ScriptedTransport()
-    patches = [(transport_module.Transport, "_send", lambda transport, *args, **kwargs: fake(transport, *args, **kwargs)),
+    patches = [(transport_module.Transport, "_send", lambda transport, *args, **kw: fake(transport, *args, **kw)),
                (transport_module, "backoff_seconds", lambda attempt: 0.0),
                (transport_module, "sleep_unless_stopped", lambda seconds, stop: None),
                (jobs, "sleep_unless_stopped", lambda seconds, stop: None)]
@@ -497,7 +499,8 @@ header_lines = st.one_of(
     st.builds(lambda value: b"Content-Length: " + value.encode(), st.one_of(
         st.integers(-5, 10 ** 12).map(str), st.sampled_from(["abc", "", "1, 2", "0x10", " 12 "]))),
     st.sampled_from([b"Transfer-Encoding: chunked", b"Content-Encoding: gzip", b"Content-Encoding: deflate",
-                     b"Content-Encoding: br", b"Content-Encoding: zstd", b"Connection: close", b"Connection: keep-alive",
+                     b"Content-Encoding: br", b"Content-Encoding: zstd", b"Connection: close",
+                     b"Connection: keep-alive",
                      b"Content-Type: application/json", b"Content-Type: image/png", b"Content-Type: text/html",
                      b"Location: http://10.0.0.1/x", b"Location: ftp://127.0.0.1/x", b"Location: http://[::1",
                      b"Retry-After: 0", b"no colon here", b"X-Long: " + b"a" * 70_000, b"\x00\xff: \xfe",
@@ -538,7 +541,8 @@ raw_scripts = st.one_of(
     st.builds(lambda submit, polls, result, downloads: [submit, *polls, result, *downloads], _raw_step("submit"),
               st.lists(_raw_step("status"), min_size=1, max_size=3), _raw_step("result"),
               st.lists(_raw_step("download"), max_size=2)),
-    st.builds(lambda answer, downloads: [answer, *downloads], _raw_step("v1"), st.lists(_raw_step("download"), max_size=2)),
+    st.builds(lambda answer, downloads: [answer, *downloads], _raw_step("v1"),
+              st.lists(_raw_step("download"), max_size=2)),
     st.lists(raw_answers, min_size=1, max_size=8),
 )
 
@@ -604,7 +608,8 @@ def encode(fmt: str, mode: str, size: tuple[int, int], seed: int) -> bytes | Non
 
     rgb = np.random.default_rng(seed).integers(0, 256, (size[1], size[0], 3), dtype=np.uint8)
     try:
-        image = Image.fromarray(rgb, "RGB").convert(mode) if mode != "PA" else Image.fromarray(rgb).convert("P").convert("PA")
+        image = Image.fromarray(rgb, "RGB").convert("P" if mode == "PA" else mode)
+        image = image.convert("PA") if mode == "PA" else image
         out = io.BytesIO()
         image.save(out, fmt)
         return out.getvalue()
@@ -692,7 +697,8 @@ def test_decode_image_gives_the_exact_image_or_undecodable_image(case, lenient_p
 @sized
 @PROPERTY
 @given(data=st.one_of(bombs, st.binary(max_size=500), st.builds(lambda head, tail: head + tail, st.sampled_from(
-    [b"\x89PNG\r\n\x1a\n", b"\xff\xd8\xff", b"RIFF\x00\x00\x00\x00WEBPVP8 ", b"GIF89a", b"BM", b"II*\x00", b"%!PS-Adobe",
+    [b"\x89PNG\r\n\x1a\n", b"\xff\xd8\xff", b"RIFF\x00\x00\x00\x00WEBPVP8 ", b"GIF89a", b"BM", b"II*\x00",
+     b"%!PS-Adobe",
      b"<svg", b"P6\n"]), st.binary(max_size=300))))
 def test_decode_image_refuses_bombs_and_garbage_quickly(data):
     with guarded():

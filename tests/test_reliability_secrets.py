@@ -98,7 +98,8 @@ def run_everything(server: ComfyServer, stand_in: SegmindLoopback, key: str) -> 
                                      if not r.path.startswith("/files/"))
     echoes = [
         Fault("POST", "/v2/", status=401, body={"error": f"Invalid API key {key}"}),
-        Fault("POST", "/v1/", status=500, body=f"<html><title>Error for {key}</title></html>", content_type="text/html"),
+        Fault("POST", "/v1/", status=500, body=f"<html><title>Error for {key}</title></html>",
+              content_type="text/html"),
         Fault("GET", "/status", status=422, body={"status": "FAILED", "error": f"flagged ({key})"}),
         Fault("POST", "/v1/", status=429, body=f"slow down {key}", content_type="text/plain",
               headers={"Retry-After": "600"}),
