@@ -131,11 +131,13 @@ async def run_remote(spec: ModelSpec, body: dict, transport: str, force_refresh:
     label = f"{spec.display_name} ({spec.slug})"
     cache = ResultCache(settings.cache_dir or default_cache_dir()) if settings.cache_enabled else None
     key = cache_key(spec.slug, body)
+    loop = asyncio.get_running_loop()
     if cache is not None and not force_refresh:
         hit = cache.load(key)
         if hit is not None:
             try:
-                images = decode_batch(hit[0])
+                # Decoding a megapixel image is CPU work: off the loop, so other remote nodes keep going.
+                images = await loop.run_in_executor(_job_pool(), decode_batch, hit[0])
                 log.info("%s: served from the result cache, nothing billed", label)
                 return RemoteOutcome(images, {**hit[1], "cached": True})
             except UndecodableImage:
@@ -146,7 +148,6 @@ async def run_remote(spec: ModelSpec, body: dict, transport: str, force_refresh:
 
     state = _JobState()
     progress = _NodeProgress(spec, node_id)
-    loop = asyncio.get_running_loop()
     started = time.monotonic()
     worker = loop.run_in_executor(_job_pool(), _fetch, (settings, label, spec.slug), state, body, transport,
                                   resume, cache, key)
@@ -167,7 +168,7 @@ async def run_remote(spec: ModelSpec, body: dict, transport: str, force_refresh:
         state.stop.set()  # ComfyUI cancels pending nodes when another node fails or on interrupt
         raise
     try:
-        images = decode_batch(result.images)
+        images = await loop.run_in_executor(_job_pool(), decode_batch, result.images)
     except UndecodableImage as exc:
         raise SegmindError(label, f"The server's image could not be used: {exc}.",
                            "Queue again; report it if it repeats.",
