@@ -12,7 +12,8 @@ from ..specs.choices import aspect_ratio_size
 from ..specs.local import DEFAULT_FLUX_GUIDANCE, LOCAL_TWINS, LocalTwin
 from ..specs.params import SEED_MAX, widget_problems
 from .local_checks import check_flux_inputs
-from .local_lora import apply_lora, lora_choices
+from .local_lora import LORA_FILE, apply_lora
+from .prompt_check import HIDDEN_REFUSED_INPUT, WidgetRules, refusals, watch
 
 log = logging.getLogger("comfyui-segmind-flux")
 CATEGORY = "segmind/flux/local"
@@ -55,23 +56,20 @@ def make_local_node(twin: LocalTwin) -> type:
                         "clip": ("CLIP", {"tooltip": "Flux's text encoders (DualCLIPLoader, type flux)."}),
                         "vae": ("VAE", {"tooltip": "Flux's VAE (ae.safetensors)."})}
             if twin.takes_lora:
-                required["lora_name"] = (lora_choices(), {"tooltip": "The LoRA file, from models/loras."})
+                required["lora_name"] = LORA_FILE.comfy_input()
             required.update({p.name: _input_spec(twin, p) for p in twin.params if p.required})
             optional = {p.name: _input_spec(twin, p) for p in twin.params if not p.required}
             optional["image"] = ("IMAGE", {"tooltip": "Optional input image for image-to-image."})
-            return {"required": required, "optional": optional}
+            return {"required": required, "optional": optional, "hidden": HIDDEN_REFUSED_INPUT}
 
         @classmethod
         def VALIDATE_INPUTS(cls, **kwargs):
-            problems = widget_problems(twin.params, kwargs, node_id)
             # A VALIDATE_INPUTS with **kwargs turns off ComfyUI's own checks of every input, the
-            # lora_name list included: check it here.
-            lora_name = kwargs.get("lora_name")
-            if twin.takes_lora and lora_name is not None and lora_name not in lora_choices():
-                problems.append(f"{node_id}: input 'lora_name' {lora_name!r} is not a file in models/loras.")
+            # lora_name list included: the pack checks them all.
+            problems = refusals(kwargs) + widget_problems(widget_params(twin), kwargs, node_id)
             return " ".join(problems) if problems else True
 
-        def generate(self, model, clip, vae, image=None, lora_name=None, **kwargs):
+        def generate(self, model, clip, vae, image=None, lora_name=None, segmind_refused=None, **kwargs):
             values = {p.name: p.validate(kwargs.get(p.name, p.default), node_id) for p in twin.params}
             check_flux_inputs(twin, model, clip, vae)
             if twin.takes_lora:
@@ -82,6 +80,10 @@ def make_local_node(twin: LocalTwin) -> type:
 
     LocalNode.__name__ = LocalNode.__qualname__ = node_id
     return LocalNode
+
+
+def widget_params(twin: LocalTwin) -> tuple:
+    return ((LORA_FILE,) if twin.takes_lora else ()) + tuple(twin.params)
 
 
 def build_request(twin: LocalTwin, values: dict, image) -> SamplingRequest:
@@ -120,3 +122,5 @@ def _check_names_once() -> None:
 _check_names_once()
 LOCAL_NODES = {twin.node_id: make_local_node(twin) for twin in LOCAL_TWINS}
 LOCAL_DISPLAY_NAMES = {twin.node_id: twin.remote.display_name + " (local)" for twin in LOCAL_TWINS}
+watch([WidgetRules(twin.node_id, widget_params(twin), link_only=("model", "clip", "vae", "image"))
+       for twin in LOCAL_TWINS])

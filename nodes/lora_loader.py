@@ -2,9 +2,18 @@
 from __future__ import annotations
 
 from ..lora.apply import apply_lora
-from ..lora.report import LoRAError
+from ..specs.params import FloatParam
+from .local_lora import LORA_FILE
+from .prompt_check import HIDDEN_REFUSED_INPUT, WidgetRules, refusals, watch
 
-STRENGTH_RANGE = {"min": -10.0, "max": 10.0, "step": 0.01}
+NODE_ID = "SegmindFluxLoRALoader"
+# The Segmind range of lora_strength.
+STRENGTHS = (
+    FloatParam("strength", "How strongly to apply the LoRA (the Segmind range, -10 to 10).",
+               default=1.0, minimum=-10.0, maximum=10.0),
+    FloatParam("strength_clip", "Strength for the text-encoder weights of the file.",
+               default=1.0, minimum=-10.0, maximum=10.0),
+)
 
 
 class SegmindFluxLoRALoader:
@@ -20,34 +29,36 @@ class SegmindFluxLoRALoader:
 
     @classmethod
     def INPUT_TYPES(cls):
-        import folder_paths
-
         return {
             "required": {
                 "model": ("MODEL", {"tooltip": "The Flux model to patch."}),
-                "lora_name": (folder_paths.get_filename_list("loras"), {"tooltip": "The LoRA file, from models/loras."}),
-                "strength": ("FLOAT", {"default": 1.0, **STRENGTH_RANGE,
-                                       "tooltip": "How strongly to apply the LoRA (the Segmind range, -10 to 10)."}),
+                "lora_name": LORA_FILE.comfy_input(),
+                "strength": STRENGTHS[0].comfy_input(),
             },
             "optional": {
                 "clip": ("CLIP", {"tooltip": "Flux's text encoders, patched too when the file has weights for them."}),
-                "strength_clip": ("FLOAT", {"default": 1.0, **STRENGTH_RANGE,
-                                            "tooltip": "Strength for the text-encoder weights of the file."}),
+                "strength_clip": STRENGTHS[1].comfy_input(),
             },
+            "hidden": HIDDEN_REFUSED_INPUT,
         }
 
-    def load(self, model, lora_name, strength, clip=None, strength_clip=1.0):
+    @classmethod
+    def VALIDATE_INPUTS(cls, segmind_refused=None):
+        # Named arguments only: ComfyUI keeps its own checks of every other input (lora_name's list).
+        problems = refusals({"segmind_refused": segmind_refused})
+        return " ".join(problems) if problems else True
+
+    def load(self, model, lora_name, strength, clip=None, strength_clip=1.0, segmind_refused=None):
         import folder_paths
 
+        # Values over links: ComfyUI checks none of them.
+        for param, value in zip((LORA_FILE, *STRENGTHS), (lora_name, strength, strength_clip)):
+            param.validate(value, NODE_ID)
         path = folder_paths.get_full_path("loras", lora_name)
-        if path is None:
-            raise LoRAError(f"SegmindFluxLoRALoader: input 'lora_name' {lora_name!r} is not a file in models/loras.")
-        for name, value in (("strength", strength), ("strength_clip", strength_clip)):
-            if not -10.0 <= value <= 10.0:
-                raise LoRAError(f"SegmindFluxLoRALoader: input '{name}' must be a number from -10 to 10; got {value!r}.")
         new_model, new_clip, report = apply_lora(model, clip, path, strength, strength_clip)
         return new_model, new_clip, report.text()
 
 
-LORA_NODES = {"SegmindFluxLoRALoader": SegmindFluxLoRALoader}
-LORA_DISPLAY_NAMES = {"SegmindFluxLoRALoader": "Segmind Flux LoRA Loader (any format)"}
+LORA_NODES = {NODE_ID: SegmindFluxLoRALoader}
+LORA_DISPLAY_NAMES = {NODE_ID: "Segmind Flux LoRA Loader (any format)"}
+watch([WidgetRules(NODE_ID, STRENGTHS, link_only=("model", "clip"))])

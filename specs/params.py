@@ -18,7 +18,7 @@ class SpecValidationError(ValueError):
     """A value that the model page does not allow; the message names node, input, rule and value."""
 
 
-def _shown(value: Any) -> str:
+def shown(value: Any) -> str:
     text = repr(value)
     return text if len(text) <= 80 else text[:77] + "..."
 
@@ -37,7 +37,7 @@ class Param:
         raise NotImplementedError
 
     def _fail(self, node: str, rule: str, value: Any) -> SpecValidationError:
-        return SpecValidationError(f"{node}: input '{self.name}' must be {rule}; got {_shown(value)}.")
+        return SpecValidationError(f"{node}: input '{self.name}' must be {rule}; got {shown(value)}.")
 
 
 @dataclass(frozen=True)
@@ -110,6 +110,19 @@ class EnumParam(Param):
     def validate(self, value: Any, node: str) -> str:
         if not isinstance(value, str) or value not in self.allowed:
             raise self._fail(node, "one of " + ", ".join(self.allowed), value)
+        return value
+
+
+@dataclass(frozen=True)
+class BoolParam(Param):
+    default: bool = False
+
+    def comfy_input(self) -> tuple:
+        return ("BOOLEAN", {"default": self.default, "tooltip": self.description})
+
+    def validate(self, value: Any, node: str) -> bool:
+        if not isinstance(value, bool):
+            raise self._fail(node, "true or false", value)
         return value
 
 

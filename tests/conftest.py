@@ -19,6 +19,7 @@ from comfy_driver import ComfyServer  # noqa: E402
 from segmind_loopback import SegmindLoopback  # noqa: E402
 from workflow_catalog import place_placeholder_models  # noqa: E402
 
+
 # A recognisable key: the tests search for it everywhere it must not appear.
 TEST_API_KEY = "sk-SECRET-test-key-7f3a9c"
 
@@ -44,12 +45,21 @@ def comfy_runtime() -> tuple[Path, str]:
     return Path(comfy_dir), python
 
 
+def comfy_base(tmp_path_factory, name: str, test_nodes: bool = False) -> Path:
+    """A ComfyUI base directory of its own, with the pack (and the test-only nodes) in custom_nodes/."""
+    base = tmp_path_factory.mktemp(name)
+    (base / "custom_nodes").mkdir()
+    (base / "custom_nodes" / "comfyui-segmind-flux").symlink_to(PACK_DIR, target_is_directory=True)
+    if test_nodes:
+        (base / "custom_nodes" / "segmind-test-nodes").symlink_to(TESTS_DIR / "comfy_test_nodes",
+                                                                  target_is_directory=True)
+    return base
+
+
 @pytest.fixture(scope="session")
 def comfy_home(tmp_path_factory):
     """A ComfyUI base directory of its own, with the pack linked into custom_nodes/."""
-    base = tmp_path_factory.mktemp("comfy-base")
-    (base / "custom_nodes").mkdir()
-    (base / "custom_nodes" / "comfyui-segmind-flux").symlink_to(PACK_DIR, target_is_directory=True)
+    base = comfy_base(tmp_path_factory, "comfy-base")
     place_placeholder_models(base)  # the example workflows' model files, empty: enough to validate
     return base
 
@@ -61,5 +71,30 @@ def comfy(loopback, comfy_home):
            "SEGMIND_CACHE_DIR": str(comfy_home / "segmind-cache"),
            "SEGMIND_CONFIG_FILE": str(comfy_home / "no-config.json")}
     server = ComfyServer.start(comfy_dir, python, comfy_home, env=env, log_path=comfy_home / "comfyui.log")
+    yield server
+    server.stop()
+
+
+LORA_FILE = "segmind-test-tiny-flux-lora.safetensors"
+
+
+@pytest.fixture(scope="session")
+def local_home(tmp_path_factory):
+    """A ComfyUI base directory with the pack, the test-only nodes and a LoRA for the tiny model."""
+    import tiny_flux  # torch and comfy: only for the tests that use this server
+
+    base = comfy_base(tmp_path_factory, "comfy-local-base", test_nodes=True)
+    tiny_flux.write_lora(base / "models" / "loras" / LORA_FILE)
+    return base
+
+
+@pytest.fixture(scope="session")
+def local_server(local_home):
+    """A server for the local nodes, fed by the test-only node that builds tiny Flux models."""
+    comfy_dir, python = comfy_runtime()
+    # One torch thread: steadier on a 2-core CI machine shared with other work (spinning OpenMP threads).
+    env = {"OMP_NUM_THREADS": "1", "SEGMIND_API_KEY": "", "SEGMIND_CACHE_DIR": str(local_home / "segmind-cache"),
+           "SEGMIND_CONFIG_FILE": str(local_home / "no-config.json")}
+    server = ComfyServer.start(comfy_dir, python, local_home, env=env, log_path=local_home / "comfyui.log")
     yield server
     server.stop()

@@ -13,6 +13,7 @@ import pytest
 import torch
 
 import tiny_flux
+from conftest import LORA_FILE
 from pack_loader import load_pack_module
 
 choices = load_pack_module("specs.choices")
@@ -23,7 +24,6 @@ BMW, VECTOR = "SegmindFluxBMWLoRALocal", "SegmindSimpleVectorFluxLocal"
 LORA_TWINS = (BMW, VECTOR)
 # Written out here on purpose (not imported from samplers/names.py): the test states the mapping itself.
 STOCK_SAMPLER = {"euler_pp": "euler_cfg_pp", "euler_ancestral_pp": "euler_ancestral_cfg_pp"}
-LORA_FILE = "segmind-test-tiny-flux-lora.safetensors"
 PROMPT = "a red fox in the snow, watercolour"
 SMALL = 64
 
@@ -273,8 +273,8 @@ def test_lora_twin_with_a_missing_file_names_node_and_input(comfy, dev, small_si
     node_class = comfy["local"].LOCAL_NODES[node_id]
     assert node_class.VALIDATE_INPUTS(lora_name=lora_name) is True
     message = node_class.VALIDATE_INPUTS(lora_name="nope.safetensors")
-    assert message == f"{node_id}: input 'lora_name' 'nope.safetensors' is not a file in models/loras."
-    with pytest.raises(ValueError, match=rf"{node_id}: input 'lora_name' 'nope.safetensors' is not a file"):
+    assert message == f"{node_id}: input 'lora_name' must be a file in models/loras (found: {lora_name}); got 'nope.safetensors'."
+    with pytest.raises(ValueError, match=rf"{node_id}: input 'lora_name' must be a file in models/loras .*; got 'nope.safetensors'"):
         run_local(comfy, node_id, *dev, lora_name="nope.safetensors", prompt=PROMPT, aspect_ratio="1:1",
                   lora_strength=1.0, sampler_name="euler", scheduler="simple", seed=1, steps=1)
 

@@ -496,7 +496,8 @@ def test_node_extreme_strengths_and_range(flux, loras_folder):
     for name, kwargs in (("strength", {"strength": 10.01}), ("strength", {"strength": -10.5}),
                          ("strength_clip", {"strength": 1.0, "strength_clip": 11.0}),
                          ("strength", {"strength": float("nan")})):
-        with pytest.raises(LoRAError, match=f"input '{name}' must be a number from -10 to 10"):
+        with pytest.raises(ValueError, match=f"SegmindFluxLoRALoader: input '{name}' must be a number from -10 to 10"):
             node.load(model, "a.safetensors", **kwargs)
-    with pytest.raises(LoRAError, match="'missing.safetensors' is not a file in models/loras"):
+    with pytest.raises(ValueError, match=r"input 'lora_name' must be a file in models/loras \(found: .*a\.safetensors.*\); "
+                                         "got 'missing.safetensors'"):
         node.load(model, "missing.safetensors", 1.0)

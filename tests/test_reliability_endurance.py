@@ -18,7 +18,7 @@ import random
 
 import pytest
 
-from conftest import PACK_DIR, TEST_API_KEY, TESTS_DIR, comfy_runtime
+from conftest import TEST_API_KEY, comfy_base, comfy_runtime
 from comfy_driver import ComfyServer
 from test_server_remote import NON_DEFAULTS, graph
 
@@ -36,10 +36,7 @@ TENSORS_MARGIN, FDS_MARGIN, THREADS_MARGIN = 2, 5, 4
 @pytest.fixture(scope="module")
 def probed_server(loopback, tmp_path_factory):
     """A server of its own (no earlier test's state in its memory) with the memory probe node."""
-    base = tmp_path_factory.mktemp("comfy-endurance-base")
-    (base / "custom_nodes").mkdir()
-    (base / "custom_nodes" / "comfyui-segmind-flux").symlink_to(PACK_DIR, target_is_directory=True)
-    (base / "custom_nodes" / "segmind-test-nodes").symlink_to(TESTS_DIR / "comfy_test_nodes", target_is_directory=True)
+    base = comfy_base(tmp_path_factory, "comfy-endurance-base", test_nodes=True)
     comfy_dir, python = comfy_runtime()
     env = {"SEGMIND_BASE_URL": loopback.base_url, "SEGMIND_API_KEY": TEST_API_KEY,
            "SEGMIND_CACHE_DIR": str(base / "segmind-cache"), "SEGMIND_CONFIG_FILE": str(base / "no-config.json")}

@@ -19,6 +19,7 @@ from test_server_remote import NON_DEFAULTS, graph
 specs = load_pack_module("specs")
 params = load_pack_module("specs.params")
 remote = load_pack_module("nodes.remote")
+prompt_check = load_pack_module("nodes.prompt_check")
 
 ONE_MB = 1 << 20
 PACK_OPTION_RULES = {"transport": "one of " + ", ".join(remote.TRANSPORTS), "force_refresh": "true or false"}
@@ -37,7 +38,7 @@ def rule(param) -> str:
 def shown(value) -> str:
     if isinstance(value, str) and len(value) > params.PROMPT_MAX_CHARS:
         return repr(f"{len(value)} characters")  # a prompt too long is shown by its length
-    return params._shown(value)
+    return params.shown(value)
 
 
 def expected(node_id: str, name: str, value) -> str:
@@ -90,7 +91,7 @@ def test_every_bad_widget_value_is_refused_when_queued_naming_node_input_rule_an
 def test_a_valid_prompt_is_left_untouched_by_the_check(comfy, segmind):
     inputs = {**NON_DEFAULTS["SegmindFluxSchnell"], "seed": 1.0e3, "denoise": 1, "transport": "v2"}
     prompt = {"prompt": graph("SegmindFluxSchnell", inputs)}
-    assert remote.check_prompt_values(prompt) is prompt
+    assert prompt_check.check_prompt_values(prompt) is prompt
     assert prompt["prompt"]["1"]["inputs"] == inputs
     result = comfy.run(prompt["prompt"])
     assert result.ok, result.error() or result.rejected

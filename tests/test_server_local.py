@@ -12,37 +12,13 @@ import pytest
 from PIL import Image
 
 import tiny_flux
-from conftest import PACK_DIR, TESTS_DIR, comfy_runtime
-from comfy_driver import ComfyServer
+from conftest import LORA_FILE
 from pack_loader import load_pack_module
 
 choices = load_pack_module("specs.choices")
 
-LORA_FILE = "segmind-test-tiny-flux-lora.safetensors"
 LOCAL_NODE_IDS = ("SegmindFluxBMWLoRALocal", "SegmindFluxDevLocal", "SegmindFluxSchnellLocal",
                   "SegmindSimpleVectorFluxLocal")
-
-
-@pytest.fixture(scope="session")
-def local_home(tmp_path_factory):
-    """A ComfyUI base directory with the pack, the test-only node and a LoRA for the tiny model."""
-    base = tmp_path_factory.mktemp("comfy-local-base")
-    (base / "custom_nodes").mkdir()
-    (base / "custom_nodes" / "comfyui-segmind-flux").symlink_to(PACK_DIR, target_is_directory=True)
-    (base / "custom_nodes" / "segmind-test-nodes").symlink_to(TESTS_DIR / "comfy_test_nodes", target_is_directory=True)
-    tiny_flux.write_lora(base / "models" / "loras" / LORA_FILE)
-    return base
-
-
-@pytest.fixture(scope="session")
-def local_server(local_home):
-    comfy_dir, python = comfy_runtime()
-    # One torch thread: steadier on a 2-core CI machine shared with other work (spinning OpenMP threads).
-    env = {"OMP_NUM_THREADS": "1", "SEGMIND_API_KEY": "", "SEGMIND_CACHE_DIR": str(local_home / "segmind-cache"),
-           "SEGMIND_CONFIG_FILE": str(local_home / "no-config.json")}
-    server = ComfyServer.start(comfy_dir, python, local_home, env=env, log_path=local_home / "comfyui.log")
-    yield server
-    server.stop()
 
 
 def models(variant: str) -> dict:
@@ -136,7 +112,8 @@ def test_image_to_image_through_a_link(local_server, local_home):
     ("SegmindFluxSchnellLocal", "width", 516, "SegmindFluxSchnellLocal: input 'width' must be an integer from 512 "
                                               "to 2048 in multiples of 8; got 516."),
     ("SegmindFluxBMWLoRALocal", "lora_name", "missing.safetensors",
-     "SegmindFluxBMWLoRALocal: input 'lora_name' 'missing.safetensors' is not a file in models/loras."),
+     "SegmindFluxBMWLoRALocal: input 'lora_name' must be a file in models/loras (found: "
+     f"{LORA_FILE}); got 'missing.safetensors'."),
     ("SegmindSimpleVectorFluxLocal", "lora_strength", -10.5, "input 'lora_strength' must be a number from -10 to 10"),
 ])
 def test_bad_values_are_rejected_before_running(local_server, node_id, field, value, expected):
