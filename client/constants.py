@@ -34,6 +34,10 @@ BACKOFF_MAX_S = 8.0
 RATE_LIMITED_POST_ATTEMPTS = 4
 RATE_LIMIT_WAIT_MAX_S = 60.0
 
+# A v2 result that arrives damaged (an answer cut off without a Content-Length cannot be told from a
+# whole one until it is read) is fetched again this often: a GET of a finished job is not billed.
+DAMAGED_RESULT_REFETCHES = 2
+
 # Bodies and images larger than this are refused (no legitimate Flux output comes close).
 MAX_RESPONSE_BYTES = 64 * 1024 * 1024
 MAX_IMAGE_PIXELS = 4096 * 4096

@@ -13,8 +13,8 @@ from typing import Any, Callable
 from urllib.parse import urljoin
 
 from .config import Settings
-from .constants import (DOWNLOAD_READ_TIMEOUT_S, JOB_DEADLINE_S, MAX_IMAGES_PER_ANSWER, POLL_FIRST_S,
-                        POLL_GROWTH_PER_ELAPSED_S, POLL_MAX_S, READ_TIMEOUT_S, V1_READ_TIMEOUT_S)
+from .constants import (DAMAGED_RESULT_REFETCHES, DOWNLOAD_READ_TIMEOUT_S, JOB_DEADLINE_S, MAX_IMAGES_PER_ANSWER,
+                        POLL_FIRST_S, POLL_GROWTH_PER_ELAPSED_S, POLL_MAX_S, READ_TIMEOUT_S, V1_READ_TIMEOUT_S)
 from .errors import SegmindCancelled, SegmindError, http_error, redact
 from .outputs import ParsedOutput, UnreadableOutput, info_from_json, parse_success
 from .transport import Answer, Transport, check_output_url
@@ -156,18 +156,24 @@ class JobRunner:
                 break
             sleep_unless_stopped(poll_interval(self._elapsed()), self.stop)
         self.callbacks.on_status("DOWNLOADING", self._elapsed())
-        answer = self.transport.get(self.transport.api_url(f"v2/requests/{self.request_id}"),
-                                    request_id=self.request_id)
-        if answer.status == 422:
-            raise self._fail(answer)
-        if not answer.ok:
-            raise self._fail(answer, expired_request=answer.status == 404)
-        try:
-            parsed = parse_success(answer.body, answer.content_type, answer.headers)
-        except UnreadableOutput as exc:
-            raise self._unreadable(exc) from None
+        parsed = self._fetch_v2_result()
         parsed.info = {**metrics_info, **parsed.info}
         return parsed
+
+    def _fetch_v2_result(self) -> ParsedOutput:
+        for attempt in range(DAMAGED_RESULT_REFETCHES + 1):
+            answer = self.transport.get(self.transport.api_url(f"v2/requests/{self.request_id}"),
+                                        request_id=self.request_id)
+            if answer.status == 422:
+                raise self._fail(answer)
+            if not answer.ok:
+                raise self._fail(answer, expired_request=answer.status == 404)
+            try:
+                return parse_success(answer.body, answer.content_type, answer.headers)
+            except UnreadableOutput as exc:
+                if attempt == DAMAGED_RESULT_REFETCHES:
+                    raise self._unreadable(exc) from None
+        raise AssertionError("unreachable")
 
     def _download(self, url: str) -> bytes:
         # Redirects are followed by hand, so that every hop passes the same check as the first URL.

@@ -16,7 +16,7 @@ from pathlib import Path
 
 from ..client.cache import ResultCache, cache_key
 from ..client.config import Settings, load_settings
-from ..client.constants import CANCEL_CHECK_S
+from ..client.constants import CANCEL_CHECK_S, DAMAGED_RESULT_REFETCHES
 from ..client.errors import SegmindCancelled, SegmindError
 from ..client.jobs import JobCallbacks, JobResult, JobRunner
 from ..specs import RANDOM_SEED, ModelSpec
@@ -125,8 +125,6 @@ def _fetch(runner_args: tuple, state: _JobState, body: dict, transport: str, res
 
 async def run_remote(spec: ModelSpec, body: dict, transport: str, force_refresh: bool,
                      node_id: str | None, settings: Settings | None = None) -> RemoteOutcome:
-    import comfy.model_management as mm
-
     settings = settings or load_settings()
     label = f"{spec.display_name} ({spec.slug})"
     cache = ResultCache(settings.cache_dir or default_cache_dir()) if settings.cache_enabled else None
@@ -149,8 +147,34 @@ async def run_remote(spec: ModelSpec, body: dict, transport: str, force_refresh:
     state = _JobState()
     progress = _NodeProgress(spec, node_id)
     started = time.monotonic()
-    worker = loop.run_in_executor(_job_pool(), _fetch, (settings, label, spec.slug), state, body, transport,
-                                  resume, cache, key)
+    for refetch in range(DAMAGED_RESULT_REFETCHES + 1):
+        result = await _collect(loop, state, progress, label, (settings, label, spec.slug), body, transport,
+                                resume, cache, key)
+        try:
+            images = await loop.run_in_executor(_job_pool(), decode_batch, result.images)
+            break
+        except UndecodableImage as exc:
+            request_id = state.request_id or result.info.get("request_id")
+            if transport != "v2" or not state.request_id or refetch == DAMAGED_RESULT_REFETCHES:
+                raise _damaged(label, exc, transport, request_id) from None
+            resume = state.request_id  # collecting a finished v2 job again is a GET: not billed
+            log.warning("%s: the image of request %s arrived damaged (%s); fetching it again.", label, resume, exc)
+    info = {**result.info, "seed": _seed_used(body, result.info), "images": int(images.shape[0]),
+            "elapsed_s": round(time.monotonic() - started, 3), "cached": False}
+    if cache is not None:
+        _cache_write(label, cache.store, key, result.images, info)
+        _cache_write(label, cache.forget_pending, key)
+    state.status = "DONE"
+    progress.show(state)
+    return RemoteOutcome(images, info)
+
+
+async def _collect(loop, state: _JobState, progress: _NodeProgress, label: str, runner_args: tuple, body: dict,
+                   transport: str, resume: str | None, cache: ResultCache | None, key: str) -> JobResult:
+    """Runs the job in a worker thread while the loop shows its progress and watches for a cancel."""
+    import comfy.model_management as mm
+
+    worker = loop.run_in_executor(_job_pool(), _fetch, runner_args, state, body, transport, resume, cache, key)
     try:
         while not worker.done():
             await asyncio.wait({worker}, timeout=CANCEL_CHECK_S)
@@ -161,26 +185,22 @@ async def run_remote(spec: ModelSpec, body: dict, transport: str, force_refresh:
                     log.warning("%s: cancelled after submission; request %s may still be billed. Queue "
                                 "the same inputs within an hour to collect it.", label, state.request_id)
                 mm.throw_exception_if_processing_interrupted()
-        result = worker.result()
+        return worker.result()
     except SegmindCancelled:
         raise mm.InterruptProcessingException() from None
     except asyncio.CancelledError:
         state.stop.set()  # ComfyUI cancels pending nodes when another node fails or on interrupt
         raise
-    try:
-        images = await loop.run_in_executor(_job_pool(), decode_batch, result.images)
-    except UndecodableImage as exc:
-        raise SegmindError(label, f"The server's image could not be used: {exc}.",
-                           "Queue again; report it if it repeats.",
-                           request_id=state.request_id or result.info.get("request_id")) from None
-    info = {**result.info, "seed": _seed_used(body, result.info), "images": int(images.shape[0]),
-            "elapsed_s": round(time.monotonic() - started, 3), "cached": False}
-    if cache is not None:
-        _cache_write(label, cache.store, key, result.images, info)
-        _cache_write(label, cache.forget_pending, key)
-    state.status = "DONE"
-    progress.show(state)
-    return RemoteOutcome(images, info)
+
+
+def _damaged(label: str, exc: UndecodableImage, transport: str, request_id: str | None) -> SegmindError:
+    if transport == "v2" and request_id:
+        advice = ("Queue the same inputs again within an hour: the finished job is collected again, "
+                  "not paid again. Report it if it repeats.")
+    else:
+        advice = ("The image was lost on the way and v1 cannot collect it again: queueing again is billed "
+                  "again. The v2 transport can re-collect a damaged result for free.")
+    return SegmindError(label, f"The server's image could not be used: {exc}.", advice, request_id=request_id)
 
 
 def info_text(info: dict) -> str:

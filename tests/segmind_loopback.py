@@ -44,6 +44,8 @@ class Fault:
     truncate: bool = False  # promise more bytes than sent, then close
     reset: bool = False     # close the connection without answering
     times: int = 1
+    # Instead of the fields above: the real answer, changed. "cut": cut short, without a Content-Length.
+    mangle: str | None = None
 
 
 # What a chaotic answer can be: an error status, a 429 burst (this answer and 1-3 more), a reset, the
@@ -255,6 +257,9 @@ class _Handler(BaseHTTPRequestHandler):
         if fault is None:
             return self._apply_chaos()
         time.sleep(fault.delay_s)
+        if fault.mangle:
+            self.mangle = fault.mangle
+            return False
         if fault.reset:
             self.close_connection = True
             self.connection.shutdown(2)

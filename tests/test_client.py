@@ -493,6 +493,26 @@ def test_truncated_result_body_every_time_is_a_clear_error(srv):
     assert len(result_gets(srv)) == transport_module.GET_ATTEMPTS
 
 
+def test_result_cut_off_without_a_content_length_is_fetched_again(srv):
+    """Without a Content-Length a cut answer looks whole until it is parsed: it is fetched again (a GET of a
+    finished job costs nothing), and nothing is submitted twice."""
+    body = job_body(samples=2)
+    callbacks = inject_on_download(srv, Fault("GET", "/v2/requests/", mangle="cut"))
+    result = runner(srv, callbacks=callbacks).run(body, "v2")
+    assert [solid_color(image) for image in result.images] == [expected_color(body, 0), expected_color(body, 1)]
+    assert len(result_gets(srv)) == 2 and len(srv.posts()) == 1
+
+
+def test_result_cut_off_every_time_is_a_clear_error_after_the_refetches(srv):
+    callbacks = inject_on_download(srv, Fault("GET", "/v2/requests/", mangle="cut", times=50))
+    with pytest.raises(errors.SegmindError) as caught:
+        runner(srv, callbacks=callbacks).run(job_body(), "v2")
+    assert "Could not read the result: the answer is neither an image nor JSON" in str(caught.value)
+    assert "it may have been cut off" in str(caught.value)
+    assert f"Request id: {caught.value.request_id}." in str(caught.value)
+    assert len(result_gets(srv)) == constants.DAMAGED_RESULT_REFETCHES + 1 and len(srv.posts()) == 1
+
+
 def test_truncated_post_answer_is_not_retried(srv):
     srv.inject(Fault("POST", "/v2/", status=200, body={"request_id": "x"}, truncate=True))
     with pytest.raises(errors.SegmindError) as caught:

@@ -24,7 +24,7 @@ import pytest
 from PIL import Image, ImageFile
 
 from comfy_driver import ComfyServer
-from conftest import PACK_DIR, comfy_runtime
+from conftest import comfy_base, comfy_runtime
 from pack_loader import load_pack_module
 from segmind_loopback import Chaos, SegmindLoopback, expected_color
 from test_server_remote import NON_DEFAULTS
@@ -55,9 +55,7 @@ def soak_comfy(chaos_segmind, tmp_path_factory):
     """A ComfyUI server of its own: short read time-outs, its own cache folder (in a config file, which
     is read afresh on every run)."""
     comfy_dir, python = comfy_runtime()
-    base = tmp_path_factory.mktemp("soak-base")
-    (base / "custom_nodes").mkdir()
-    (base / "custom_nodes" / "comfyui-segmind-flux").symlink_to(PACK_DIR, target_is_directory=True)
+    base = comfy_base(tmp_path_factory, "soak-base")
     (base / "segmind.json").write_text(json.dumps({"cache_dir": str(base / "segmind-cache")}))
     env = {"SEGMIND_BASE_URL": chaos_segmind.base_url, "SEGMIND_API_KEY": KEY, "SEGMIND_CACHE_DIR": "",
            "SEGMIND_CONFIG_FILE": str(base / "segmind.json"), "SEGMIND_READ_TIMEOUT_S": str(READ_TIMEOUT_S)}

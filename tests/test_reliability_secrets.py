@@ -20,7 +20,7 @@ import pytest
 from PIL import Image
 
 from comfy_driver import ComfyServer
-from conftest import PACK_DIR, TEST_API_KEY, comfy_runtime
+from conftest import PACK_DIR, TEST_API_KEY, comfy_base, comfy_runtime
 from pack_loader import load_pack_module
 from segmind_loopback import Fault, SegmindLoopback
 from test_server_remote import NON_DEFAULTS, graph
@@ -176,9 +176,7 @@ def test_the_env_key_appears_nowhere(comfy, comfy_home, segmind):
 @pytest.fixture(scope="module")
 def config_key_setup(tmp_path_factory):
     stand_in = SegmindLoopback(api_key=CONFIG_KEY).start()
-    base = tmp_path_factory.mktemp("config-key-base")
-    (base / "custom_nodes").mkdir()
-    (base / "custom_nodes" / "comfyui-segmind-flux").symlink_to(PACK_DIR, target_is_directory=True)
+    base = comfy_base(tmp_path_factory, "config-key-base")
     config_file = tmp_path_factory.mktemp("config-key-file") / "segmind.json"
     config_file.write_text(json.dumps({"api_key": CONFIG_KEY, "base_url": stand_in.base_url,
                                        "cache_dir": str(base / "segmind-cache")}))

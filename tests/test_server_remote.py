@@ -140,6 +140,30 @@ def test_failed_job_reports_the_servers_reason(comfy, segmind):
     assert "not billed" in message
 
 
+def test_a_v2_image_cut_off_on_the_way_is_fetched_again_without_paying_again(comfy, comfy_home, segmind):
+    """An image cut short without a Content-Length looks whole until it is decoded; a finished v2 job is
+    collected again (GETs only), so the run still ends with the right pixels and one submission."""
+    inputs = {**NON_DEFAULTS["SegmindFluxSchnell"], "seed": 6161, "samples": 2}
+    segmind.inject(Fault("GET", "/files/", mangle="cut"))
+    result = comfy.run(graph("SegmindFluxSchnell", inputs))
+    assert result.ok, result.error()
+    assert [image[0, 0].tolist() for image in saved_images(comfy_home, result)] == \
+        [list(expected_color(segmind.posts()[0].body, k)) for k in range(2)]
+    assert len(segmind.posts()) == 1
+    assert len([r for r in segmind.received if r.path.startswith("/files/")]) == 4  # 2 images, fetched twice
+    assert "arrived damaged" in (comfy_home / "comfyui.log").read_text(errors="replace")
+
+
+def test_a_v1_image_cut_off_on_the_way_is_an_error_that_warns_queueing_again_is_billed(comfy, segmind):
+    inputs = {**NON_DEFAULTS["SegmindFluxSchnell"], "seed": 6162, "samples": 1, "transport": "v1"}
+    segmind.inject(Fault("POST", "/v1/", mangle="cut"))
+    result = comfy.run(graph("SegmindFluxSchnell", inputs))
+    message = result.error()["exception_message"]
+    assert message.startswith("Segmind Flux.1 Schnell (flux-schnell): The server's image could not be used")
+    assert "queueing again is billed again" in message and "v2 transport" in message
+    assert len(segmind.posts()) == 1
+
+
 def test_identical_inputs_are_never_paid_twice(comfy, segmind):
     inputs = {**NON_DEFAULTS["SegmindFluxSchnell"], "seed": 9191, "samples": 1}
     first = comfy.run(graph("SegmindFluxSchnell", inputs))
