@@ -16,7 +16,7 @@ from .config import Settings
 from .constants import (DAMAGED_RESULT_REFETCHES, DOWNLOAD_READ_TIMEOUT_S, JOB_DEADLINE_S, MAX_IMAGES_PER_ANSWER,
                         POLL_FIRST_S, POLL_GROWTH_PER_ELAPSED_S, POLL_MAX_S, READ_TIMEOUT_S, V1_READ_TIMEOUT_S)
 from .errors import SegmindCancelled, SegmindError, http_error, redact
-from .outputs import ParsedOutput, UnreadableOutput, info_from_json, parse_success
+from .outputs import DamagedOutput, ParsedOutput, UnreadableOutput, info_from_json, parse_success
 from .transport import Answer, Transport, check_output_url
 from .waiting import SUBMISSIONS, Cancelled, StopCheck, sleep_unless_stopped
 
@@ -171,7 +171,7 @@ class JobRunner:
             try:
                 return parse_success(answer.body, answer.content_type, answer.headers)
             except UnreadableOutput as exc:
-                if attempt == DAMAGED_RESULT_REFETCHES:
+                if not isinstance(exc, DamagedOutput) or attempt == DAMAGED_RESULT_REFETCHES:
                     raise self._unreadable(exc) from None
         raise AssertionError("unreachable")
 

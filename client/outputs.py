@@ -26,6 +26,10 @@ class UnreadableOutput(ValueError):
     """The answer holds no image in any shape we know; the message says what it did hold."""
 
 
+class DamagedOutput(UnreadableOutput):
+    """The answer is neither an image nor whole JSON: most likely cut off on the way."""
+
+
 @dataclass
 class ParsedOutput:
     images: list[bytes] = field(default_factory=list)
@@ -99,7 +103,7 @@ def parse_success(body: bytes, content_type: str, headers: Mapping[str, str]) ->
     try:
         data = json.loads(body.decode("utf-8"))
     except (UnicodeDecodeError, ValueError, RecursionError):  # RecursionError: nested too deep
-        raise UnreadableOutput(f"the answer is neither an image nor JSON (Content-Type "
+        raise DamagedOutput(f"the answer is neither an image nor JSON (Content-Type "
                                f"{kind or 'missing'}, {len(body)} bytes; it may have been cut off)") from None
     out.info.update(info_from_json(data))
     _collect(data if isinstance(data, (dict, list)) else [data], out)

@@ -536,6 +536,7 @@ def test_result_without_images_is_a_clear_error(srv):
         runner(srv, callbacks=callbacks).run(job_body(), "v2")
     assert "Could not read the result" in str(caught.value)
     assert "fields: ['metrics', 'status']" in str(caught.value)
+    assert len(result_gets(srv)) == 1  # a whole answer that holds no image is not fetched again
 
 
 def test_submission_without_request_id_is_reported_as_possibly_billed(srv):
