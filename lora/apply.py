@@ -1,6 +1,6 @@
 """Load a Flux LoRA file of any common format and apply it through ComfyUI's own loader, with a report.
 
-Loading is cached by file and modification time. ComfyUI only logs keys that match no layer; here zero
+Loading is cached by file and modification time (and that of a PEFT adapter_config.json beside it). ComfyUI only logs keys that match no layer; here zero
 matches, an unreadable file and shapes that do not fit the model are errors that name the file.
 """
 from __future__ import annotations
@@ -9,25 +9,31 @@ import logging
 import os
 from pathlib import Path
 
-from .convert import to_comfy_layout
+from .convert import peft_config_path, to_comfy_layout
 from .formats import NEEDS_CONVERSION, detect_algorithm, detect_format, ranks
 from .report import LoRAError, LoRAReport
 
 log = logging.getLogger("comfyui-segmind-flux")
-_cache: dict[str, tuple[float, dict, str]] = {}
+_cache: dict[str, tuple[tuple, dict, str]] = {}
+
+
+def _modified(path: Path) -> int | None:
+    try:
+        return path.stat().st_mtime_ns
+    except OSError:
+        return None
 
 
 def read_lora(path: str) -> tuple[dict, str]:
-    """The state dict in ComfyUI's layout and the detected format; cached by path and mtime."""
+    """The state dict in ComfyUI's layout and the detected format; cached by path and mtimes."""
     import comfy.utils
 
     name = os.path.basename(path)
-    try:
-        mtime = os.path.getmtime(path)
-    except OSError:
-        raise LoRAError(f"LoRA file {name} cannot be read (it does not exist).") from None
+    stamp = (_modified(Path(path)), _modified(peft_config_path(Path(path))))
+    if stamp[0] is None:
+        raise LoRAError(f"LoRA file {name} cannot be read (it does not exist).")
     cached = _cache.get(path)
-    if cached and cached[0] == mtime:
+    if cached and cached[0] == stamp:
         return cached[1], cached[2]
     try:
         state_dict = comfy.utils.load_torch_file(path, safe_load=True)
@@ -42,7 +48,7 @@ def read_lora(path: str) -> tuple[dict, str]:
     # Then ComfyUI's own conversions, exactly as its loader makes them (BFL control LoRAs, ...).
     converted = comfy.lora_convert.convert_lora(to_comfy_layout(state_dict, file_format, Path(path)))
     _cache.clear()  # one LoRA per process in memory is enough for a chain, the rest reload from disk
-    _cache[path] = (mtime, converted, file_format)
+    _cache[path] = (stamp, converted, file_format)
     return converted, file_format
 
 

@@ -7,11 +7,14 @@ from pathlib import Path
 PEFT_PREFIX = "base_model.model."
 
 
-def _peft_alpha(lora_path: Path) -> float | None:
+def peft_config_path(lora_path: Path) -> Path:
     """PEFT keeps lora_alpha in adapter_config.json beside the weights, not in the file."""
-    config = lora_path.with_name("adapter_config.json")
+    return lora_path.with_name("adapter_config.json")
+
+
+def _peft_alpha(lora_path: Path) -> float | None:
     try:
-        return float(json.loads(config.read_text(encoding="utf-8"))["lora_alpha"])
+        return float(json.loads(peft_config_path(lora_path).read_text(encoding="utf-8"))["lora_alpha"])
     except (OSError, ValueError, KeyError, TypeError):
         return None
 

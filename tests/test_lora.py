@@ -7,6 +7,7 @@ weight is W + s * scale * (up @ down) and every other weight of the model is unt
 from __future__ import annotations
 
 import dataclasses
+import json
 import os
 import re
 
@@ -405,7 +406,7 @@ def test_lycoris_of_another_size_is_an_error(flux, tmp_path, algorithm):
     assert re.search(r"is \(\d+, \d+\) but the LoRA makes \(\d+, 3072\)", message), message
 
 
-# --- caching by file and modification time ------------------------------------------------------------
+# --- caching by file and modification time (PEFT: and its adapter_config.json) ------------------------------------------------------------
 def test_cache_by_file_and_mtime(flux, tmp_path, monkeypatch):
     model, _clip, originals, _ = flux
     reads = []
@@ -445,6 +446,18 @@ def test_cache_by_file_and_mtime(flux, tmp_path, monkeypatch):
     apply_module.apply_lora(model, None, str(other), 1.0, 0.0)
     apply_module.apply_lora(model, None, str(other), 1.0, 0.0)
     assert reads == ["cached.safetensors"] * 2 + ["other.safetensors"]
+
+    # PEFT: a new lora_alpha in adapter_config.json (the weights file untouched) is read again too.
+    peft = lf.peft_files(first, tmp_path / "peft", SIZES)
+    config_path = peft.with_name("adapter_config.json")
+    new_model, _, _ = apply_module.apply_lora(model, None, str(peft), 1.0, 0.0)
+    assert_patched(patched_state(new_model), originals, lf.deltas(first), 1.0)
+    config = json.loads(config_path.read_text())
+    config_path.write_text(json.dumps({**config, "lora_alpha": 2 * config["lora_alpha"]}))
+    os.utime(config_path, (1_700_000_200, 1_700_000_200))
+    new_model, _, _ = apply_module.apply_lora(model, None, str(peft), 1.0, 0.0)
+    assert_patched(patched_state(new_model), originals, lf.deltas(first), 2.0)  # twice the alpha
+    assert reads[-2:] == ["adapter_model.safetensors"] * 2
 
 
 # --- the node -----------------------------------------------------------------------------------------
