@@ -59,7 +59,9 @@ def make_local_node(twin: LocalTwin) -> type:
                 required["lora_name"] = LORA_FILE.comfy_input()
             required.update({p.name: _input_spec(twin, p) for p in twin.params if p.required})
             optional = {p.name: _input_spec(twin, p) for p in twin.params if not p.required}
-            optional["image"] = ("IMAGE", {"tooltip": "Optional input image for image-to-image."})
+            optional["image"] = ("IMAGE", {"tooltip": (
+                "Optional input image for image-to-image. A batch of n images gives n x samples images: "
+                "image k is the single run with seed + k on input image k // samples.")})
             return {"required": required, "optional": optional, "hidden": HIDDEN_REFUSED_INPUT}
 
         @classmethod

@@ -69,16 +69,19 @@ def sample_latent(model, positive, negative, latent, seed: int, request: Samplin
 
 
 def generate(model, clip, vae, request: SamplingRequest, init_image=None):
-    """`samples` images; image k is exactly a single run with seed + k (so any one can be re-made)."""
+    """`samples` images per input image (or from noise); output image k is exactly a single run with
+    seed + k, on input image k // samples, so that any one of them can be re-made on its own."""
     import torch
 
     positive, negative = encode_prompt(clip, request.prompt, request.guidance)
     if init_image is not None:
-        start = vae.encode(init_image[:1, :, :, :3])
+        # One by one, as single runs encode them (a batched encode differs in the last bits).
+        starts = [vae.encode(init_image[i:i + 1, :, :, :3]) for i in range(init_image.shape[0])]
     else:
-        start = empty_latent(request.width, request.height)
+        starts = [empty_latent(request.width, request.height)]
+    runs = [start for start in starts for _ in range(request.samples)]
     latents = [sample_latent(model, positive, negative, start, (request.seed + k) % SEED_SPACE, request)
-               for k in range(request.samples)]
+               for k, start in enumerate(runs)]
     # Decoded one by one, as the single runs are: a batched decode differs in the last bits (conv
     # algorithms depend on the batch size), and image k must be exactly the single run with seed + k.
     images = torch.cat([decode(vae, one) for one in latents])

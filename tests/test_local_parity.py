@@ -239,6 +239,20 @@ def test_schnell_image_to_image_batch(comfy, schnell, picture):
     assert_same(images, torch.cat(singles))
 
 
+def test_an_input_batch_gives_samples_per_image_each_a_single_run(comfy, schnell, picture):
+    """Two input images x two samples: image k is the single run with seed + k on input image k // 2."""
+    pictures = torch.cat([picture, picture.flip(1)])
+    inputs = dict(prompt=PROMPT, width=512, height=512, seed=20, steps=2, samples=2, denoise=0.7,
+                  sampler_name="euler", scheduler="simple")
+    images, latent = run_local(comfy, SCHNELL, *schnell, image=pictures, **inputs)
+    singles = [run_stock(comfy, *schnell, prompt=PROMPT, seed=20 + k, steps=2, sampler_name="euler",
+                         scheduler="simple", guidance=None, image=pictures[k // 2:k // 2 + 1], denoise=0.7)
+               for k in range(4)]
+    assert_same(images, torch.cat(singles))
+    assert latent["samples"].shape[0] == 4
+    assert (images[0] - images[2]).abs().max().item() > 0.01  # the two inputs really differ
+
+
 @pytest.mark.parametrize("node_id", LORA_TWINS)
 @pytest.mark.parametrize("strength", [-1.5, 0.7])
 def test_lora_twin_equals_stock_lora_loader(comfy, dev, small_size, lora_name, node_id, strength):
