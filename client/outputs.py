@@ -103,8 +103,10 @@ def parse_success(body: bytes, content_type: str, headers: Mapping[str, str]) ->
     try:
         data = json.loads(body.decode("utf-8"))
     except (UnicodeDecodeError, ValueError, RecursionError):  # RecursionError: nested too deep
-        raise DamagedOutput(f"the answer is neither an image nor JSON (Content-Type "
-                               f"{kind or 'missing'}, {len(body)} bytes; it may have been cut off)") from None
+        what = "an HTML page, not an image or JSON" if kind == "text/html" else "neither an image nor JSON"
+        likely = "" if kind == "text/html" else "; it may have been cut off"
+        raise DamagedOutput(f"the answer is {what} (Content-Type {kind or 'missing'}, {len(body)} bytes"
+                            f"{likely})") from None
     out.info.update(info_from_json(data))
     _collect(data if isinstance(data, (dict, list)) else [data], out)
     out.urls = list(dict.fromkeys(out.urls))  # `output` and `images[].url` may name the same files

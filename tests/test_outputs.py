@@ -164,6 +164,9 @@ def test_non_json_non_image_body_mentions_content_type(body, content_type, shown
     message = str(caught.value)
     assert f"Content-Type {shown}" in message
     assert f"{len(body)} bytes" in message
+    is_html = shown == "text/html"
+    assert ("an HTML page, not an image or JSON" in message) is is_html
+    assert ("it may have been cut off" in message) is not is_html  # a whole HTML page was not cut
 
 
 def test_truncated_json_body_is_unreadable_not_a_crash():
