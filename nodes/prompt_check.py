@@ -28,13 +28,16 @@ class WidgetRules:
     # Inputs of LINK_SOURCES this node has: a widget value there is refused.
     link_only: Sequence[str] = ()
 
+    def param(self, name: str) -> Param | None:
+        return next((p for p in self.params if p.name == name), None)
+
     def problem(self, name: str, value) -> str | None:
         if name in self.link_only:
             return (f"{self.node_id}: input '{name}' must be a link from {LINK_SOURCES[name]}; "
                     f"got the value {shown(value)}.")
-        param = next((p for p in self.params if p.name == name), None)
+        param = self.param(name)
         if param is None:
-            return None  # inputs the pack does not own (lora_name, hidden ones): checked elsewhere
+            return None  # inputs without a rule here (the loader's lora_name, hidden ones): ComfyUI checks them
         try:
             param.validate(value, self.node_id)
         except SpecValidationError as exc:
@@ -71,7 +74,7 @@ def check_prompt_values(json_data):
                 continue
             problems.append(problem)
             if name not in rules.link_only:  # ComfyUI checks no MODEL / CLIP / VAE value: leave it
-                inputs[name] = next(p.default for p in rules.params if p.name == name)
+                inputs[name] = rules.param(name).default
         if problems:
             inputs[REFUSED_INPUT] = " ".join(problems)
     return json_data

@@ -173,6 +173,13 @@ class SegmindLoopback:
     def posts(self, prefix: str = "/v") -> list[Received]:
         return [r for r in self.received if r.method == "POST" and r.path.startswith(prefix)]
 
+    def wait_for_submission(self, timeout: float = 20.0) -> None:
+        """Until the first POST has arrived (a job to cancel), and a little longer, so that polling runs."""
+        deadline = time.monotonic() + timeout
+        while not self.posts() and time.monotonic() < deadline:
+            time.sleep(0.05)
+        time.sleep(0.3)
+
     def take_fault(self, method: str, path: str) -> Fault | None:
         with self.lock:
             for fault in self.faults:
