@@ -19,7 +19,7 @@ from .config import Settings
 from .constants import (CONNECT_TIMEOUT_S, GET_ATTEMPTS, MAX_RESPONSE_BYTES, RATE_LIMIT_WAIT_MAX_S,
                         RATE_LIMITED_POST_ATTEMPTS, READ_TIMEOUT_S, USER_AGENT)
 from .errors import ADVICE, SegmindError, redact
-from .waiting import StopCheck, backoff_seconds, server_requested_wait, sleep_unless_stopped
+from .waiting import Cancelled, StopCheck, backoff_seconds, server_requested_wait, sleep_unless_stopped
 
 RETRYABLE_GET_STATUSES = {429, 500, 502, 503, 504}
 CONNECTION_ADVICE = ("Check the network connection (and HTTPS_PROXY if you use a proxy), or "
@@ -69,6 +69,8 @@ class Transport:
                 "Accept": "application/json, image/*"}
 
     def _send(self, method: str, url: str, read_timeout: float, **kwargs) -> Answer:
+        if self.stop():  # a cancelled job sends nothing more, whichever step it was at
+            raise Cancelled()
         with self.session.request(method, url, timeout=(CONNECT_TIMEOUT_S, read_timeout),
                                   stream=True, **kwargs) as response:
             chunks, size = [], 0
@@ -95,8 +97,9 @@ class Transport:
         return SegmindError(self.model_label, redact(problem, self.settings.api_key), advice, request_id=request_id)
 
     def get(self, url: str, *, with_key: bool = True, read_timeout: float = READ_TIMEOUT_S,
-            request_id: str | None = None) -> Answer:
-        """GET with retries on network errors and 429/5xx; returns the last answer either way."""
+            request_id: str | None = None, retry_rate_limited: bool = True) -> Answer:
+        """GET with retries on network errors and 429/5xx; returns the last answer either way.
+        retry_rate_limited=False hands a 429 straight back (status polls wait it out on their own schedule)."""
         headers = self._api_headers() if with_key else {"Accept": "*/*"}
         for attempt in range(GET_ATTEMPTS):
             last_try = attempt == GET_ATTEMPTS - 1
@@ -107,7 +110,8 @@ class Transport:
                     raise self._network_error(exc, url, request_id) from None
                 sleep_unless_stopped(backoff_seconds(attempt), self.stop)
                 continue
-            if answer.status not in RETRYABLE_GET_STATUSES or last_try:
+            handed_back = answer.status == 429 and not retry_rate_limited
+            if answer.status not in RETRYABLE_GET_STATUSES or last_try or handed_back:
                 return answer
             asked = server_requested_wait(answer.headers) if answer.status == 429 else None
             sleep_unless_stopped(min(asked, RATE_LIMIT_WAIT_MAX_S) if asked is not None

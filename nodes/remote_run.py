@@ -111,13 +111,18 @@ def _fetch(runner_args: tuple, state: _JobState, body: dict, transport: str, res
             _cache_write(label, cache.remember_pending, key, request_id)
 
     callbacks = JobCallbacks(on_status=on_status, on_request_id=on_request_id)
-    runner = JobRunner(settings, label, slug, state.stop.is_set, callbacks)
+    from ..client.durations import history_beside
+    from ..specs import MODELS
+    # When this model's jobs ended before (else its page's typical time) decides when to poll.
+    timing = {"durations": history_beside(cache.root if cache is not None else None),
+              "typical_seconds": next((spec.typical_seconds for spec in MODELS if spec.slug == slug), None)}
+    runner = JobRunner(settings, label, slug, state.stop.is_set, callbacks, **timing)
     try:
         return runner.run(body, transport, resume_request_id=resume)
     except SegmindError as exc:
         if resume and exc.status == 404 and cache is not None:
             _cache_write(label, cache.forget_pending, key)  # the journalled job expired: submit anew
-            return JobRunner(settings, label, slug, state.stop.is_set, callbacks).run(body, transport)
+            return JobRunner(settings, label, slug, state.stop.is_set, callbacks, **timing).run(body, transport)
         if cache is not None and exc.status in (404, 422):
             _cache_write(label, cache.forget_pending, key)  # terminal: there is nothing left to collect
         raise
@@ -178,19 +183,24 @@ async def _collect(loop, state: _JobState, progress: _NodeProgress, label: str, 
     try:
         while not worker.done():
             await asyncio.wait({worker}, timeout=CANCEL_CHECK_S)
-            progress.show(state)
-            if mm.processing_interrupted():
-                state.stop.set()
-                if state.request_id:
-                    log.warning("%s: cancelled after submission; request %s may still be billed. Queue "
-                                "the same inputs within an hour to collect it.", label, state.request_id)
-                mm.throw_exception_if_processing_interrupted()
+            mm.throw_exception_if_processing_interrupted()
+            progress.show(state)  # ComfyUI's progress hook may raise the interrupt from in here too
         return worker.result()
-    except SegmindCancelled:
-        raise mm.InterruptProcessingException() from None
-    except asyncio.CancelledError:
-        state.stop.set()  # ComfyUI cancels pending nodes when another node fails or on interrupt
+    except BaseException as exc:  # cancel, another node's failure (CancelledError), time-out, error
+        _abandon(state, label, exc)
+        if isinstance(exc, SegmindCancelled):
+            raise mm.InterruptProcessingException() from None
         raise
+
+
+def _abandon(state: _JobState, label: str, exc: BaseException) -> None:
+    """Every way out without a result stops the worker, and says so when a submitted job may be billed."""
+    state.stop.set()
+    not_billed = isinstance(exc, SegmindError) and exc.status == 422  # FAILED jobs are not billed
+    if state.request_id and not not_billed:
+        what = "cancelled" if not isinstance(exc, SegmindError) or isinstance(exc, SegmindCancelled) else "failed"
+        log.warning("%s: %s after submission; request %s may still be billed. Queue the same inputs within "
+                    "an hour to collect it.", label, what, state.request_id)
 
 
 def _damaged(label: str, exc: UndecodableImage, transport: str, request_id: str | None) -> SegmindError:

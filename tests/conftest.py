@@ -67,7 +67,7 @@ def comfy_home(tmp_path_factory):
 @pytest.fixture(scope="session")
 def comfy(loopback, comfy_home):
     comfy_dir, python = comfy_runtime()
-    env = {"SEGMIND_BASE_URL": loopback.base_url, "SEGMIND_API_KEY": TEST_API_KEY,
+    env = {"SEGMIND_BASE_URL": loopback.base_url, "SEGMIND_API_KEY": TEST_API_KEY, "PYTHONUNBUFFERED": "1",
            "SEGMIND_CACHE_DIR": str(comfy_home / "segmind-cache"),
            "SEGMIND_CONFIG_FILE": str(comfy_home / "no-config.json")}
     server = ComfyServer.start(comfy_dir, python, comfy_home, env=env, log_path=comfy_home / "comfyui.log")
