@@ -20,6 +20,21 @@ from segmind_loopback import SegmindLoopback  # noqa: E402
 from workflow_catalog import place_placeholder_models  # noqa: E402
 
 
+class _PackRootAsPlainFolder:
+    """The pack's root holds ComfyUI's `__init__.py`, which ComfyUI imports by location as a package.
+    pytest would import it as a test package named after the folder, which fails for names such as
+    `comfyui-segmind-flux`: collected as a plain folder, the tests load the pack as ComfyUI does."""
+
+    @pytest.hookimpl(tryfirst=True)
+    def pytest_collect_directory(self, path: Path, parent):
+        return pytest.Dir.from_parent(parent, path=path) if path == PACK_DIR else None
+
+
+def pytest_configure(config):
+    # A plugin, not a conftest hook: conftest hooks do not reach the collection of their parent folder.
+    config.pluginmanager.register(_PackRootAsPlainFolder(), "segmind-flux-pack-root")
+
+
 # A recognisable key: the tests search for it everywhere it must not appear.
 TEST_API_KEY = "sk-SECRET-test-key-7f3a9c"
 
