@@ -15,6 +15,9 @@ FORMAT_PATTERNS = (
     ("diffusers", re.compile(r"^transformer\.")),  # diffusers, ai-toolkit and SimpleTuner write these
     ("text_encoder_only", re.compile(r"^(text_encoders?|te\d?)\.")),
 )
+# ComfyUI converts a file as a BFL control LoRA (FLUX.1 Canny / Depth dev) when it holds both keys
+# (comfy.lora_convert.convert_lora): Flux's own names, no prefix, lora_B.bias and norm scales as whole weights.
+BFL_CONTROL_KEYS = frozenset({"img_in.lora_A.weight", "single_blocks.0.norm.key_norm.scale"})
 # Formats ComfyUI 0.3.75 cannot load for Flux without a conversion first.
 NEEDS_CONVERSION = {"xlabs", "peft"}
 ALGORITHM_MARKERS = (("loha", ".hada_w1_a"), ("lokr", ".lokr_w1"), ("lora", ""))
@@ -25,6 +28,8 @@ RANK_SUFFIXES = DOWN_SUFFIXES + (".hada_w1_b", ".hada_w2_b", ".lokr_w1_b", ".lok
 
 def detect_format(keys: Iterable[str]) -> str:
     keys = list(keys)
+    if BFL_CONTROL_KEYS <= set(keys):
+        return "bfl_control"
     for name, pattern in FORMAT_PATTERNS:
         if any(pattern.search(key) for key in keys):
             return name

@@ -77,6 +77,24 @@ def flux_layers(sizes: FluxSizes = TINY) -> dict[str, tuple[int, int]]:
     return layers
 
 
+LATENT_PATCH = 16 * 2 * 2  # Flux's latent channels x its 2 x 2 patch: img_in's inputs, final_layer.linear's outputs
+
+
+def outer_layers(sizes: FluxSizes = TINY) -> dict[str, tuple[int, int]]:
+    """The linear layers outside the blocks (Flux dev: with guidance_in): the embedders and the final layer."""
+    h = sizes.hidden_size
+    return {"img_in": (h, LATENT_PATCH), "txt_in": (h, sizes.context_in_dim),
+            "time_in.in_layer": (h, 256), "time_in.out_layer": (h, h),
+            "vector_in.in_layer": (h, sizes.vec_in_dim), "vector_in.out_layer": (h, h),
+            "guidance_in.in_layer": (h, 256), "guidance_in.out_layer": (h, h),
+            "final_layer.linear": (LATENT_PATCH, h), "final_layer.adaLN_modulation.1": (2 * h, h)}
+
+
+def all_flux_layers(sizes: FluxSizes = TINY) -> dict[str, tuple[int, int]]:
+    """Every linear layer of Flux dev: what a trainer with target_modules="all-linear" adapts."""
+    return {**flux_layers(sizes), **outer_layers(sizes)}
+
+
 def xlabs_layers(sizes: FluxSizes = TINY) -> dict[str, tuple[int, int]]:
     """The layers an XLabs LoRA patches: the attention of the double blocks (qkv and proj, both streams)."""
     return {name: shape for name, shape in flux_layers(sizes).items() if "_attn." in name}
@@ -172,13 +190,15 @@ def diffusers_sd(lora: dict[str, Low], sizes: FluxSizes = TINY, prefix: str = "t
 
 
 def peft_files(lora: dict[str, Low], directory: Path, sizes: FluxSizes = TINY, name: str = "adapter_model.safetensors",
-               config: bool = True) -> Path:
-    """PEFT's save_pretrained: base_model.model.<diffusers module>.lora_A / lora_B, and lora_alpha in an
-    adapter_config.json beside the file (without it the scale is 1: the alpha is then folded in)."""
+               config: bool = True, flux_names: bool = False) -> Path:
+    """PEFT's save_pretrained: base_model.model.<module>.lora_A / lora_B, and lora_alpha in an
+    adapter_config.json beside the file (without it the scale is 1: the alpha is then folded in). The
+    module names are those of the model trained: diffusers' (FluxTransformer2DModel, fused layers split)
+    or, with flux_names, those of BFL's own Flux implementation (double_blocks.0.img_attn.qkv, ...)."""
     alphas = {low.alpha for low in lora.values()}
     ranks = {low.rank for low in lora.values()}
     assert len(alphas) == 1 and len(ranks) == 1, "PEFT holds one lora_alpha and one r per adapter"
-    split = _diffusers_split(lora, sizes)
+    split = dict(lora) if flux_names else _diffusers_split(lora, sizes)
     if not config:
         split = {module: low.folded() for module, low in split.items()}
     state = {}
@@ -236,6 +256,45 @@ def xlabs_deltas(lora: dict[str, Low], sizes: FluxSizes = TINY) -> dict[str, tor
         if layer.startswith("single_blocks.") and layer.endswith(".linear1"):
             out[weight_key(layer)][3 * h:] = 0
     return out
+
+
+# --- BFL's control LoRAs (FLUX.1-Canny-dev-lora, FLUX.1-Depth-dev-lora) --------------------------------
+CONTROL_CHANNELS = 2 * LATENT_PATCH  # img_in reads the noisy latent and the encoded control image
+
+
+def norm_scales(sizes: FluxSizes = TINY) -> dict[str, int]:
+    """The RMSNorm scales of Flux's attention (query and key of each stream): name -> length (head dim)."""
+    names = [f"double_blocks.{i}.{side}_attn.norm.{which}_norm.scale" for i in range(sizes.depth)
+             for side in ("img", "txt") for which in ("query", "key")]
+    names += [f"single_blocks.{i}.norm.{which}_norm.scale" for i in range(sizes.depth_single_blocks)
+              for which in ("query", "key")]
+    return {name: sizes.hidden_size // sizes.num_heads for name in names}
+
+
+@dataclass
+class ControlLoRA:
+    """A BFL control LoRA: Flux's own module names, no prefix. Each linear layer has lora_A / lora_B
+    (no alpha: scale 1) and a lora_B.bias (a change of the layer's bias); the norm scales are whole
+    weights that replace the model's; img_in's lora_A is twice as wide as the model's img_in."""
+    lora: dict[str, Low]
+    biases: dict[str, torch.Tensor]  # layer -> change of its bias at strength 1
+    norms: dict[str, torch.Tensor]   # norm scale name -> the value that replaces it
+
+    def state_dict(self) -> dict[str, torch.Tensor]:
+        out = _up_down({layer: low.folded() for layer, low in self.lora.items()}, lambda layer: layer,
+                       ".lora_B.weight", ".lora_A.weight")
+        out.update({layer + ".lora_B.bias": bias for layer, bias in self.biases.items()})
+        out.update(self.norms)
+        return out
+
+
+def make_control_lora(sizes: FluxSizes = TINY, rank: int = 4, seed: int = 4321) -> ControlLoRA:
+    layers = {**all_flux_layers(sizes), "img_in": (sizes.hidden_size, CONTROL_CHANNELS)}
+    lora = make_lora(layers, rank=rank, alpha=None, seed=seed)
+    generator = torch.Generator().manual_seed(seed + 1)
+    biases = {layer: torch.randn(out_features, generator=generator) / 10 for layer, (out_features, _) in layers.items()}
+    norms = {name: torch.rand(length, generator=generator) + 0.5 for name, length in norm_scales(sizes).items()}
+    return ControlLoRA(lora, biases, norms)
 
 
 def _up_down(lora: dict[str, Low], name, up_suffix: str, down_suffix: str) -> dict[str, torch.Tensor]:

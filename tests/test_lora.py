@@ -12,6 +12,7 @@ import os
 import re
 
 import pytest
+import safetensors.torch
 import torch
 
 import lora_files as lf
@@ -108,6 +109,9 @@ def build_case(name: str, tmp_path) -> Case:
     if name == "peft":  # lora_alpha only in adapter_config.json
         return Case(lf.peft_files(lora, tmp_path / "peft", SIZES), deltas, "peft (converted)", "lora", [RANK],
                     2 * DIFFUSERS_MODULES, LAYERS)
+    if name == "peft_flux":  # PEFT on BFL's Flux implementation: Flux's own module names, nothing split
+        return Case(lf.peft_files(lora, tmp_path / "peft_flux", SIZES, flux_names=True), deltas, "peft (converted)",
+                    "lora", [RANK], 2 * LAYERS, LAYERS)
     if name == "onetrainer":
         return Case(lf.write(tmp_path / "onetrainer.safetensors", lf.onetrainer_sd(lora, SIZES)), deltas,
                     "onetrainer", "lora", [RANK], 3 * DIFFUSERS_MODULES, LAYERS)
@@ -127,7 +131,8 @@ def build_case(name: str, tmp_path) -> Case:
     raise AssertionError(name)
 
 
-FORMATS = ("comfyui", "kohya", "diffusers", "diffusers_alpha", "peft", "onetrainer", "xlabs", "loha", "lokr")
+FORMATS = ("comfyui", "kohya", "diffusers", "diffusers_alpha", "peft", "peft_flux", "onetrainer", "xlabs", "loha",
+           "lokr")
 
 
 @pytest.mark.parametrize("name", FORMATS)
@@ -180,6 +185,7 @@ def test_same_lora_same_weights_in_every_format(flux, tmp_path):
              "kohya": lf.write(tmp_path / "b.safetensors", lf.kohya_sd(lora)),
              "diffusers": lf.write(tmp_path / "c.safetensors", lf.diffusers_sd(lora, SIZES)),
              "peft": lf.peft_files(lora, tmp_path / "peft", SIZES),
+             "peft_flux": lf.peft_files(lora, tmp_path / "peft_flux", SIZES, flux_names=True),
              "onetrainer": lf.write(tmp_path / "d.safetensors", lf.onetrainer_sd(lora, SIZES))}
     results = {name: patched_state(apply_module.apply_lora(model, None, str(path), 0.7, 0.0)[0])
                for name, path in files.items()}
@@ -200,6 +206,61 @@ def test_same_lora_same_weights_in_every_format(flux, tmp_path):
         assert not torch.equal(xlabs[key], originals[key])
         torch.testing.assert_close(xlabs[key], native[key], rtol=1e-6, atol=1e-6)
         torch.testing.assert_close(xlabs[key], reference[key], rtol=1e-6, atol=1e-6)
+
+
+def model_linear_layers(model) -> set[str]:
+    """The Flux layers (native names) the tiny model has a 2-D weight for."""
+    return {k[len("diffusion_model."):-len(".weight")] for k, v in model.model.state_dict().items()
+            if k.startswith("diffusion_model.") and k.endswith(".weight") and v.dim() == 2}
+
+
+def test_peft_with_flux_module_names_patches_every_layer(flux, tmp_path):
+    """A PEFT adapter trained on BFL's Flux implementation names Flux's own modules, the embedders and
+    final layer included; lora_alpha comes from adapter_config.json (scale 2 here)."""
+    model, _clip, originals, _ = flux
+    assert set(lf.all_flux_layers(SIZES)) == model_linear_layers(model)  # every linear layer of the model
+    lora = lf.make_lora(lf.all_flux_layers(SIZES), rank=RANK, alpha=ALPHA, seed=21)
+    path = lf.peft_files(lora, tmp_path / "peft_all", SIZES, flux_names=True)
+    for strength in STRENGTHS:
+        new_model, _, report = apply_module.apply_lora(model, None, str(path), strength, 0.0)
+        assert_patched(patched_state(new_model), originals, lf.deltas(lora), strength)
+        assert (report.file_format, report.ranks) == ("peft (converted)", [RANK])
+        assert (report.lora_keys, report.matched_keys, report.unmatched) == (2 * len(lora), 2 * len(lora), [])
+        assert report.patched_model_weights == len(lora)
+
+
+def test_bfl_control_lora_every_layer(flux, tmp_path):
+    """BFL's Canny / Depth LoRA layout: every linear layer as lora_A / lora_B plus lora_B.bias, the
+    attention norm scales as whole weights, img_in twice as wide. Applied as ComfyUI applies it (its
+    comfy.lora_convert): W + s * up @ down (img_in padded with zero columns first), bias + s * b, the
+    norm scales replaced at any strength. Reported as its own format, with the file's key count."""
+    model, _clip, originals, _ = flux
+    control = lf.make_control_lora(SIZES, rank=RANK)
+    state = control.state_dict()
+    path = lf.write(tmp_path / "flux1-canny-dev-lora.safetensors", state)
+    img_in = "diffusion_model.img_in.weight"
+    widened = dict(originals)
+    widened[img_in] = torch.cat([originals[img_in], torch.zeros(SIZES.hidden_size, lf.LATENT_PATCH,
+                                                                dtype=torch.float64)], 1)
+    norm_keys = {"diffusion_model." + name: value for name, value in control.norms.items()}
+    changes = {**lf.deltas(control.lora),
+               **{"diffusion_model." + layer + ".bias": bias.double() for layer, bias in control.biases.items()}}
+    # the same low-rank weights in ComfyUI's own format: the same linear layers (img_in aside: it is wider)
+    same = {layer: low for layer, low in control.lora.items() if layer != "img_in"}
+    native = lf.write(tmp_path / "native.safetensors", lf.native_sd(same))
+    for strength in STRENGTHS:
+        new_model, _, report = apply_module.apply_lora(model, None, str(path), strength, 0.0)
+        actual = patched_state(new_model)
+        assert_patched(actual, {k: v for k, v in widened.items() if k not in norm_keys}, changes, strength)
+        for key, value in norm_keys.items():
+            assert torch.equal(actual[key], value.double()), key
+        assert (report.file_format, report.algorithm, report.ranks) == ("bfl_control", "lora", [RANK])
+        assert (report.lora_keys, report.matched_keys, report.unmatched) == (len(state), len(state), [])
+        assert report.patched_model_weights == 2 * len(control.lora) + len(control.norms)
+        assert f"{len(state)} of {len(state)} LoRA weights matched" in report.text()
+        reference = patched_state(apply_module.apply_lora(model, None, str(native), strength, 0.0)[0])
+        for key in lf.deltas(same):
+            torch.testing.assert_close(actual[key], reference[key], rtol=1e-6, atol=1e-6 * abs(strength))
 
 
 # --- text encoder -------------------------------------------------------------------------------------
@@ -263,6 +324,7 @@ def test_bfl_control_lora_pads_img_in(flux, tmp_path):
     path = lf.write(tmp_path / "flux_depth_lora.safetensors", state)
     new_model, _, report = apply_module.apply_lora(model, None, str(path), 0.5, 0.0)
     assert report.patched_model_weights == 4 and report.unmatched == []
+    assert (report.file_format, report.lora_keys, report.matched_keys) == ("bfl_control", 6, 6)
     actual = patched_state(new_model)
     padded = torch.cat([originals["diffusion_model.img_in.weight"], torch.zeros(h, 128 - 64, dtype=torch.float64)], 1)
     torch.testing.assert_close(actual["diffusion_model.img_in.weight"], padded + 0.5 * (up.double() @ down.double()))
@@ -296,6 +358,41 @@ def test_report_counts_and_text(flux, tmp_path):
     assert f"({LAYERS} model, 0 text-encoder weights patched)" in text
     assert "strength 0.8 (model)" in text
     assert "2 did not match: diffusion_model.no_such_block.lora_up.weight, training_step_counter." in text
+
+
+def _with_junk(name: str, tmp_path) -> tuple[object, dict | None, list[str]]:
+    """A file of format `name` that also holds weights for a block the tiny model lacks (block 7): its path,
+    the changes it makes (None for the control LoRA: its wider img_in is checked above) and the keys of
+    block 7, by their names in the file."""
+    lora = canonical(seed=31)
+    attention = {k: v for k, v in lora.items() if k in lf.xlabs_layers(SIZES)}
+    far = {"double_blocks.7.img_attn.qkv": lora["double_blocks.0.img_attn.qkv"]}
+    if name == "xlabs":
+        junk = lf.xlabs_sd(far, SIZES)
+        path = lf.write(tmp_path / "xlabs.safetensors", {**lf.xlabs_sd(attention, SIZES), **junk})
+        return path, lf.deltas(attention), sorted(junk)
+    if name == "bfl_control":
+        control = lf.make_control_lora(SIZES, rank=RANK)
+        control = lf.ControlLoRA({"img_in": control.lora["img_in"], **lora}, {}, control.norms)
+        junk = lf.ControlLoRA(far, {}, {}).state_dict()
+        return lf.write(tmp_path / "control.safetensors", {**control.state_dict(), **junk}), None, sorted(junk)
+    path = lf.peft_files({**lora, **far}, tmp_path / name, SIZES, flux_names=name == "peft_flux")
+    block_7 = "double_blocks.7." if name == "peft_flux" else "transformer_blocks.7."
+    return path, lf.deltas(lora), sorted(k for k in safetensors.torch.load_file(str(path)) if block_7 in k)
+
+
+@pytest.mark.parametrize("name", ["xlabs", "peft", "peft_flux", "bfl_control"])
+def test_unmatched_weights_are_named_as_in_the_file(flux, tmp_path, name):
+    """Formats converted before ComfyUI reads them still report the file's own key names and count."""
+    model, _clip, originals, _ = flux
+    path, changes, junk = _with_junk(name, tmp_path)
+    file_keys = safetensors.torch.load_file(str(path))
+    new_model, _, report = apply_module.apply_lora(model, None, str(path), -2.0, 0.0)
+    assert report.unmatched == junk and len(junk) >= 2
+    assert (report.lora_keys, report.matched_keys) == (len(file_keys), len(file_keys) - len(junk))
+    assert f"{len(junk)} did not match: {junk[0]}, {junk[1]}" in report.text()
+    if changes is not None:
+        assert_patched(patched_state(new_model), originals, changes, -2.0)
 
 
 def test_report_counts_weights_not_slices(flux, tmp_path):
