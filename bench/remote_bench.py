@@ -1,15 +1,25 @@
-"""Remote-node benchmark against the loopback Segmind server with a fixed job time, in one run.
+"""Remote-node benchmark against the loopback Segmind server, in one run.
 
 (1) Concurrency: one graph with 8 independent remote nodes vs one single-node graph, through the real
     ComfyUI server (goal: the 8-node graph under 1.5 x the single node).
-(2) Latency after completion: how long after a job turns COMPLETED the result is in hand, for this
-    pack's client (poll, fetch, download, decode to an IMAGE tensor: the node's whole path outside
-    ComfyUI's bookkeeping) and for the official SDK (segmind==1.3.0, `client.run`, which returns the
-    result JSON and downloads nothing), on the same jobs (goal: lower than the SDK's).
+(2) Completion lag (job COMPLETED on the server -> IMAGE tensor in hand) and requests per job, at the
+    pages' job lengths (10, 20 and 36 s, each + a seeded random 0-1 s, on the model with that typical
+    time) and on short jobs (0.5-4 s). The same jobs for:
+    - the pack: JobRunner with a duration history (what the node does) + decode to an IMAGE tensor;
+    - the pack without a history (the poll schedule before the history existed; short jobs only,
+      all lengths with --legacy);
+    - the official SDK segmind==1.3.0: `submit_async` + `wait(interval=1.0)`, then downloading and
+      decoding its output URL the same way, so that both end with pixels.
+    Each series of the pack starts with an empty history: its first --warmup jobs teach it (their lag
+    is reported apart as `warmup`); the SDK runs only the measured jobs.
+    Goal: mean lag <= 0.15 s, max <= 0.4 s, requests per job <= the SDK's.
 
     bash scripts/setup.sh && source ~/.cache/comfyui-segmind-flux/env.sh
-    $COMFYUI_PYTHON -m pip install -r bench/requirements.txt
-    $COMFYUI_PYTHON bench/remote_bench.py [--job-seconds 2] [--latency-jobs 12]
+    $COMFYUI_PYTHON -m pip install --target ~/.cache/comfyui-segmind-flux/bench-deps -r bench/requirements.txt
+    SEGMIND_BENCH_DEPS=~/.cache/comfyui-segmind-flux/bench-deps $COMFYUI_PYTHON bench/remote_bench.py
+
+(--target keeps the SDK and httpx out of the runtime; they are appended to sys.path, so the runtime's
+own packages win.) Results: bench/results/remote_bench.json. Not a test: figures vary with CPU load.
 """
 from __future__ import annotations
 
@@ -22,9 +32,12 @@ import sys
 import tempfile
 import time
 from pathlib import Path
+from typing import Callable
 
 REPO = Path(__file__).resolve().parent.parent
 sys.path[:0] = [str(REPO / "tests"), str(REPO / "scripts")]
+if os.environ.get("SEGMIND_BENCH_DEPS"):
+    sys.path.append(os.environ["SEGMIND_BENCH_DEPS"])
 from comfy_driver import ComfyServer  # noqa: E402
 from pack_loader import load_pack_module  # noqa: E402
 from segmind_loopback import SegmindLoopback  # noqa: E402
@@ -32,6 +45,13 @@ from segmind_loopback import SegmindLoopback  # noqa: E402
 KEY = "bench-key"
 SCHNELL = {"prompt": "bench", "denoise": 1.0, "height": 1024, "sampler_name": "euler", "samples": 1,
            "scheduler": "normal", "steps": 4, "width": 1024, "transport": "v2", "force_refresh": True}
+JOB_BODY = {k: v for k, v in SCHNELL.items() if k not in ("transport", "force_refresh")}
+# The pages' typical times, each on its model: the history and the page prior are per model.
+LENGTH_MODELS = {10.0: "flux-schnell", 20.0: "flux-dev", 36.0: "Simple_Vector_Flux"}
+SHORT_MODEL = "flux-schnell"
+
+# One client run: (slug, body) -> request id, once the IMAGE tensor is in hand.
+Client = Callable[[str, dict], str]
 
 
 def graph(count: int, seed_base: int) -> dict:
@@ -67,56 +87,127 @@ def concurrency(stand_in: SegmindLoopback, job_seconds: float, repeats: int) -> 
             "eight_over_single": round(many / one, 3), "eight_x_single_s": round(8 * one, 3)}
 
 
-def completion_delays(stand_in: SegmindLoopback, jobs: int, runner) -> list[float]:
-    delays = []
-    for index in range(jobs):
-        stand_in.job_seconds = random.Random(index).uniform(0.5, 4.0)  # the same jobs for both clients
-        before = len(stand_in.posts())
-        runner({**{k: v for k, v in SCHNELL.items() if k not in ("transport", "force_refresh")}, "seed": index})
-        returned = time.monotonic()
-        submitted = stand_in.posts()[before].at
-        delays.append(returned - (submitted + stand_in.job_seconds))
-    return delays
+def measure(stand_in: SegmindLoopback, client: Client, slug: str, lengths: list[float], seed_base: int) -> dict:
+    """Runs the jobs one after another; per job the lag after completion and the requests it made."""
+    lags, requests = [], []
+    for index, seconds in enumerate(lengths):
+        stand_in.job_seconds = seconds
+        before = len(stand_in.received)
+        request_id = client(slug, {**JOB_BODY, "seed": seed_base + index})
+        in_hand = time.monotonic()
+        lags.append(in_hand - (stand_in.jobs[request_id]["submitted"] + seconds))
+        requests.append(len(stand_in.received) - before)
+    return {"lags": lags, "requests": requests}
 
 
-def latency(stand_in: SegmindLoopback, jobs: int) -> dict:
-    config = load_pack_module("client.config")
-    jobs_module = load_pack_module("client.jobs")
-    images = load_pack_module("nodes.images")
-    settings = config.Settings(api_key=KEY, base_url=stand_in.base_url, cache_enabled=False,
-                               cache_dir=None, requests_per_minute=0)
+def summary(runs: dict) -> dict:
+    lags = runs["lags"]
+    return {"jobs": len(lags), "lag_mean_s": round(statistics.mean(lags), 3),
+            "lag_median_s": round(statistics.median(lags), 3), "lag_max_s": round(max(lags), 3),
+            "requests_per_job": round(statistics.mean(runs["requests"]), 2), "requests_max": max(runs["requests"])}
 
-    def ours(body):
-        result = jobs_module.JobRunner(settings, "bench", "flux-schnell", lambda: False).run(body, "v2")
-        images.decode_batch(result.images)
 
-    import segmind  # the official SDK, bench/requirements.txt
+class Clients:
+    def __init__(self, stand_in: SegmindLoopback):
+        config = load_pack_module("client.config")
+        self.jobs = load_pack_module("client.jobs")
+        self.durations = load_pack_module("client.durations")
+        self.decode_batch = load_pack_module("nodes.images").decode_batch
+        self.typical = {spec.slug: spec.typical_seconds for spec in load_pack_module("specs").MODELS}
+        self.settings = config.Settings(api_key=KEY, base_url=stand_in.base_url, cache_enabled=False,
+                                        cache_dir=None, requests_per_minute=0)
+        import requests
+        import segmind  # the official SDK, bench/requirements.txt
 
-    sdk_client = segmind.SegmindClient(api_key=KEY, base_url=stand_in.base_url + "/v1")
+        self.sdk = segmind.SegmindClient(api_key=KEY, base_url=stand_in.base_url + "/v1")
+        self.downloads = requests.Session()
 
-    def sdk(body):
-        sdk_client.run("flux-schnell", **body)
+    def pack(self) -> Client:
+        """The node's path with a history of its own (empty at first), as after a fresh install."""
+        history = self.durations.DurationHistory(None)
 
-    ours_delays = completion_delays(stand_in, jobs, ours)
-    sdk_delays = completion_delays(stand_in, jobs, sdk)
-    summary = lambda d: {"mean_s": round(statistics.mean(d), 3), "median_s": round(statistics.median(d), 3),
-                         "max_s": round(max(d), 3)}
-    return {"jobs": jobs, "pack": summary(ours_delays), "sdk_1_3_0": summary(sdk_delays),
-            "pack_over_sdk_mean": round(statistics.mean(ours_delays) / statistics.mean(sdk_delays), 3)}
+        def run(slug: str, body: dict) -> str:
+            runner = self.jobs.JobRunner(self.settings, "bench", slug, lambda: False, durations=history,
+                                         typical_seconds=self.typical[slug])
+            result = runner.run(body, "v2")
+            self.decode_batch(result.images)
+            return result.info["request_id"]
+        return run
+
+    def pack_without_history(self, slug: str, body: dict) -> str:
+        result = self.jobs.JobRunner(self.settings, "bench", slug, lambda: False).run(body, "v2")
+        self.decode_batch(result.images)
+        return result.info["request_id"]
+
+    def sdk_job(self, slug: str, body: dict) -> str:
+        job = self.sdk.submit_async(slug, **body)
+        result = job.wait(interval=1.0)
+        output = result["output"]
+        urls = [output] if isinstance(output, str) else output
+        self.decode_batch([self.downloads.get(url, timeout=60).content for url in urls])
+        return job.request_id
+
+
+def series(stand_in: SegmindLoopback, clients: Clients, slug: str, lengths: list[float], warmup: list[float],
+           with_legacy: bool, seed_base: int) -> dict:
+    pack = clients.pack()
+    taught = measure(stand_in, pack, slug, warmup, seed_base)
+    report = {"model": slug,
+              "pack": summary(measure(stand_in, pack, slug, lengths, seed_base + 100)),
+              "sdk_1_3_0": summary(measure(stand_in, clients.sdk_job, slug, lengths, seed_base + 100))}
+    if with_legacy:
+        report["pack_without_history"] = summary(measure(stand_in, clients.pack_without_history, slug, lengths,
+                                                         seed_base + 100))
+    if warmup:
+        report["pack_warmup"] = {"lags_s": [round(lag, 3) for lag in taught["lags"]], "requests": taught["requests"]}
+    return report
+
+
+def goal_met(report: dict) -> bool:
+    pack, sdk = report["pack"], report["sdk_1_3_0"]
+    return pack["lag_mean_s"] <= 0.15 and pack["lag_max_s"] <= 0.4 and pack["requests_per_job"] <= sdk["requests_per_job"]
 
 
 def main() -> None:
     parser = argparse.ArgumentParser()
-    parser.add_argument("--job-seconds", type=float, default=2.0)
+    parser.add_argument("--lengths", default="10,20,36", help="job lengths in seconds (each + random 0-1 s)")
+    parser.add_argument("--jobs", type=int, default=8, help="measured jobs per length")
+    parser.add_argument("--warmup", type=int, default=2, help="jobs that teach the pack's history first")
+    parser.add_argument("--short-jobs", type=int, default=12)
+    parser.add_argument("--legacy", action="store_true", help="also the pack without a history at every length")
+    parser.add_argument("--job-seconds", type=float, default=2.0, help="job length of the concurrency figure")
     parser.add_argument("--repeats", type=int, default=3)
-    parser.add_argument("--latency-jobs", type=int, default=12)
+    parser.add_argument("--skip-concurrency", action="store_true")
+    parser.add_argument("--loopback-nagle", action="store_true",
+                        help="leave Nagle on in the loopback (each answer then waits ~40 ms for a delayed ACK)")
     args = parser.parse_args()
-    stand_in = SegmindLoopback(api_key=KEY).start()
+    stand_in = SegmindLoopback(api_key=KEY)
+    # http.server sends headers and body in two writes: with Nagle on, the body waits for the client's
+    # delayed ACK (~40 ms a request, both clients alike). Real servers answer with TCP_NODELAY.
+    stand_in.httpd.RequestHandlerClass.disable_nagle_algorithm = not args.loopback_nagle
+    stand_in.start()
+    report = {"load_average_before": os.getloadavg(), "loopback_nagle": args.loopback_nagle}
     try:
-        report = {"concurrency": concurrency(stand_in, args.job_seconds, args.repeats),
-                  "completion_latency": latency(stand_in, args.latency_jobs)}
+        if not args.skip_concurrency:
+            report["concurrency"] = concurrency(stand_in, args.job_seconds, args.repeats)
+        clients = Clients(stand_in)
+        rng = random.Random(2024)  # the same jobs for every client, and from run to run
+        short = [rng.uniform(0.5, 4.0) for _ in range(args.warmup + args.short_jobs)]
+        if args.short_jobs:
+            report["short_jobs"] = series(stand_in, clients, SHORT_MODEL, short[args.warmup:], short[:args.warmup],
+                                          True, 1)
+            print(json.dumps({"short_jobs": report["short_jobs"]}), flush=True)
+        for number, length in enumerate(float(text) for text in args.lengths.split(",")):
+            jobs = [length + rng.random() for _ in range(args.warmup + args.jobs)]
+            slug = LENGTH_MODELS.get(length, "flux-dev")
+            entry = series(stand_in, clients, slug, jobs[args.warmup:], jobs[:args.warmup], args.legacy,
+                           1000 * (number + 2))
+            entry["goal_met"] = goal_met(entry)
+            report[f"jobs_{length:g}s"] = entry
+            print(json.dumps({f"jobs_{length:g}s": entry}), flush=True)
     finally:
         stand_in.stop()
+    report["load_average_after"] = os.getloadavg()
     print(json.dumps(report, indent=2))
     out = REPO / "bench" / "results"
     out.mkdir(exist_ok=True)

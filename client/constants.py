@@ -19,10 +19,34 @@ READ_TIMEOUT_S = min(30.0, _READ_TIMEOUT_CAP_S)
 V1_READ_TIMEOUT_S = min(180.0, _READ_TIMEOUT_CAP_S)
 DOWNLOAD_READ_TIMEOUT_S = min(60.0, _READ_TIMEOUT_CAP_S)
 
-# Polls of a v2 job: fast at first (a quick job returns quickly), then no faster than the SDK's 1 s.
+# Polls of a v2 job with no expected end: fast at first (a quick job returns quickly), then no faster
+# than the SDK's 1 s. POLL_MAX_S is also the steady cadence a job falls back to once it runs long.
 POLL_FIRST_S = 0.2
 POLL_GROWTH_PER_ELAPSED_S = 0.1
 POLL_MAX_S = 1.0
+# With an expected end (client/poll_schedule.py): at least this many polls across the expected window,
+# never closer than POLL_DENSE_MIN_S apart (each poll is a request; the lag is about half a gap).
+POLL_WINDOW_POLLS = 8
+POLL_DENSE_MIN_S = 0.1
+# Before the window each gap covers this share of the way to it, but is at most POLL_EARLY_MAX_S,
+# so that a job failing early (safety filter) is still reported within seconds.
+POLL_APPROACH = 0.75
+POLL_EARLY_MAX_S = 4.0
+# When the window comes only from the page's typical time, early gaps grow at most this much per
+# second elapsed: a model that is faster than its page is still noticed quickly.
+POLL_COLD_GROWTH_PER_ELAPSED_S = 0.25
+# Past the window the gap grows by this many seconds per second late, up to POLL_MAX_S.
+POLL_LATE_GROWTH = 0.5
+
+# The duration history (client/durations.py): the last this many finished jobs of each model.
+DURATION_HISTORY_SIZE = 10
+# The window spans the history's range widened on each side by this plus the larger of the range /
+# (samples - 1) and DURATION_FEW_SAMPLES_SPREAD x the longest / samples. With no history, the page's
+# typical time +- DURATION_PAGE_SPREAD of it (real jobs may be much faster or slower than the page says).
+DURATION_MARGIN_S = 0.2
+DURATION_FEW_SAMPLES_SPREAD = 0.1
+DURATION_PAGE_SPREAD = 0.5
+
 # Give up waiting for a job after this long; the request id is reported so the result can be recovered.
 JOB_DEADLINE_S = 600.0
 

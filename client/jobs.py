@@ -14,9 +14,11 @@ from urllib.parse import urljoin
 
 from .config import Settings
 from .constants import (DAMAGED_RESULT_REFETCHES, DOWNLOAD_READ_TIMEOUT_S, JOB_DEADLINE_S, MAX_IMAGES_PER_ANSWER,
-                        POLL_FIRST_S, POLL_GROWTH_PER_ELAPSED_S, POLL_MAX_S, READ_TIMEOUT_S, V1_READ_TIMEOUT_S)
+                        POLL_MAX_S, READ_TIMEOUT_S, V1_READ_TIMEOUT_S)
+from .durations import DurationHistory, observed_duration
 from .errors import SegmindCancelled, SegmindError, http_error, redact
 from .outputs import DamagedOutput, ParsedOutput, UnreadableOutput, info_from_json, parse_success
+from .poll_schedule import PollSchedule, rate_limited_wait
 from .transport import Answer, Transport, check_output_url
 from .waiting import SUBMISSIONS, Cancelled, StopCheck, sleep_unless_stopped
 
@@ -43,10 +45,6 @@ class JobCallbacks:
     on_request_id: Callable[[str], None] = lambda request_id: None
 
 
-def poll_interval(elapsed: float) -> float:
-    return min(POLL_MAX_S, max(POLL_FIRST_S, POLL_GROWTH_PER_ELAPSED_S * elapsed))
-
-
 def _json(answer: Answer) -> Any:
     try:
         return json.loads(answer.body.decode("utf-8"))
@@ -56,9 +54,12 @@ def _json(answer: Answer) -> Any:
 
 class JobRunner:
     def __init__(self, settings: Settings, model_label: str, slug: str, stop: StopCheck,
-                 callbacks: JobCallbacks | None = None):
+                 callbacks: JobCallbacks | None = None, durations: DurationHistory | None = None,
+                 typical_seconds: float | None = None):
         self.settings, self.model_label, self.slug, self.stop = settings, model_label, slug, stop
         self.callbacks = callbacks or JobCallbacks()
+        # Where jobs of this model ended before (else the page's typical time): where to poll densely.
+        self.durations, self.typical_seconds = durations, typical_seconds
         self.transport = Transport(settings, model_label, stop)
         self.started = time.monotonic()
         self.request_id: str | None = None
@@ -131,18 +132,23 @@ class JobRunner:
 
     def _run_v2(self, body: dict, resume_request_id: str | None) -> ParsedOutput:
         self.request_id = resume_request_id or self._submit_v2(body)
+        submitted = time.monotonic()
         self.callbacks.on_request_id(self.request_id)
+        # An earlier job being collected started at an unknown time: no expectation, and nothing learnt.
+        learning = self.durations is not None and not resume_request_id
+        schedule = PollSchedule(self.durations.expected_end(self.slug, self.typical_seconds) if learning else None)
         status_url = self.transport.api_url(f"v2/requests/{self.request_id}/status")
-        status, metrics_info = "QUEUED", {}
+        status, metrics_info, refusals = "QUEUED", {}, 0
+        running_at, wait = 0.0, schedule.first_wait()
         while True:
-            elapsed = self._elapsed()
-            self.callbacks.on_status(status, elapsed)
-            if elapsed > JOB_DEADLINE_S:
-                raise SegmindError(self.model_label, f"The job did not finish within {JOB_DEADLINE_S:.0f} s "
-                                   f"(last status {status}).", "Queue the same inputs again within an "
-                                   "hour to collect the result without paying again.",
-                                   request_id=self.request_id)
-            answer = self.transport.get(status_url, request_id=self.request_id)
+            self._wait_for_poll(status, wait)
+            polled_at = time.monotonic() - submitted
+            answer = self.transport.get(status_url, request_id=self.request_id, retry_rate_limited=False)
+            if answer.status == 429:  # a refused poll is waited out, never a failed job (the deadline still holds)
+                refusals += 1
+                wait = rate_limited_wait(answer.headers, refusals)
+                continue
+            refusals = 0
             data = _json(answer)
             if answer.status == 422 or (isinstance(data, dict) and data.get("status") == TERMINAL_FAILED):
                 raise self._fail(answer if answer.status >= 400 else Answer(422, answer.body,
@@ -154,11 +160,30 @@ class JobRunner:
                 metrics_info = info_from_json(data)
             if status == TERMINAL_OK:
                 break
-            sleep_unless_stopped(poll_interval(self._elapsed()), self.stop)
+            running_at = polled_at
+            wait = polled_at + schedule.gap_after(polled_at) - (time.monotonic() - submitted)
         self.callbacks.on_status("DOWNLOADING", self._elapsed())
         parsed = self._fetch_v2_result()
         parsed.info = {**metrics_info, **parsed.info}
+        if learning:
+            self.durations.record(self.slug, observed_duration(running_at, polled_at, parsed.info))
         return parsed
+
+    def _wait_for_poll(self, status: str, seconds: float) -> None:
+        """Sleeps until the next poll, telling the node the elapsed time at least every POLL_MAX_S."""
+        until = time.monotonic() + max(0.0, seconds)
+        while True:
+            elapsed = self._elapsed()
+            self.callbacks.on_status(status, elapsed)
+            if elapsed > JOB_DEADLINE_S:
+                raise SegmindError(self.model_label, f"The job did not finish within {JOB_DEADLINE_S:.0f} s "
+                                   f"(last status {status}).", "Queue the same inputs again within an "
+                                   "hour to collect the result without paying again.",
+                                   request_id=self.request_id)
+            left = until - time.monotonic()
+            if left <= 0:
+                return
+            sleep_unless_stopped(min(left, POLL_MAX_S), self.stop)
 
     def _fetch_v2_result(self) -> ParsedOutput:
         for attempt in range(DAMAGED_RESULT_REFETCHES + 1):

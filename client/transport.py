@@ -18,7 +18,7 @@ from urllib3.exceptions import NewConnectionError
 from .config import Settings
 from .constants import (CONNECT_TIMEOUT_S, GET_ATTEMPTS, MAX_RESPONSE_BYTES, RATE_LIMIT_WAIT_MAX_S,
                         RATE_LIMITED_POST_ATTEMPTS, READ_TIMEOUT_S, USER_AGENT)
-from .errors import ADVICE, SegmindError, redact
+from .errors import SegmindError, missing_key_error, redact
 from .waiting import Cancelled, StopCheck, backoff_seconds, server_requested_wait, sleep_unless_stopped
 
 RETRYABLE_GET_STATUSES = {429, 500, 502, 503, 504}
@@ -64,7 +64,7 @@ class Transport:
 
     def _api_headers(self) -> dict:
         if not self.settings.api_key:
-            raise SegmindError(self.model_label, "No Segmind API key is configured.", ADVICE[401])
+            raise missing_key_error(self.model_label)
         return {"x-api-key": self.settings.api_key, "Content-Type": "application/json",
                 "Accept": "application/json, image/*"}
 

@@ -1,0 +1,320 @@
+"""The v2 poll schedule (client/poll_schedule.py) and the duration history it is built from
+(client/durations.py): where the polls fall for a job that ends early, on time, late and very late,
+how many there are against the SDK's 1 s cadence, and a 429 on a poll that the job survives.
+
+The schedule is pure arithmetic: it is checked on its values, without a clock. The runner tests use the
+loopback server and assert on request counts and recorded values, not on time.
+"""
+from __future__ import annotations
+
+import io
+import json
+import math
+import random
+import threading
+import time
+
+import pytest
+from PIL import Image
+
+from pack_loader import load_pack_module
+from segmind_loopback import Fault, SegmindLoopback, expected_color
+
+config = load_pack_module("client.config")
+constants = load_pack_module("client.constants")
+durations = load_pack_module("client.durations")
+errors = load_pack_module("client.errors")
+jobs = load_pack_module("client.jobs")
+schedule_module = load_pack_module("client.poll_schedule")
+transport_module = load_pack_module("client.transport")
+
+PollSchedule, ExpectedEnd = schedule_module.PollSchedule, schedule_module.ExpectedEnd
+KEY = "sk-poll-schedule-test-3c9d"
+SLUG = "flux-schnell"
+# A model whose last ten jobs took 10-11 s, like the bench's schnell jobs.
+TEN_SECOND_HISTORY = [10.0 + step / 10 for step in range(10)]
+
+
+def poll_times(schedule, end: float) -> list[float]:
+    """Seconds after submission of every poll, up to the first that finds a job ending at `end` done."""
+    times = [schedule.first_wait()]
+    while times[-1] < end:
+        times.append(times[-1] + schedule.gap_after(times[-1]))
+    return times
+
+
+def sdk_polls(end: float) -> int:
+    """The SDK polls at once and then every 1.0 s until a poll finds the job done."""
+    return math.ceil(end / 1.0) + 1
+
+
+def ten_second_schedule():
+    return PollSchedule(durations.expected_end(TEN_SECOND_HISTORY, 10.0))
+
+
+# --------------------------------------------------------------------------------------------------
+# the schedule's values
+
+
+def test_the_expected_window_spans_the_history_widened_by_its_spread():
+    expected = durations.expected_end(TEN_SECOND_HISTORY, 10.0)
+    # the larger of range / (samples - 1) = 0.1 and the few-samples share of the longest, 0.1 x 10.9 / 10
+    spread = constants.DURATION_FEW_SAMPLES_SPREAD * 10.9 / 10
+    assert spread > 0.9 / 9
+    assert expected.from_history
+    assert expected.earliest == pytest.approx(10.0 - constants.DURATION_MARGIN_S - spread)
+    assert expected.latest == pytest.approx(10.9 + constants.DURATION_MARGIN_S + spread)
+
+
+@pytest.mark.parametrize("end", [10.0, 10.3, 10.5, 10.8, 10.9])
+def test_a_job_ending_on_time_is_caught_within_one_dense_gap_with_fewer_polls_than_the_sdk(end):
+    schedule = ten_second_schedule()
+    times = poll_times(schedule, end)
+    assert times[-1] - end <= schedule.dense <= 0.2
+    assert len(times) <= sdk_polls(end) - 1
+    # Sparse while the job cannot be done yet: no poll in the first 4 s, at most three before 9.5 s.
+    assert times[0] == constants.POLL_EARLY_MAX_S
+    assert len([t for t in times if t < 9.5]) <= 3
+
+
+def test_every_job_inside_the_window_costs_at_most_the_sdks_polls():
+    schedule = ten_second_schedule()
+    expected = schedule.expected
+    ends = [expected.earliest + (expected.latest - expected.earliest) * k / 50 for k in range(51)]
+    assert all(len(poll_times(schedule, end)) <= sdk_polls(end) for end in ends)
+
+
+def test_a_job_ending_early_is_caught_by_the_sparse_polls_before_the_window():
+    schedule = ten_second_schedule()
+    times = poll_times(schedule, 5.0)
+    assert times == [4.0, 8.0]  # the cap on early gaps: a job failing early is seen within 4 s
+    early_gaps = [schedule.gap_after(t) for t in (0.0, 4.0, 8.0)]
+    assert early_gaps == sorted(early_gaps, reverse=True)  # closing in on the window
+
+
+def test_a_job_ending_late_is_polled_with_gaps_growing_from_the_dense_one():
+    schedule = ten_second_schedule()
+    end = schedule.expected.latest + 0.5
+    times = poll_times(schedule, end)
+    late_gaps = [b - a for a, b in zip(times, times[1:]) if a >= schedule.expected.latest]
+    assert late_gaps == sorted(late_gaps) and late_gaps[0] < 0.25
+    assert times[-1] - end < 0.5
+
+
+def test_a_job_ending_very_late_falls_back_to_the_steady_one_second_cadence():
+    schedule = ten_second_schedule()
+    times = poll_times(schedule, 60.0)
+    gaps = [b - a for a, b in zip(times, times[1:])]
+    assert gaps[-40:] == [pytest.approx(constants.POLL_MAX_S)] * 40
+    assert max(gaps[3:]) == pytest.approx(constants.POLL_MAX_S)  # past the early polls: never sparser
+    assert len(times) <= sdk_polls(60.0) + 6  # the window's dense polls, then the SDK's cadence
+
+
+def test_without_history_the_page_time_saves_polls_but_a_faster_model_is_still_seen_quickly():
+    cold = PollSchedule(durations.expected_end([], 10.0))
+    assert not cold.expected.from_history
+    assert cold.expected.earliest == 10.0 * (1 - constants.DURATION_PAGE_SPREAD)
+    two_seconds = poll_times(cold, 2.0)
+    assert two_seconds[-1] - 2.0 <= constants.POLL_COLD_GROWTH_PER_ELAPSED_S * 2.5
+    without = PollSchedule(None)
+    assert len(poll_times(cold, 10.5)) < len(poll_times(without, 10.5))
+
+
+def test_short_jobs_are_never_polled_more_sparsely_than_without_a_history_once_they_may_be_done():
+    history = [random.Random(index).uniform(0.5, 4.0) for index in range(10)]
+    learnt, without = PollSchedule(durations.expected_end(history, 10.0)), PollSchedule(None)
+    earliest = learnt.expected.earliest
+    assert 0.0 < earliest < min(history)
+    for elapsed in [earliest, 0.5, 1.0, 2.0, 3.0, 4.0, 6.0]:
+        assert learnt.gap_after(elapsed) <= without.gap_after(elapsed)
+    # One poll before the window, landing within its first gap.
+    assert earliest < learnt.first_wait() <= earliest + without.gap_after(earliest)
+
+
+def test_without_an_expectation_the_first_poll_is_at_once_then_the_steady_schedule():
+    schedule = PollSchedule(None)
+    assert schedule.first_wait() == 0.0
+    assert [schedule.gap_after(t) for t in (0.0, 2.0, 5.0, 30.0)] == [0.2, 0.2, 0.5, 1.0]
+
+
+def test_a_429_waits_what_the_server_asks_capped_else_a_growing_backoff(monkeypatch):
+    assert schedule_module.rate_limited_wait({"Retry-After": "3"}, 1) == 3.0
+    assert schedule_module.rate_limited_wait({"retry-after": "9999"}, 1) == constants.RATE_LIMIT_WAIT_MAX_S
+    asked = []
+    monkeypatch.setattr(schedule_module, "backoff_seconds", lambda attempt: asked.append(attempt) or 0.5)
+    assert [schedule_module.rate_limited_wait({}, n) for n in (1, 2, 3)] == [0.5, 0.5, 0.5]
+    assert asked == [2, 3, 4]
+
+
+# --------------------------------------------------------------------------------------------------
+# the duration history
+
+
+def test_observed_duration_takes_the_servers_figure_only_between_the_two_polls():
+    assert durations.observed_duration(9.8, 10.1, {"queue_time": 0.5, "inference_time": 9.4}) == pytest.approx(9.9)
+    assert durations.observed_duration(9.8, 10.1, {"total_time": 10.0, "inference_time": 3}) == 10.0
+    # The loopback's fixed 1.35 s (or any figure outside the two polls) says nothing: the middle is kept.
+    assert durations.observed_duration(9.8, 10.2, {"queue_time": 0.1, "inference_time": 1.25}) == pytest.approx(10.0)
+    assert durations.observed_duration(0.0, 4.0, {"inference_time": "fast"}) == 2.0
+
+
+def test_history_survives_a_restart_keeps_the_last_jobs_and_drops_nonsense(tmp_path):
+    first = durations.DurationHistory(tmp_path / "durations.json")
+    for seconds in [float("nan"), -1.0, 1e9, 0.0] + [10.0 + n for n in range(12)]:
+        first.record(SLUG, seconds)
+    restarted = durations.DurationHistory(tmp_path / "durations.json")
+    assert restarted.samples(SLUG) == [10.0 + n for n in range(2, 12)]
+    assert len(restarted.samples(SLUG)) == constants.DURATION_HISTORY_SIZE
+    assert restarted.samples("flux-dev") == []
+
+
+def test_a_history_written_by_another_process_is_merged_not_overwritten(tmp_path):
+    path = tmp_path / "durations.json"
+    ours, theirs = durations.DurationHistory(path), durations.DurationHistory(path)
+    ours.record(SLUG, 10.0)
+    theirs.record(SLUG, 11.0)
+    ours.record("flux-dev", 20.0)
+    assert json.loads(path.read_text())["models"] == {SLUG: [10.0, 11.0], "flux-dev": [20.0]}
+
+
+@pytest.mark.parametrize("damage", ["not json", '{"models": [1, 2]}', '{"models": {"flux-schnell": ["x", 3.5]}}'])
+def test_a_damaged_history_file_is_ignored_or_cleaned(tmp_path, damage):
+    path = tmp_path / "durations.json"
+    path.write_text(damage)
+    history = durations.DurationHistory(path)
+    assert history.samples(SLUG) == ([3.5] if "3.5" in damage else [])
+    history.record(SLUG, 10.0)
+    assert durations.DurationHistory(path).samples(SLUG)[-1] == 10.0
+
+
+def test_an_unwritable_history_never_fails_and_is_kept_in_memory(tmp_path, caplog):
+    blocker = tmp_path / "a-file"
+    blocker.write_text("")
+    history = durations.DurationHistory(blocker / "durations.json")  # its folder is a file
+    history.record(SLUG, 10.0)
+    history.record(SLUG, 10.5)
+    assert history.samples(SLUG) == [10.0, 10.5]
+    warnings = [r for r in caplog.records if "could not be written" in r.getMessage()]
+    assert len(warnings) == 1
+
+
+def test_one_history_per_cache_folder_in_a_process(tmp_path):
+    assert durations.history_beside(tmp_path) is durations.history_beside(tmp_path)
+    assert durations.history_beside(tmp_path).path == tmp_path / durations.FILE_NAME
+    assert durations.history_beside(None).path is None
+
+
+# --------------------------------------------------------------------------------------------------
+# the runner against the loopback server
+
+
+@pytest.fixture(scope="module")
+def _stand_in():
+    stand_in = SegmindLoopback(api_key=KEY).start()
+    yield stand_in
+    stand_in.stop()
+
+
+@pytest.fixture
+def srv(_stand_in):
+    _stand_in.reset()
+    yield _stand_in
+    _stand_in.reset()
+
+
+def run_job(srv, history=None, body=None, stop=lambda: False, resume=None):
+    settings = config.Settings(api_key=KEY, base_url=srv.base_url, cache_enabled=False, cache_dir=None,
+                               requests_per_minute=0)
+    runner = jobs.JobRunner(settings, "Segmind Flux.1 Schnell (flux-schnell)", SLUG, stop, durations=history,
+                            typical_seconds=10.0)
+    return runner.run(body or {"prompt": "a fox", "seed": 5, "steps": 4, "width": 16, "height": 16}, "v2",
+                      resume_request_id=resume)
+
+
+def status_polls(srv) -> list:
+    return [r for r in srv.received if r.method == "GET" and r.path.endswith("/status")]
+
+
+def test_a_job_that_ends_where_its_history_says_is_polled_sparsely_then_densely_and_teaches_the_history(srv):
+    history = durations.DurationHistory(None)
+    for _ in range(5):
+        history.record(SLUG, 1.5)
+    srv.job_seconds = 1.5
+    result = run_job(srv, history)
+    assert len(result.images) == 1
+    polls = status_polls(srv)
+    # The steady schedule would poll 9 times by 1.5 s (at once, then every 0.2 s); this one waits out
+    # most of the job and polls where it ends.
+    assert 2 <= len(polls) <= 6
+    submitted = srv.posts()[0].at
+    assert polls[0].at - submitted > 0.8
+    learnt = history.samples(SLUG)
+    assert len(learnt) == 6 and 1.4 <= learnt[-1] <= 1.8
+
+
+def test_a_429_on_polls_is_waited_out_and_the_job_completes(srv):
+    refusals = transport_module.GET_ATTEMPTS + 2  # more than the transport's own retries would survive
+    srv.inject(Fault("GET", "/status", status=429, body={"error": "Too many requests"},
+                     headers={"Retry-After": "0.05"}, times=refusals))
+    body = {"prompt": "a fox", "seed": 9, "steps": 4, "width": 16, "height": 16}
+    history = durations.DurationHistory(None)
+    result = run_job(srv, history, body)
+    with Image.open(io.BytesIO(result.images[0])) as image:
+        assert image.convert("RGB").getpixel((0, 0)) == expected_color(body)
+    assert len(status_polls(srv)) >= refusals + 1
+    assert len(srv.posts()) == 1 and srv.billable_submissions == 1
+    assert len(history.samples(SLUG)) == 1
+
+
+def test_a_429_without_a_wait_header_backs_off_more_each_time_in_a_row(srv, monkeypatch):
+    asked = []
+    monkeypatch.setattr(schedule_module, "backoff_seconds", lambda attempt: asked.append(attempt) or 0.01)
+    srv.inject(Fault("GET", "/status", status=429, body={"error": "slow down"}, times=3))
+    result = run_job(srv)
+    assert len(result.images) == 1
+    assert asked == [2, 3, 4]
+
+
+def test_a_collected_earlier_job_is_polled_at_once_and_teaches_nothing(srv):
+    history = durations.DurationHistory(None)
+    history.record(SLUG, 30.0)
+    srv.job_seconds = 0.05
+    first = run_job(srv)
+    srv.received.clear()
+    result = run_job(srv, history, resume=first.info["request_id"])
+    assert len(result.images) == 1
+    assert len(status_polls(srv)) == 1 and srv.posts() == []
+    assert history.samples(SLUG) == [30.0]
+
+
+def test_a_failed_job_teaches_nothing(srv):
+    history = durations.DurationHistory(None)
+    srv.job_seconds = 0.05
+    with pytest.raises(errors.SegmindError):
+        run_job(srv, history, {"prompt": "FAIL", "seed": 1, "steps": 4, "width": 16, "height": 16})
+    assert history.samples(SLUG) == []
+
+
+def test_a_cancel_during_a_long_sparse_gap_still_lands_within_a_second(srv):
+    history = durations.DurationHistory(None)
+    for _ in range(3):
+        history.record(SLUG, 30.0)
+    srv.job_seconds = 30.0
+    stop, outcome = threading.Event(), {}
+
+    def work():
+        try:
+            run_job(srv, history, stop=stop.is_set)
+        except BaseException as exc:  # noqa: BLE001 - the test inspects it
+            outcome["error"] = exc
+        outcome["ended"] = time.monotonic()
+
+    thread = threading.Thread(target=work, daemon=True)
+    thread.start()
+    srv.wait_for_submission()
+    stop.set()
+    flagged = time.monotonic()
+    thread.join(3)
+    assert isinstance(outcome.get("error"), errors.SegmindCancelled)
+    assert outcome["ended"] - flagged < 1.0
+    assert status_polls(srv) == []  # the first poll was still 4 s away
