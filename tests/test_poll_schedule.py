@@ -17,8 +17,9 @@ import time
 import pytest
 from PIL import Image
 
+from conftest import TEST_API_KEY
 from pack_loader import load_pack_module
-from segmind_loopback import Fault, SegmindLoopback, expected_color
+from segmind_loopback import Fault, expected_color
 
 config = load_pack_module("client.config")
 constants = load_pack_module("client.constants")
@@ -29,7 +30,6 @@ schedule_module = load_pack_module("client.poll_schedule")
 transport_module = load_pack_module("client.transport")
 
 PollSchedule, ExpectedEnd = schedule_module.PollSchedule, schedule_module.ExpectedEnd
-KEY = "sk-poll-schedule-test-3c9d"
 SLUG = "flux-schnell"
 # A model whose last ten jobs took 10-11 s, like the bench's schnell jobs.
 TEN_SECOND_HISTORY = [10.0 + step / 10 for step in range(10)]
@@ -208,22 +208,8 @@ def test_one_history_per_cache_folder_in_a_process(tmp_path):
 # the runner against the loopback server
 
 
-@pytest.fixture(scope="module")
-def _stand_in():
-    stand_in = SegmindLoopback(api_key=KEY).start()
-    yield stand_in
-    stand_in.stop()
-
-
-@pytest.fixture
-def srv(_stand_in):
-    _stand_in.reset()
-    yield _stand_in
-    _stand_in.reset()
-
-
-def run_job(srv, history=None, body=None, stop=lambda: False, resume=None):
-    settings = config.Settings(api_key=KEY, base_url=srv.base_url, cache_enabled=False, cache_dir=None,
+def run_job(segmind, history=None, body=None, stop=lambda: False, resume=None):
+    settings = config.Settings(api_key=TEST_API_KEY, base_url=segmind.base_url, cache_enabled=False, cache_dir=None,
                                requests_per_minute=0)
     runner = jobs.JobRunner(settings, "Segmind Flux.1 Schnell (flux-schnell)", SLUG, stop, durations=history,
                             typical_seconds=10.0)
@@ -231,90 +217,90 @@ def run_job(srv, history=None, body=None, stop=lambda: False, resume=None):
                       resume_request_id=resume)
 
 
-def status_polls(srv) -> list:
-    return [r for r in srv.received if r.method == "GET" and r.path.endswith("/status")]
+def status_polls(segmind) -> list:
+    return [r for r in segmind.received if r.method == "GET" and r.path.endswith("/status")]
 
 
-def test_a_job_that_ends_where_its_history_says_is_polled_sparsely_then_densely_and_teaches_the_history(srv):
+def test_a_job_that_ends_where_its_history_says_is_polled_sparsely_then_densely_and_teaches_the_history(segmind):
     history = durations.DurationHistory(None)
     for _ in range(5):
         history.record(SLUG, 1.5)
-    srv.job_seconds = 1.5
-    result = run_job(srv, history)
+    segmind.job_seconds = 1.5
+    result = run_job(segmind, history)
     assert len(result.images) == 1
-    polls = status_polls(srv)
+    polls = status_polls(segmind)
     # The steady schedule would poll 9 times by 1.5 s (at once, then every 0.2 s); this one waits out
     # most of the job and polls where it ends.
     assert 2 <= len(polls) <= 6
-    submitted = srv.posts()[0].at
+    submitted = segmind.posts()[0].at
     assert polls[0].at - submitted > 0.8
     learnt = history.samples(SLUG)
     assert len(learnt) == 6 and 1.4 <= learnt[-1] <= 1.8
 
 
-def test_a_429_on_polls_is_waited_out_and_the_job_completes(srv):
+def test_a_429_on_polls_is_waited_out_and_the_job_completes(segmind):
     refusals = transport_module.GET_ATTEMPTS + 2  # more than the transport's own retries would survive
-    srv.inject(Fault("GET", "/status", status=429, body={"error": "Too many requests"},
+    segmind.inject(Fault("GET", "/status", status=429, body={"error": "Too many requests"},
                      headers={"Retry-After": "0.05"}, times=refusals))
     body = {"prompt": "a fox", "seed": 9, "steps": 4, "width": 16, "height": 16}
     history = durations.DurationHistory(None)
-    result = run_job(srv, history, body)
+    result = run_job(segmind, history, body)
     with Image.open(io.BytesIO(result.images[0])) as image:
         assert image.convert("RGB").getpixel((0, 0)) == expected_color(body)
-    assert len(status_polls(srv)) >= refusals + 1
-    assert len(srv.posts()) == 1 and srv.billable_submissions == 1
+    assert len(status_polls(segmind)) >= refusals + 1
+    assert len(segmind.posts()) == 1 and segmind.billable_submissions == 1
     assert len(history.samples(SLUG)) == 1
 
 
-def test_a_429_without_a_wait_header_backs_off_more_each_time_in_a_row(srv, monkeypatch):
+def test_a_429_without_a_wait_header_backs_off_more_each_time_in_a_row(segmind, monkeypatch):
     asked = []
     monkeypatch.setattr(schedule_module, "backoff_seconds", lambda attempt: asked.append(attempt) or 0.01)
-    srv.inject(Fault("GET", "/status", status=429, body={"error": "slow down"}, times=3))
-    result = run_job(srv)
+    segmind.inject(Fault("GET", "/status", status=429, body={"error": "slow down"}, times=3))
+    result = run_job(segmind)
     assert len(result.images) == 1
     assert asked == [2, 3, 4]
 
 
-def test_a_collected_earlier_job_is_polled_at_once_and_teaches_nothing(srv):
+def test_a_collected_earlier_job_is_polled_at_once_and_teaches_nothing(segmind):
     history = durations.DurationHistory(None)
     history.record(SLUG, 30.0)
-    srv.job_seconds = 0.05
-    first = run_job(srv)
-    srv.received.clear()
-    result = run_job(srv, history, resume=first.info["request_id"])
+    segmind.job_seconds = 0.05
+    first = run_job(segmind)
+    segmind.received.clear()
+    result = run_job(segmind, history, resume=first.info["request_id"])
     assert len(result.images) == 1
-    assert len(status_polls(srv)) == 1 and srv.posts() == []
+    assert len(status_polls(segmind)) == 1 and segmind.posts() == []
     assert history.samples(SLUG) == [30.0]
 
 
-def test_a_failed_job_teaches_nothing(srv):
+def test_a_failed_job_teaches_nothing(segmind):
     history = durations.DurationHistory(None)
-    srv.job_seconds = 0.05
+    segmind.job_seconds = 0.05
     with pytest.raises(errors.SegmindError):
-        run_job(srv, history, {"prompt": "FAIL", "seed": 1, "steps": 4, "width": 16, "height": 16})
+        run_job(segmind, history, {"prompt": "FAIL", "seed": 1, "steps": 4, "width": 16, "height": 16})
     assert history.samples(SLUG) == []
 
 
-def test_a_cancel_during_a_long_sparse_gap_still_lands_within_a_second(srv):
+def test_a_cancel_during_a_long_sparse_gap_still_lands_within_a_second(segmind):
     history = durations.DurationHistory(None)
     for _ in range(3):
         history.record(SLUG, 30.0)
-    srv.job_seconds = 30.0
+    segmind.job_seconds = 30.0
     stop, outcome = threading.Event(), {}
 
     def work():
         try:
-            run_job(srv, history, stop=stop.is_set)
+            run_job(segmind, history, stop=stop.is_set)
         except BaseException as exc:  # noqa: BLE001 - the test inspects it
             outcome["error"] = exc
         outcome["ended"] = time.monotonic()
 
     thread = threading.Thread(target=work, daemon=True)
     thread.start()
-    srv.wait_for_submission()
+    segmind.wait_for_submission()
     stop.set()
     flagged = time.monotonic()
     thread.join(3)
     assert isinstance(outcome.get("error"), errors.SegmindCancelled)
     assert outcome["ended"] - flagged < 1.0
-    assert status_polls(srv) == []  # the first poll was still 4 s away
+    assert status_polls(segmind) == []  # the first poll was still 4 s away
