@@ -144,6 +144,8 @@ class JobRunner:
             self._wait_for_poll(status, wait)
             polled_at = time.monotonic() - submitted
             answer = self.transport.get(status_url, request_id=self.request_id, retry_rate_limited=False)
+            # The job ended after a poll sent while it ran, and before the answer that says it is done.
+            answered_at = time.monotonic() - submitted
             if answer.status == 429:  # a refused poll is waited out, never a failed job (the deadline still holds)
                 refusals += 1
                 wait = rate_limited_wait(answer.headers, refusals)
@@ -161,12 +163,12 @@ class JobRunner:
             if status == TERMINAL_OK:
                 break
             running_at = polled_at
-            wait = polled_at + schedule.gap_after(polled_at) - (time.monotonic() - submitted)
+            wait = polled_at + schedule.gap_after(polled_at) - answered_at
         self.callbacks.on_status("DOWNLOADING", self._elapsed())
         parsed = self._fetch_v2_result()
         parsed.info = {**metrics_info, **parsed.info}
         if learning:
-            self.durations.record(self.slug, observed_duration(running_at, polled_at, parsed.info))
+            self.durations.record(self.slug, observed_duration(running_at, answered_at, parsed.info))
         return parsed
 
     def _wait_for_poll(self, status: str, seconds: float) -> None:
