@@ -6,5 +6,7 @@ ComfyUI imports this file by location; it exposes the classic node mappings and 
 from .nodes import collect_nodes
 
 NODE_CLASS_MAPPINGS, NODE_DISPLAY_NAME_MAPPINGS = collect_nodes()
+# The editor extension: each remote node shows its estimated cost, and after a run what it cost.
+WEB_DIRECTORY = "./web"
 
-__all__ = ["NODE_CLASS_MAPPINGS", "NODE_DISPLAY_NAME_MAPPINGS"]
+__all__ = ["NODE_CLASS_MAPPINGS", "NODE_DISPLAY_NAME_MAPPINGS", "WEB_DIRECTORY"]

@@ -48,6 +48,10 @@ class ResultCache:
             return None
         return images, info["info"]
 
+    def has(self, key: str) -> bool:
+        """Whether a stored result exists for these inputs (cheap: reads no image)."""
+        return (self._entry(key) / "info.json").is_file()
+
     def store(self, key: str, images: list[bytes], info: dict) -> None:
         entry = self._entry(key)
         names = [f"image_{index}.bin" for index in range(len(images))]

@@ -6,6 +6,7 @@ SEGMIND_CONFIG_FILE. The key is never a node input, so it never lands in a workf
 from __future__ import annotations
 
 import json
+import math
 import os
 from dataclasses import dataclass
 from pathlib import Path
@@ -30,10 +31,14 @@ class Settings:
     cache_dir: Path | None
     # Client-side limit of submissions per minute (0: none); the free tier allows 5, paid 50.
     requests_per_minute: float
+    # Spend caps in US dollars (None: no cap).
+    max_spend_per_prompt: float | None = None
+    max_spend_per_day: float | None = None
 
     def __repr__(self) -> str:  # the key must never reach a log line through a repr
         return (f"Settings(api_key={'<set>' if self.api_key else None}, base_url={self.base_url!r}, "
-                f"cache_enabled={self.cache_enabled}, requests_per_minute={self.requests_per_minute})")
+                f"cache_enabled={self.cache_enabled}, requests_per_minute={self.requests_per_minute}, "
+                f"max_spend_per_prompt={self.max_spend_per_prompt}, max_spend_per_day={self.max_spend_per_day})")
 
 
 def _read_config_file(path: Path) -> dict:
@@ -52,6 +57,20 @@ def _flag(value: object) -> bool:
     return str(value).strip().lower() not in ("0", "false", "no", "off", "")
 
 
+def _cap(value: object, env_name: str, file_key: str) -> float | None:
+    """A spend cap in US dollars; anything but a positive number is an error, never "no cap"."""
+    if value is None or value == "":
+        return None
+    try:
+        usd = float(value) if not isinstance(value, bool) else math.nan
+    except (TypeError, ValueError):
+        usd = math.nan
+    if not math.isfinite(usd) or usd <= 0:
+        raise ConfigError(f"The spend cap {env_name} / {file_key} must be a positive number of US dollars "
+                          f"(e.g. 0.50); got {str(value)[:40]!r}. Fix it or remove it (no cap).")
+    return usd
+
+
 def load_settings(environ: os._Environ | dict | None = None) -> Settings:
     """Read the settings afresh (cheap): a key set after start-up is picked up on the next run."""
     env = os.environ if environ is None else environ
@@ -60,6 +79,10 @@ def load_settings(environ: os._Environ | dict | None = None) -> Settings:
     def pick(env_name: str, file_key: str, default):
         value = env.get(env_name)
         return value if value not in (None, "") else file_data.get(file_key, default)
+
+    def cap(file_key: str) -> float | None:
+        env_name = "SEGMIND_" + file_key.upper()
+        return _cap(pick(env_name, file_key, None), env_name, file_key)
 
     api_key = pick("SEGMIND_API_KEY", "api_key", None)
     api_key = str(api_key).strip() if api_key else None
@@ -74,4 +97,6 @@ def load_settings(environ: os._Environ | dict | None = None) -> Settings:
         cache_enabled=_flag(pick("SEGMIND_CACHE", "cache", True)),
         cache_dir=Path(cache_dir) if cache_dir else None,
         requests_per_minute=max(0.0, per_minute),
+        max_spend_per_prompt=cap("max_spend_per_prompt"),
+        max_spend_per_day=cap("max_spend_per_day"),
     )

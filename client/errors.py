@@ -53,6 +53,10 @@ class SegmindError(Exception):
         super().__init__(" ".join(parts))
 
 
+def missing_key_error(model: str) -> SegmindError:
+    return SegmindError(model, "No Segmind API key is configured.", ADVICE[401])
+
+
 class SegmindCancelled(SegmindError):
     """The user cancelled while a job was running; a submitted job may still be billed."""
 

@@ -4,10 +4,14 @@ from __future__ import annotations
 from ..client.jobs import TRANSPORTS
 from ..specs import MODELS, ModelSpec
 from ..specs.params import BoolParam, EnumParam, widget_problems
+from .estimate_route import register_estimate_route
+from .paid_run import run_paid
 from .prompt_check import HIDDEN_REFUSED_INPUT, WidgetRules, refusals, watch
-from .remote_run import info_text, run_remote
 
 CATEGORY = "segmind/flux/remote"
+ON_FAILURE_MODES = ("error", "placeholder")
+# The whole prompt (ComfyUI's hidden PROMPT input): its remote nodes are estimated together, once.
+GRAPH_INPUT = "segmind_graph"
 # Pack options come after every page parameter and never reuse a page name (flux-pro has `interval`).
 PACK_OPTIONS = (
     EnumParam("transport", (
@@ -16,6 +20,11 @@ PACK_OPTIONS = (
     BoolParam("force_refresh", (
         "Call the API even when these exact inputs were already generated (and paid for). Off: the "
         "earlier result is reused from the cache.")),
+    EnumParam("on_failure", (
+        "error: a job the server refuses (e.g. its safety filter) or that fails for good stops the run. "
+        "placeholder: it yields a neutral grey image of the requested size and count instead, info says "
+        "\"failed\": true and why, and the rest of the graph goes on. A cancel always stops the run."),
+        default="error", allowed=ON_FAILURE_MODES),
 )
 
 
@@ -40,7 +49,7 @@ def make_remote_node(spec: ModelSpec) -> type:
             required = {p.name: p.comfy_input() for p in spec.params if p.required}
             optional = {p.name: p.comfy_input() for p in spec.params + PACK_OPTIONS if not p.required}
             return {"required": required, "optional": optional,
-                    "hidden": {"unique_id": "UNIQUE_ID", **HIDDEN_REFUSED_INPUT}}
+                    "hidden": {"unique_id": "UNIQUE_ID", GRAPH_INPUT: "PROMPT", **HIDDEN_REFUSED_INPUT}}
 
         @classmethod
         def VALIDATE_INPUTS(cls, **kwargs):
@@ -52,13 +61,14 @@ def make_remote_node(spec: ModelSpec) -> type:
         def IS_CHANGED(cls, force_refresh=False, **kwargs):
             return float("nan") if force_refresh is True else ""  # NaN never equals itself: run again
 
-        async def generate(self, unique_id=None, transport="v2", force_refresh=False, **kwargs):
+        async def generate(self, unique_id=None, transport="v2", force_refresh=False, on_failure="error",
+                           **kwargs):
             # Everything is validated before any money is spent, values arriving over links included.
-            for option, value in zip(PACK_OPTIONS, (transport, force_refresh)):
+            for option, value in zip(PACK_OPTIONS, (transport, force_refresh, on_failure)):
                 option.validate(value, spec.node_id)
             body = spec.build_body(page_values(kwargs))
-            outcome = await run_remote(spec, body, transport, force_refresh, unique_id)
-            return (outcome.images, info_text(outcome.info))
+            return await run_paid(spec, body, transport, force_refresh, on_failure, unique_id,
+                                  kwargs.get(GRAPH_INPUT))
 
     RemoteNode.__name__ = RemoteNode.__qualname__ = spec.node_id
     return RemoteNode
@@ -67,3 +77,4 @@ def make_remote_node(spec: ModelSpec) -> type:
 REMOTE_NODES = {spec.node_id: make_remote_node(spec) for spec in MODELS}
 REMOTE_DISPLAY_NAMES = {spec.node_id: spec.display_name for spec in MODELS}
 watch([WidgetRules(spec.node_id, spec.params + PACK_OPTIONS, link_only={}) for spec in MODELS])
+register_estimate_route()

@@ -129,7 +129,8 @@ def _fetch(runner_args: tuple, state: _JobState, body: dict, transport: str, res
 
 
 async def run_remote(spec: ModelSpec, body: dict, transport: str, force_refresh: bool,
-                     node_id: str | None, settings: Settings | None = None) -> RemoteOutcome:
+                     node_id: str | None, settings: Settings | None = None, spend=None) -> RemoteOutcome:
+    """`spend` (nodes/spend_guard.NodeSpend) learns whether a billable request went out, however the run ends."""
     settings = settings or load_settings()
     label = f"{spec.display_name} ({spec.slug})"
     cache = ResultCache(settings.cache_dir or default_cache_dir()) if settings.cache_enabled else None
@@ -150,8 +151,19 @@ async def run_remote(spec: ModelSpec, body: dict, transport: str, force_refresh:
         log.info("%s: collecting the earlier request %s instead of paying again", label, resume)
 
     state = _JobState()
+    try:
+        return await _generate(spec, body, transport, node_id, settings, label, cache, key, resume, state)
+    finally:
+        if spend is not None:  # v1 reports PROCESSING just before its POST; v2 once its job is queued
+            spend.request_id, spend.submitted = state.request_id, state.status != "SUBMITTING"
+
+
+async def _generate(spec: ModelSpec, body: dict, transport: str, node_id: str | None, settings: Settings, label: str,
+                    cache: ResultCache | None, key: str, resume: str | None, state: _JobState) -> RemoteOutcome:
+    loop = asyncio.get_running_loop()
     progress = _NodeProgress(spec, node_id)
     started = time.monotonic()
+    collected_earlier_job = resume is not None
     for refetch in range(DAMAGED_RESULT_REFETCHES + 1):
         result = await _collect(loop, state, progress, label, (settings, label, spec.slug), body, transport,
                                 resume, cache, key)
@@ -166,6 +178,8 @@ async def run_remote(spec: ModelSpec, body: dict, transport: str, force_refresh:
             log.warning("%s: the image of request %s arrived damaged (%s); fetching it again.", label, resume, exc)
     info = {**result.info, "seed": _seed_used(body, result.info), "images": int(images.shape[0]),
             "elapsed_s": round(time.monotonic() - started, 3), "cached": False}
+    if collected_earlier_job:
+        info["collected_earlier_job"] = True  # paid (and counted) when it was first submitted
     if cache is not None:
         _cache_write(label, cache.store, key, result.images, info)
         _cache_write(label, cache.forget_pending, key)

@@ -1,14 +1,17 @@
 """Run an API-format ComfyUI workflow headless and print where each output image was written.
 
-    python scripts/run_workflow.py [WORKFLOW.json] [--set NODE.INPUT=VALUE ...] [--url http://host:port]
+    python scripts/run_workflow.py [WORKFLOW.json] [--set NODE.INPUT=VALUE ...] [--url http://host:port] [--dry-run]
 
 NODE is a node id of the workflow, a node's title, or its class type. Without --url, a ComfyUI server is
 started for the run (the one scripts/setup.sh prepared, or COMFYUI_PATH) and stopped afterwards.
+--dry-run prints what each Segmind node would cost, the total and the spend caps in force, and sends nothing.
 Exit codes: 0 success, 1 a node failed, 2 the workflow was rejected or could not be read.
 """
 from __future__ import annotations
 
 import argparse
+import importlib
+import importlib.util
 import json
 import os
 import sys
@@ -21,6 +24,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from comfy_driver import ComfyError, ComfyServer, describe_rejection, follow_progress  # noqa: E402
 
 REPO = Path(__file__).resolve().parent.parent
+PACK_ALIAS = "comfyui_segmind_flux_runner"
 DEFAULT_WORKFLOW = REPO / "workflows" / "api" / "segmind_flux_schnell.json"
 
 
@@ -57,6 +61,60 @@ def start_fake_segmind(env: dict):
     return stand_in
 
 
+def pack_module(dotted: str):
+    """A pure module of the pack (no comfy, no torch), without running its ComfyUI entry point."""
+    if PACK_ALIAS not in sys.modules:
+        spec = importlib.util.spec_from_file_location(PACK_ALIAS, REPO / "__init__.py",
+                                                      submodule_search_locations=[str(REPO)])
+        sys.modules[PACK_ALIAS] = importlib.util.module_from_spec(spec)  # a package shell: not executed
+    return importlib.import_module(f"{PACK_ALIAS}.{dotted}")
+
+
+def result_cache_dir(settings, base_dir: Path | None) -> Path | None:
+    """Where the pack keeps results, observed costs and the spend ledger (as nodes/remote_run.py says)."""
+    if settings.cache_dir:
+        return Path(settings.cache_dir)
+    return base_dir / "user" / "comfyui-segmind-flux" / "results" if base_dir else None
+
+
+def dry_run(prompt: dict, titles: dict, base_dir: Path | None) -> int:
+    prompt_cost, pricing = pack_module("client.prompt_cost"), pack_module("client.pricing")
+    config, ledger = pack_module("client.config"), pack_module("client.spend_ledger")
+    try:
+        settings = config.load_settings()
+    except config.ConfigError as exc:
+        print(f"[dry-run] {exc}", file=sys.stderr)
+        return 2
+    root = result_cache_dir(settings, base_dir)
+    costs = prompt_cost.prompt_costs(prompt, root, settings.cache_enabled)
+    for cost in costs:
+        shown = cost.estimate.text() if cost.billable else f"$0 ({cost.note})"
+        print(f"[dry-run] {titles.get(cost.node_id, cost.node_id)}: {shown} (from the {cost.estimate.basis})")
+    total = prompt_cost.total_usd(costs)
+    print(f"[dry-run] total: ~{pricing.format_usd(total)} for {len(costs)} Segmind node(s); nothing was sent")
+    spent = ledger.SpendLedger(root).spent_today() if root else 0.0
+    for name, cap in (("per prompt", settings.max_spend_per_prompt), ("per day", settings.max_spend_per_day)):
+        print(f"[dry-run] cap {name}: {pricing.format_usd(cap) if cap else 'none'}")
+    print(f"[dry-run] spent today (counted on this machine): {pricing.format_usd(spent)}")
+    over_prompt = settings.max_spend_per_prompt is not None and total > settings.max_spend_per_prompt
+    over_day = settings.max_spend_per_day is not None and spent + total > settings.max_spend_per_day
+    if total and (over_prompt or over_day):
+        print(f"[dry-run] a run would be refused: over the {'per-prompt' if over_prompt else 'per-day'} cap")
+    return 0
+
+
+def spent_in_run(history: dict) -> tuple[float, int]:
+    """What the run's Segmind nodes counted: the server's cost, or the estimate where none was reported."""
+    spent, jobs = 0.0, 0
+    for output in history.get("outputs", {}).values():
+        for summary in output.get("segmind_cost", []):
+            jobs += 1
+            if not (summary.get("cached") or summary.get("failed")):
+                cost = summary.get("cost")
+                spent += cost if isinstance(cost, (int, float)) else summary.get("estimated_cost") or 0.0
+    return spent, jobs
+
+
 def has_api_key() -> bool:
     """Whether the pack will find a key (environment or config file), without reading it out."""
     if os.environ.get("SEGMIND_API_KEY"):
@@ -85,6 +143,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--set", dest="overrides", action="append", default=[], metavar="NODE.INPUT=VALUE")
     parser.add_argument("--url", help="use a running ComfyUI server instead of starting one")
     parser.add_argument("--timeout", type=float, default=900.0, help="seconds to wait for the run")
+    parser.add_argument("--dry-run", action="store_true",
+                        help="print each Segmind node's estimated cost, the total and the caps; send nothing")
     parser.add_argument("--fake-segmind", action="store_true",
                         help="use the offline Segmind stand-in (the default when SEGMIND_API_KEY is unset)")
     args = parser.parse_args(argv)
@@ -104,6 +164,8 @@ def main(argv: list[str] | None = None) -> int:
 
     stand_in, server, env = None, None, {}
     base_dir = Path(os.environ.get("COMFYUI_BASE_DIR", "")) if not args.url else None
+    if args.dry_run:
+        return dry_run(prompt, titles, base_dir)
     try:
         if args.url:
             server = ComfyServer(args.url.rstrip("/"))
@@ -143,6 +205,10 @@ def main(argv: list[str] | None = None) -> int:
                 else:
                     print(f"[run] {titles.get(node_id, node_id)} wrote {image['filename']} "
                           f"({server.url}/view?filename={image['filename']}&subfolder={image.get('subfolder', '')}&type=output)")
+        spent, jobs = spent_in_run(history)
+        if jobs:
+            print(f"[run] Segmind: {jobs} job(s), spent {pack_module('client.pricing').format_usd(spent)}"
+                  + (" (offline stand-in: nothing billed)" if stand_in is not None else ""))
         print(f"[run] done: {written} image(s)")
         return 0
     except ComfyError as exc:

@@ -28,6 +28,10 @@ from pack_loader import load_pack_module
 
 SLUGS = {"flux-dev", "flux-pro", "flux-schnell", "Simple_Vector_Flux",
          "40174048-1b49-48f3-ad7e-8384098f22d2-mybmwlora"}
+START_CREDITS = 9.5
+# Flat test prices (not Segmind's): distinct per model, so a test can tell which model was counted.
+TEST_PRICES = {"flux-dev": 0.02, "flux-pro": 0.069, "flux-schnell": 0.008, "Simple_Vector_Flux": 0.034,
+               "40174048-1b49-48f3-ad7e-8384098f22d2-mybmwlora": 0.03}
 FORMATS = {"png": ("PNG", "image/png"), "jpg": ("JPEG", "image/jpeg"), "webp": ("WEBP", "image/webp")}
 
 
@@ -115,6 +119,8 @@ class SegmindLoopback:
         self.chaos: Chaos | None = None
         self.chaos_log: list[tuple[str, str, str]] = []  # (method, path, kind) of every chaotic answer
         self.chaos_random = random.Random(0)
+        self.credits = START_CREDITS  # the balance: every accepted job pays cost_of(body) from it
+        self.cost_reported = True  # False: answers carry no cost (the pack then counts its estimate)
         handler = type("Handler", (_Handler,), {"stand_in": self})
         self.httpd = _QuietServer(("127.0.0.1", 0), handler)
         self.httpd.daemon_threads = True
@@ -142,6 +148,18 @@ class SegmindLoopback:
             self.chaos_log.clear()
             self.v1_shape, self.v2_shape, self.status_sequence = "raw", "url_list", None
             self.job_seconds, self.seed_header = 0.3, True
+            self.credits, self.cost_reported = START_CREDITS, True
+
+    def charge(self, slug: str, body: dict) -> float:
+        """Takes a finished job's price from the balance: the model's flat test price per image."""
+        with self.lock:
+            cost = round(TEST_PRICES[slug] * int(body.get("samples", 1)), 6)
+            self.credits = round(self.credits - cost, 6)
+            return cost
+
+    def accounting(self, cost: float) -> dict:
+        """Cost and balance as the server reports them with a result (metrics; x-* headers on v1)."""
+        return {"cost": cost, "remaining_credits": self.credits} if self.cost_reported else {}
 
     def set_chaos(self, chaos: Chaos | None) -> None:
         with self.lock:
@@ -326,7 +344,7 @@ class _Handler(BaseHTTPRequestHandler):
             self.stand_in.billable_submissions += 1
             self.stand_in.accepted.append(Received(self.command, self.path, {}, body))
         if version == "v1":
-            return self._v1(body)
+            return self._v1(slug, body)
         request_id = str(uuid.uuid4())
         with self.stand_in.lock:
             self.stand_in.jobs[request_id] = {"body": body, "submitted": time.monotonic(),
@@ -336,17 +354,18 @@ class _Handler(BaseHTTPRequestHandler):
                          "status_url": f"{self.stand_in.base_url}/v2/requests/{request_id}/status",
                          "response_url": f"{self.stand_in.base_url}/v2/requests/{request_id}"})
 
-    def _accounting(self, body: dict) -> dict:
-        headers = {"x-remaining-credits": "9.5", "x-cost": "0.008", "x-generation-time": "1.25",
-                   "x-request-id": "v1-" + uuid.uuid4().hex[:8]}
+    def _accounting(self, slug: str, body: dict) -> dict:
+        reported = self.stand_in.accounting(self.stand_in.charge(slug, body))
+        headers = {"x-generation-time": "1.25", "x-request-id": "v1-" + uuid.uuid4().hex[:8],
+                   **{f"x-{name.replace('_', '-')}": str(value) for name, value in reported.items()}}
         if self.stand_in.seed_header:
             headers["x-seed-value"] = 4242 if body.get("seed") == -1 else body.get("seed", 0)
         return headers
 
-    def _v1(self, body: dict) -> None:
+    def _v1(self, slug: str, body: dict) -> None:
         time.sleep(self.stand_in.job_seconds)
         images = self.stand_in.images_for(body)
-        shape, headers = self.stand_in.v1_shape, self._accounting(body)
+        shape, headers = self.stand_in.v1_shape, self._accounting(slug, body)
         if shape == "raw":
             return self._send(200, images[0][0], images[0][1], headers)
         if shape == "base64_json":
@@ -368,7 +387,7 @@ class _Handler(BaseHTTPRequestHandler):
         if not self._authorised():
             return
         if self.path == "/v1/get-user-credits":
-            return self._send(200, {"credits": 9.5, "free-credits": 0.0})
+            return self._send(200, {"credits": self.stand_in.credits, "free-credits": 0.0})
         parts = self.path.strip("/").split("/")
         if len(parts) >= 3 and parts[:2] == ["v2", "requests"]:
             job = self.stand_in.jobs.get(parts[2])
@@ -408,8 +427,9 @@ class _Handler(BaseHTTPRequestHandler):
         if "urls" not in job:
             job["images"] = self.stand_in.images_for(job["body"])
             job["urls"] = self.stand_in.publish(job["images"])
+            job["cost"] = self.stand_in.charge(job["slug"], job["body"])
         body, urls = job["body"], job["urls"]
-        metrics = {"inference_time": 1.25, "cost": 0.008, "remaining_credits": 9.5, "queue_time": 0.1}
+        metrics = {"inference_time": 1.25, "queue_time": 0.1, **self.stand_in.accounting(job["cost"])}
         if body.get("seed") == -1:
             metrics["seed"] = 4242
         shape = self.stand_in.v2_shape

@@ -16,7 +16,7 @@ import pytest
 from PIL import Image
 
 from pack_loader import load_pack_module
-from segmind_loopback import Fault, SegmindLoopback, expected_color
+from segmind_loopback import START_CREDITS, TEST_PRICES, Fault, SegmindLoopback, expected_color
 
 config = load_pack_module("client.config")
 constants = load_pack_module("client.constants")
@@ -127,8 +127,8 @@ def test_v1_success_returns_image_bytes_and_accounting_info(srv):
     info = result.info
     assert info["model"] == SLUG and info["transport"] == "v1"
     assert info["request_id"].startswith("v1-") and len(info["request_id"]) == 11
-    assert info["cost"] == 0.008
-    assert info["remaining_credits"] == 9.5
+    assert info["cost"] == TEST_PRICES[SLUG]  # one image
+    assert info["remaining_credits"] == START_CREDITS - TEST_PRICES[SLUG] == srv.credits
     assert info["inference_time"] == 1.25
     assert info["seed"] == 77
     assert srv.billable_submissions == 1
@@ -154,7 +154,7 @@ def test_every_v1_shape_gives_the_right_pixels(srv, shape, count):
     body = job_body(samples=2, seed=301, steps=9)
     result = runner(srv).run(body, "v1")
     assert [solid_color(image) for image in result.images] == [expected_color(body, i) for i in range(count)]
-    assert result.info["remaining_credits"] == 9.5
+    assert result.info["remaining_credits"] == round(START_CREDITS - 2 * TEST_PRICES[SLUG], 6)
     assert len(gets(srv, "/files/")) == (count if shape.startswith(("url", "images")) else 0)
 
 
@@ -166,8 +166,9 @@ def test_every_v2_shape_gives_the_right_pixels(srv, shape, count):
     result = runner(srv).run(body, "v2")
     assert [solid_color(image) for image in result.images] == [expected_color(body, i) for i in range(count)]
     assert result.info["transport"] == "v2"
-    assert result.info["inference_time"] == 1.25 and result.info["cost"] == 0.008
-    assert result.info["remaining_credits"] == 9.5 and result.info["queue_time"] == 0.1
+    assert result.info["inference_time"] == 1.25 and result.info["cost"] == 2 * TEST_PRICES[SLUG]
+    assert result.info["remaining_credits"] == round(START_CREDITS - 2 * TEST_PRICES[SLUG], 6)
+    assert result.info["queue_time"] == 0.1
     # images_list names each URL twice (output and images[].url): each is fetched once
     assert len(gets(srv, "/files/")) == (0 if shape == "base64_json" else count)
 

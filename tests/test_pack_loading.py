@@ -64,7 +64,7 @@ def test_input_types_follow_the_specs():
         declared = {**types["required"], **types["optional"]}
         assert list(declared)[: len(spec.params)] == [p.name for p in spec.params if p.required] + [
             p.name for p in spec.params if not p.required]
-        assert list(declared)[-2:] == ["transport", "force_refresh"]
+        assert list(declared)[-3:] == ["transport", "force_refresh", "on_failure"]
         for param in spec.params:
             kind, options = declared[param.name]
             assert options["default"] == param.default

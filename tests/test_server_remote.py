@@ -11,7 +11,7 @@ from PIL import Image
 
 from conftest import TEST_API_KEY
 from pack_loader import load_pack_module
-from segmind_loopback import Fault, expected_color
+from segmind_loopback import START_CREDITS, TEST_PRICES, Fault, expected_color
 
 specs = load_pack_module("specs")
 choices = load_pack_module("specs.choices")
@@ -60,7 +60,7 @@ def test_server_loads_the_pack_without_import_failure(comfy, comfy_home):
         node = info[spec.node_id]
         assert node["display_name"] == spec.display_name and node["output_name"] == ["images", "info"]
         declared = {**node["input"]["required"], **node["input"]["optional"]}
-        assert [name for name in declared if name not in ("transport", "force_refresh")] == \
+        assert [name for name in declared if name not in ("transport", "force_refresh", "on_failure")] == \
             [p.name for p in spec.params if p.required] + [p.name for p in spec.params if not p.required]
 
 
@@ -85,7 +85,9 @@ def test_every_parameter_reaches_the_request_body_exactly(comfy, comfy_home, seg
         assert np.abs(image[size[1] // 2, size[0] // 2].astype(int) - expected_color(inputs, index)).max() <= tolerance
     info = info_of(result)
     assert info["seed"] == inputs["seed"] and info["images"] == len(images) and info["cached"] is False
-    assert info["cost"] == 0.008 and info["remaining_credits"] == 9.5 and info["request_id"]
+    slug = specs.MODELS_BY_NODE_ID[node_id].slug
+    assert info["cost"] == round(TEST_PRICES[slug] * inputs.get("samples", 1), 6) and info["request_id"]
+    assert info["remaining_credits"] == segmind.credits == round(START_CREDITS - info["cost"], 6)
 
 
 def test_v1_transport_and_random_seed_report_the_seed_used(comfy, comfy_home, segmind):

@@ -1,0 +1,93 @@
+"""One remote node's run as the money sees it: admitted by the prompt's budget, run, counted, and turned
+into a placeholder when the job fails and the node asks for one."""
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+
+from ..client.config import load_settings
+from ..client.errors import SegmindCancelled, SegmindError, missing_key_error
+from ..client.pricing import format_usd
+from ..specs import ModelSpec
+from ..specs.choices import aspect_ratio_size
+from .remote_run import default_cache_dir, info_text, run_remote
+from .spend_guard import NodeSpend, admit, settle
+
+log = logging.getLogger("comfyui-segmind-flux")
+PLACEHOLDER_GREY = 0.5
+# Failures of the account, not of the job: a placeholder would hide them behind grey images.
+ACCOUNT_STATUSES = (401, 403, 406)
+
+
+def current_prompt_id() -> str | None:
+    try:
+        from comfy_execution.utils import get_executing_context  # ComfyUI 0.3.4x and newer
+    except ImportError:
+        return None
+    context = get_executing_context()
+    return context.prompt_id if context is not None else None
+
+
+def placeholder_images(body: dict):
+    """A neutral grey batch of the size and count the job asked for."""
+    import torch
+
+    width, height = (body["width"], body["height"]) if "width" in body else aspect_ratio_size(body["aspect_ratio"])
+    return torch.full((int(body.get("samples", 1)), height, width, 3), PLACEHOLDER_GREY, dtype=torch.float32)
+
+
+def _money_line(label: str, info: dict) -> str:
+    if info.get("failed"):
+        what = "failed"
+    elif info.get("cached") or info.get("collected_earlier_job"):
+        what = "nothing new billed" + (" (result cache)" if info.get("cached") else " (collected an earlier job)")
+    else:
+        cost = info.get("cost")
+        what = f"cost {format_usd(cost)}" if isinstance(cost, (int, float)) else "cost not reported"
+    parts = [f"{label}: {what}", f"estimated ~{format_usd(info['estimated_cost'])}"]
+    if isinstance(info.get("remaining_credits"), (int, float)):
+        parts.append(f"remaining credits {format_usd(info['remaining_credits'])}")
+    if info.get("spent_today") is not None:
+        parts.append(f"spent today {format_usd(info['spent_today'])}")
+    return "; ".join(parts)
+
+
+def _with_money(info: dict, spend: NodeSpend, spent_today: float | None) -> dict:
+    return {**info, "estimated_cost": round(spend.cost.estimate.usd, 6),
+            "spent_today": round(spent_today, 6) if spent_today is not None else None}
+
+
+def _node_result(images, info: dict) -> dict:
+    """The outputs, and a summary the pack's editor extension shows on the node after the run."""
+    summary = {key: info.get(key) for key in ("estimated_cost", "cost", "spent_today", "cached", "failed")}
+    return {"ui": {"segmind_cost": [summary]}, "result": (images, info_text(info))}
+
+
+async def run_paid(spec: ModelSpec, body: dict, transport: str, force_refresh: bool, on_failure: str,
+                   node_id: str | None, graph: dict | None) -> dict:
+    settings = load_settings()  # a bad cap is an error here, naming the setting
+    root = Path(settings.cache_dir or default_cache_dir())
+    label = f"{spec.display_name} ({spec.slug})"
+    spend = await admit(spec, node_id, current_prompt_id(), graph, body, settings, root)
+    if spend.cost.billable and not settings.api_key:
+        raise missing_key_error(label)
+    try:
+        outcome = await run_remote(spec, body, transport, force_refresh, node_id, settings, spend)
+    except SegmindError as exc:
+        billed = spend.submitted and exc.status != 422  # a FAILED job is not billed
+        info = _with_money({"model": spec.slug, "failed": True, "reason": str(exc), "status": exc.status,
+                            "request_id": exc.request_id, "cached": False},
+                           spend, settle(spend, spec, body, root, maybe_billed=billed))
+        if on_failure != "placeholder" or isinstance(exc, SegmindCancelled) or exc.status in ACCOUNT_STATUSES:
+            log.info(_money_line(label, info))
+            raise
+        log.warning("%s: the job failed; a grey placeholder stands in for its %s image(s) (on_failure="
+                    "placeholder). %s", label, body.get("samples", 1), exc)
+        log.info(_money_line(label, info))
+        return _node_result(placeholder_images(body), {**info, "images": int(body.get("samples", 1))})
+    except BaseException:  # a cancel, or ComfyUI stopping the prompt: count what may have been billed
+        settle(spend, spec, body, root, maybe_billed=spend.submitted)
+        raise
+    info = _with_money(outcome.info, spend, settle(spend, spec, body, root, info=outcome.info))
+    log.info(_money_line(label, info))
+    return _node_result(outcome.images, info)

@@ -1,0 +1,166 @@
+"""Money decisions of one prompt, inside ComfyUI: once per prompt, before its first billable request,
+the estimate of all its remote nodes is checked against the caps and the balance; each job then counts
+what it spent.
+
+The first remote node of a prompt to run makes the decision; the others wait for it, so that a refusal
+reaches every node before any of them sends a billable request. ComfyUI runs one prompt at a time per
+process: when a new prompt starts, what an earlier one still holds (jobs that never ran) is given back.
+"""
+from __future__ import annotations
+
+import asyncio
+import logging
+import os
+import uuid
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from ..client.account import TOP_UP_URL, read_balance
+from ..client.config import Settings
+from ..client.cost_history import CostHistory
+from ..client.errors import SegmindError
+from ..client.pricing import format_usd, work_units
+from ..client.prompt_cost import NodeCost, describe, node_cost, prompt_costs, total_usd
+from ..client.spend_ledger import DayCapExceeded, SpendLedger
+from ..specs import ModelSpec
+
+log = logging.getLogger("comfyui-segmind-flux")
+CAP_HELP = ("Raise it with the environment variable {env} or the key {key} in the pack's config.json "
+            "(remove it for no cap), or make the prompt cheaper (fewer samples or steps, fewer remote nodes).")
+
+
+class SpendRefused(Exception):
+    """A prompt refused before any billable request: over a cap, or over the balance."""
+
+
+@dataclass
+class NodeSpend:
+    """One remote node's share: its estimate, and the request id once a job was submitted."""
+    cost: NodeCost
+    request_id: str | None = None
+    submitted: bool = False  # a billable request went out (set by run_remote however the run ends)
+
+
+@dataclass
+class PromptBudget:
+    key: str
+    settings: Settings
+    root: Path
+    costs: dict[str, NodeCost]
+    decision: asyncio.Future | None = None
+    held: dict[str, float] = field(default_factory=dict)  # the parts reserved in the ledger, per node
+
+    @property
+    def ledger(self) -> SpendLedger:
+        return SpendLedger(self.root)
+
+
+_budgets: dict[str, PromptBudget] = {}
+
+
+def _refuse_over_cap(kind: str, cap: float, costs: list[NodeCost], spent: str = "") -> SpendRefused:
+    env, key = f"SEGMIND_MAX_SPEND_{kind.upper()}", f"max_spend_{kind}"
+    return SpendRefused(
+        f"Segmind spend cap: this prompt's remote nodes would cost ~{format_usd(total_usd(costs))} together "
+        f"({describe(costs)}){spent}, over the per-{kind} cap of {format_usd(cap)} ({env} / {key}). Nothing "
+        f"was sent to Segmind. " + CAP_HELP.format(env=env, key=key))
+
+
+def _decide(budget: PromptBudget) -> None:
+    """Runs in a worker thread (file lock, network): caps, then the balance. Raises SpendRefused."""
+    settings, costs = budget.settings, list(budget.costs.values())
+    total = total_usd(costs)
+    if total <= 0:
+        return  # nothing billable: every node is served from the cache or collects an earlier job
+    if settings.max_spend_per_prompt is not None and total > settings.max_spend_per_prompt + 1e-9:
+        raise _refuse_over_cap("prompt", settings.max_spend_per_prompt, costs)
+    try:
+        budget.ledger.reserve(budget.key, total, settings.max_spend_per_day)
+        budget.held = {node_id: cost.usd for node_id, cost in budget.costs.items()}
+    except DayCapExceeded as over:
+        in_flight = f" plus {format_usd(over.in_flight)} held by jobs running now" if over.in_flight else ""
+        raise _refuse_over_cap("day", settings.max_spend_per_day, costs,
+                               f"; {format_usd(over.spent_today)} was already spent today{in_flight}") from None
+    except (OSError, ValueError) as exc:  # the ledger is damaged or locked by a hung process
+        if settings.max_spend_per_day is not None:
+            raise SpendRefused(f"Segmind spend cap: the spend ledger cannot be used ({exc}), so the per-day cap "
+                               f"cannot be checked and nothing was sent. Delete or repair the file.") from None
+        log.warning("Segmind: the spend ledger cannot be used (%s); today's spend is not counted.", exc)
+    if not settings.api_key:
+        return  # the job itself reports the missing key, with what to do
+    try:
+        balance = read_balance(settings)
+    except SegmindError as exc:
+        log.warning("Segmind: the balance could not be read before this prompt (%s); going on (Segmind "
+                    "itself refuses a job the balance cannot pay for).", exc)
+        return
+    if balance.usable < total:
+        budget.ledger.release([budget.key])
+        budget.held = {}
+        raise SpendRefused(
+            f"Segmind balance check: the account holds {format_usd(balance.usable)} "
+            f"({format_usd(balance.credits)} credits + {format_usd(balance.free_credits)} free credits), less "
+            f"than this prompt's estimate of ~{format_usd(total)} ({describe(costs)}). Nothing was sent, so no "
+            f"node pays for images the others could not finish. Top up at {TOP_UP_URL}.")
+
+
+def _begin(prompt_key: str, prompt: dict, settings: Settings, root: Path) -> PromptBudget:
+    finished = [key for key in _budgets if key != prompt_key]
+    for key in finished:  # one prompt at a time per process: the earlier ones are over
+        del _budgets[key]
+    budget = PromptBudget(prompt_key, settings, root,
+                          {cost.node_id: cost for cost in prompt_costs(prompt, root, settings.cache_enabled)})
+    _budgets[prompt_key] = budget
+    if finished:
+        try:
+            budget.ledger.release(finished)
+        except (OSError, ValueError) as exc:
+            log.warning("Segmind: the spend ledger could not be tidied (%s).", exc)
+    return budget
+
+
+async def admit(spec: ModelSpec, node_id: str | None, prompt_id: str | None, prompt: dict | None,
+                values: dict, settings: Settings, root: Path) -> NodeSpend:
+    """Waits for the prompt's decision (made once); raises SpendRefused when the prompt is refused."""
+    loop = asyncio.get_running_loop()
+    if prompt_id is None or not isinstance(prompt, dict) or str(node_id) not in prompt:
+        # Run outside a prompt (a direct call): the node is a prompt of its own.
+        node_key = str(node_id or "node")
+        prompt_id, prompt = f"single-{uuid.uuid4().hex}", {node_key: {"class_type": spec.node_id, "inputs": values}}
+        node_id = node_key
+    key = f"{os.getpid()}:{prompt_id}"
+    budget = _budgets.get(key) or _begin(key, prompt, settings, root)
+    if budget.decision is None:
+        budget.decision = loop.run_in_executor(None, _decide, budget)
+    await asyncio.shield(budget.decision)
+    cost = budget.costs.get(str(node_id)) or node_cost(str(node_id), spec, values, CostHistory(root), None)
+    return NodeSpend(cost)
+
+
+def _budget_of(spend: NodeSpend) -> PromptBudget | None:
+    return next((b for b in _budgets.values() if b.costs.get(spend.cost.node_id) is spend.cost), None)
+
+
+def settle(spend: NodeSpend, spec: ModelSpec, body: dict, root: Path, info: dict | None = None,
+           maybe_billed: bool = False) -> float | None:
+    """Counts what one job spent: the server's cost, else the estimate for a job that was (or may have
+    been) billed. `info` is the finished job's; without it, `maybe_billed` says whether a job was
+    submitted and not refused. Returns today's spend, or None when the ledger cannot be written."""
+    budget = _budget_of(spend)
+    held = budget.held.pop(spend.cost.node_id, 0.0) if budget else 0.0
+    reported = info.get("cost") if info else None
+    if info is not None and (info.get("cached") or info.get("collected_earlier_job")):
+        spent = 0.0  # nothing new was billed (an earlier job was counted when it was submitted)
+    elif isinstance(reported, (int, float)) and not isinstance(reported, bool):
+        spent = float(reported)
+        CostHistory(root).record(spec.slug, spent, work_units(spec, body))
+    elif info is not None or maybe_billed:
+        spent = spend.cost.estimate.usd  # billed (or maybe billed) and not reported: count the estimate
+    else:
+        spent = 0.0  # nothing was submitted, or the server refused the job (a FAILED job is not billed)
+    try:
+        return SpendLedger(root).settle(budget.key if budget else "", held, spent)
+    except (OSError, ValueError) as exc:
+        log.warning("Segmind: the spend ledger could not be updated (%s); today's spend may be counted low.", exc)
+        return None
+
