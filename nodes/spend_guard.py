@@ -59,7 +59,7 @@ _budgets: dict[str, PromptBudget] = {}
 
 
 def _refuse_over_cap(kind: str, cap: float, costs: list[NodeCost], spent: str = "") -> SpendRefused:
-    env, key = f"SEGMIND_MAX_SPEND_{kind.upper()}", f"max_spend_{kind}"
+    env, key = f"SEGMIND_MAX_SPEND_PER_{kind.upper()}", f"max_spend_per_{kind}"
     return SpendRefused(
         f"Segmind spend cap: this prompt's remote nodes would cost ~{format_usd(total_usd(costs))} together "
         f"({describe(costs)}){spent}, over the per-{kind} cap of {format_usd(cap)} ({env} / {key}). Nothing "
