@@ -10,7 +10,6 @@ log = logging.getLogger("comfyui-segmind-flux")
 # (module, mapping of node ids to classes, mapping of display names, what the group needs)
 NODE_GROUPS = (
     (".remote", "REMOTE_NODES", "REMOTE_DISPLAY_NAMES", "the remote Segmind nodes"),
-    (".credits", "CREDITS_NODES", "CREDITS_DISPLAY_NAMES", "the Segmind credits node"),
     (".local", "LOCAL_NODES", "LOCAL_DISPLAY_NAMES", "the local Flux nodes"),
     (".lora_loader", "LORA_NODES", "LORA_DISPLAY_NAMES", "the Flux LoRA loader"),
 )

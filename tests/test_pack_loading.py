@@ -9,7 +9,7 @@ REMOTE_IDS = {"SegmindFluxBMWLoRA", "SegmindFluxDev", "SegmindFluxPro", "Segmind
               "SegmindSimpleVectorFlux"}
 LOCAL_IDS = {"SegmindFluxDevLocal", "SegmindFluxSchnellLocal", "SegmindFluxBMWLoRALocal",
              "SegmindSimpleVectorFluxLocal"}
-NODE_IDS = REMOTE_IDS | LOCAL_IDS | {"SegmindFluxLoRALoader"}
+NODE_IDS = REMOTE_IDS | LOCAL_IDS | {"SegmindFluxLoRALoader", "SegmindCredits"}
 
 
 def test_mappings_declare_exactly_the_public_node_ids():
@@ -51,7 +51,8 @@ def test_a_missing_dependency_disables_only_its_nodes_with_one_log_line():
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
     assert out.returncode == 0, out.stderr
-    assert f"NODES {sorted(NODE_IDS - REMOTE_IDS)}" in out.stdout  # only the remote nodes need requests
+    # only the remote nodes (and the credits node) need requests
+    assert f"NODES {sorted(NODE_IDS - REMOTE_IDS - {'SegmindCredits'})}" in out.stdout
     lines = [line for line in out.stderr.splitlines() if "comfyui-segmind-flux" in line]
     assert len(lines) == 1 and "requests" in lines[0] and "disabled" in lines[0]
 
