@@ -1,5 +1,7 @@
 """Every time-out, retry and poll figure of the client, in one place."""
 import os
+import re
+from pathlib import Path
 
 
 def _read_timeout_cap() -> float:
@@ -76,4 +78,15 @@ CANCEL_CHECK_S = 0.1
 # v2 results live 1 hour on the server; a journalled request id older than this is not recovered.
 RESULT_RETENTION_S = 3600.0
 
-USER_AGENT = "comfyui-segmind-flux/0.1.0"
+
+def _pack_version() -> str:
+    """[project].version of the pack's pyproject.toml: the one place the version is written."""
+    try:
+        text = (Path(__file__).resolve().parent.parent / "pyproject.toml").read_text(encoding="utf-8")
+    except OSError:
+        return "unknown"
+    found = re.search(r'^version\s*=\s*"([^"]+)"', text, re.MULTILINE)  # the first one is [project]'s
+    return found.group(1) if found else "unknown"
+
+
+USER_AGENT = f"comfyui-segmind-flux/{_pack_version()}"
