@@ -45,13 +45,17 @@ class MoneyBadge {
   }
 }
 
+// The node's own inputs only: frontends add widgets of their own (1.32 shows progress text as one).
 function widgetValues(node) {
   const values = {};
-  for (const widget of node.widgets ?? []) values[widget.name] = widget.value;
+  for (const widget of node.widgets ?? []) {
+    if (node.segmindInputs.has(widget.name)) values[widget.name] = widget.value;
+  }
   return values;
 }
 
 async function refreshEstimate(node, signature) {
+  const askedAt = performance.now();
   try {
     const response = await api.fetchApi(ESTIMATE_ROUTE, {
       method: "POST",
@@ -59,7 +63,8 @@ async function refreshEstimate(node, signature) {
       body: JSON.stringify({ node_type: node.comfyClass, inputs: widgetValues(node) }),
     });
     const answer = await response.json();
-    if (node.segmindSignature !== signature) return; // the widgets changed again meanwhile
+    // The widgets changed again meanwhile, or a run finished: its cost stays until the next change.
+    if (node.segmindSignature !== signature || node.segmindRunAt > askedAt) return;
     node.segmindMoney = response.ok
       ? { text: answer.text, kind: "estimate", usd: answer.usd }
       : { text: "cost: see settings", kind: "failed", error: answer.error };
@@ -102,10 +107,13 @@ app.registerExtension({
   async beforeRegisterNodeDef(nodeType, nodeData) {
     if (nodeData.category !== REMOTE_CATEGORY) return;
     const isCredits = nodeData.name === CREDITS_NODE;
+    const inputs = new Set(Object.keys({ ...nodeData.input?.required, ...nodeData.input?.optional }));
     chain(nodeType.prototype, "onNodeCreated", function () {
+      this.segmindInputs = inputs;
       this.badges = [...(this.badges ?? []), () => new MoneyBadge(this)];
     });
     chain(nodeType.prototype, "onExecuted", function (message) {
+      this.segmindRunAt = performance.now();
       if (isCredits && message?.text?.[0]) {
         this.segmindMoney = { text: message.text[0].split(";")[0].replace("Segmind balance: ", ""), kind: "paid" };
       } else if (message?.segmind_cost?.[0]) {
