@@ -34,6 +34,9 @@ POLL_DENSE_MIN_S = 0.1
 # so that a job failing early (safety filter) is still reported within seconds.
 POLL_APPROACH = 0.75
 POLL_EARLY_MAX_S = 4.0
+# A window that opens sooner than this keeps the steady polls before it: a job that ends before its
+# history says would otherwise wait seconds, to save a handful of requests.
+POLL_SPARSE_FROM_S = 5.0
 # When the window comes only from the page's typical time, early gaps grow at most this much per
 # second elapsed: a model that is faster than its page is still noticed quickly.
 POLL_COLD_GROWTH_PER_ELAPSED_S = 0.25

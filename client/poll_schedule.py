@@ -12,7 +12,7 @@ from typing import Mapping
 
 from .constants import (POLL_APPROACH, POLL_COLD_GROWTH_PER_ELAPSED_S, POLL_DENSE_MIN_S, POLL_EARLY_MAX_S,
                         POLL_FIRST_S, POLL_GROWTH_PER_ELAPSED_S, POLL_LATE_GROWTH, POLL_MAX_S,
-                        POLL_WINDOW_POLLS, RATE_LIMIT_WAIT_MAX_S)
+                        POLL_SPARSE_FROM_S, POLL_WINDOW_POLLS, RATE_LIMIT_WAIT_MAX_S)
 from .waiting import backoff_seconds, server_requested_wait
 
 
@@ -57,6 +57,8 @@ class PollSchedule:
         expected = self.expected
         if expected is None:
             return steady_interval(elapsed)
+        if elapsed < expected.earliest < POLL_SPARSE_FROM_S:
+            return steady_interval(elapsed)  # a window this soon: skipping polls would save little
         if elapsed < expected.earliest:
             # Each gap covers a share of the way to the window, so polls close in on its start.
             gap = POLL_APPROACH * (expected.earliest - elapsed) + self._window_gap(expected.earliest)

@@ -120,15 +120,20 @@ def test_without_history_the_page_time_saves_polls_but_a_faster_model_is_still_s
     assert len(poll_times(cold, 10.5)) < len(poll_times(without, 10.5))
 
 
-def test_short_jobs_are_never_polled_more_sparsely_than_without_a_history_once_they_may_be_done():
+def test_short_jobs_are_never_polled_more_sparsely_than_without_a_history():
     history = [random.Random(index).uniform(0.5, 4.0) for index in range(10)]
     learnt, without = PollSchedule(durations.expected_end(history, 10.0)), PollSchedule(None)
-    earliest = learnt.expected.earliest
-    assert 0.0 < earliest < min(history)
-    for elapsed in [earliest, 0.5, 1.0, 2.0, 3.0, 4.0, 6.0]:
+    assert 0.0 < learnt.expected.earliest < constants.POLL_SPARSE_FROM_S
+    for elapsed in [0.0, 0.1, 0.3, 0.5, 1.0, 2.0, 3.0, 4.0, 6.0]:
         assert learnt.gap_after(elapsed) <= without.gap_after(elapsed)
-    # One poll before the window, landing within its first gap.
-    assert earliest < learnt.first_wait() <= earliest + without.gap_after(earliest)
+
+
+def test_a_narrow_short_history_does_not_make_an_earlier_short_job_wait():
+    """Two jobs of 3.4 and 3.6 s say little: a 1 s job is still caught by the steady polls."""
+    learnt = PollSchedule(durations.expected_end([3.4, 3.6], 10.0))
+    assert learnt.expected.earliest > 1.0
+    times = poll_times(learnt, 1.0)
+    assert times[-1] - 1.0 <= constants.POLL_FIRST_S
 
 
 def test_without_an_expectation_the_first_poll_is_at_once_then_the_steady_schedule():
@@ -224,18 +229,20 @@ def status_polls(segmind) -> list:
 def test_a_job_that_ends_where_its_history_says_is_polled_sparsely_then_densely_and_teaches_the_history(segmind):
     history = durations.DurationHistory(None)
     for _ in range(5):
-        history.record(SLUG, 1.5)
-    segmind.job_seconds = 1.5
+        history.record(SLUG, 5.5)
+    expected = history.expected_end(SLUG, 10.0)
+    assert expected.earliest >= constants.POLL_SPARSE_FROM_S
+    segmind.job_seconds = 5.5
     result = run_job(segmind, history)
     assert len(result.images) == 1
     polls = status_polls(segmind)
-    # The steady schedule would poll 9 times by 1.5 s (at once, then every 0.2 s); this one waits out
-    # most of the job and polls where it ends.
-    assert 2 <= len(polls) <= 6
+    # The steady schedule would poll about 19 times by 5.5 s (at once, every 0.2 s, then slower);
+    # this one polls at 4 s, closes in on the window and polls it densely.
+    assert 3 <= len(polls) <= 8
     submitted = segmind.posts()[0].at
-    assert polls[0].at - submitted > 0.8
+    assert polls[0].at - submitted >= constants.POLL_EARLY_MAX_S - 0.1
     learnt = history.samples(SLUG)
-    assert len(learnt) == 6 and 1.4 <= learnt[-1] <= 1.8
+    assert len(learnt) == 6 and 5.4 <= learnt[-1] <= 5.8
 
 
 def test_a_429_on_polls_is_waited_out_and_the_job_completes(segmind):
