@@ -12,6 +12,13 @@ from ..client.spend_ledger import SpendLedger
 from .remote_run import default_cache_dir
 
 
+def _spent_today(root: Path) -> float | None:
+    try:
+        return SpendLedger(root).spent_today()
+    except (OSError, ValueError):
+        return None  # the balance is what was asked for; the ledger is a bonus
+
+
 class SegmindCredits:
     DESCRIPTION = ("Reads the Segmind balance of the account of SEGMIND_API_KEY (free: never billed), and what "
                    "the pack counted as spent today on this machine. With no key or a wrong key it fails "
@@ -36,11 +43,8 @@ class SegmindCredits:
         settings = load_settings()
         if not settings.api_key:
             raise missing_key_error(ACCOUNT_LABEL)
-        balance = await asyncio.get_running_loop().run_in_executor(None, read_balance, settings)
-        try:
-            spent = SpendLedger(Path(settings.cache_dir or default_cache_dir())).spent_today()
-        except (OSError, ValueError):
-            spent = None
+        balance = await asyncio.to_thread(read_balance, settings)
+        spent = await asyncio.to_thread(_spent_today, Path(settings.cache_dir or default_cache_dir()))
         text = (f"Segmind balance: {format_usd(balance.credits)} credits + {format_usd(balance.free_credits)} "
                 f"free credits" + (f"; spent today (counted here): {format_usd(spent)}" if spent is not None else ""))
         return {"ui": {"text": [text]}, "result": (balance.credits, balance.free_credits, text)}

@@ -2,6 +2,7 @@
 into a placeholder when the job fails and the node asks for one."""
 from __future__ import annotations
 
+import asyncio
 import logging
 from pathlib import Path
 
@@ -75,9 +76,9 @@ async def run_paid(spec: ModelSpec, body: dict, transport: str, force_refresh: b
         outcome = await run_remote(spec, body, transport, force_refresh, node_id, settings, spend)
     except SegmindError as exc:
         billed = spend.submitted and exc.status != 422  # a FAILED job is not billed
+        spent_today = await asyncio.to_thread(settle, spend, spec, body, root, maybe_billed=billed)
         info = _with_money({"model": spec.slug, "failed": True, "reason": str(exc), "status": exc.status,
-                            "request_id": exc.request_id, "cached": False},
-                           spend, settle(spend, spec, body, root, maybe_billed=billed))
+                            "request_id": exc.request_id, "cached": False}, spend, spent_today)
         if on_failure != "placeholder" or isinstance(exc, SegmindCancelled) or exc.status in ACCOUNT_STATUSES:
             log.info(_money_line(label, info))
             raise
@@ -86,8 +87,9 @@ async def run_paid(spec: ModelSpec, body: dict, transport: str, force_refresh: b
         log.info(_money_line(label, info))
         return _node_result(placeholder_images(body), {**info, "images": int(body.get("samples", 1))})
     except BaseException:  # a cancel, or ComfyUI stopping the prompt: count what may have been billed
-        settle(spend, spec, body, root, maybe_billed=spend.submitted)
+        settle(spend, spec, body, root, maybe_billed=spend.submitted)  # no await: the task is being cancelled
         raise
-    info = _with_money(outcome.info, spend, settle(spend, spec, body, root, info=outcome.info))
+    spent_today = await asyncio.to_thread(settle, spend, spec, body, root, info=outcome.info)
+    info = _with_money(outcome.info, spend, spent_today)
     log.info(_money_line(label, info))
     return _node_result(outcome.images, info)

@@ -66,8 +66,10 @@ def _refuse_over_cap(kind: str, cap: float, costs: list[NodeCost], spent: str = 
         f"was sent to Segmind. " + CAP_HELP.format(env=env, key=key))
 
 
-def _decide(budget: PromptBudget) -> None:
-    """Runs in a worker thread (file lock, network): caps, then the balance. Raises SpendRefused."""
+def _decide(budget: PromptBudget, prompt: dict) -> None:
+    """Runs in a worker thread (files, a lock, the network): the estimates, the caps, then the balance.
+    Raises SpendRefused."""
+    budget.costs = {cost.node_id: cost for cost in prompt_costs(prompt, budget.root, budget.settings.cache_enabled)}
     settings, costs = budget.settings, list(budget.costs.values())
     total = total_usd(costs)
     if total <= 0:
@@ -108,21 +110,24 @@ def _begin(prompt_key: str, prompt: dict, settings: Settings, root: Path) -> Pro
     finished = [key for key in _budgets if key != prompt_key]
     for key in finished:  # one prompt at a time per process: the earlier ones are over
         del _budgets[key]
-    budget = PromptBudget(prompt_key, settings, root,
-                          {cost.node_id: cost for cost in prompt_costs(prompt, root, settings.cache_enabled)})
+    budget = PromptBudget(prompt_key, settings, root, {})
     _budgets[prompt_key] = budget
-    if finished:
-        try:
-            budget.ledger.release(finished)
-        except (OSError, ValueError) as exc:
-            log.warning("Segmind: the spend ledger could not be tidied (%s).", exc)
+
+    def decide() -> None:
+        if finished:
+            try:
+                budget.ledger.release(finished)
+            except (OSError, ValueError) as exc:
+                log.warning("Segmind: the spend ledger could not be tidied (%s).", exc)
+        _decide(budget, prompt)
+
+    budget.decision = asyncio.get_running_loop().run_in_executor(None, decide)
     return budget
 
 
 async def admit(spec: ModelSpec, node_id: str | None, prompt_id: str | None, prompt: dict | None,
                 values: dict, settings: Settings, root: Path) -> NodeSpend:
     """Waits for the prompt's decision (made once); raises SpendRefused when the prompt is refused."""
-    loop = asyncio.get_running_loop()
     if prompt_id is None or not isinstance(prompt, dict) or str(node_id) not in prompt:
         # Run outside a prompt (a direct call): the node is a prompt of its own.
         node_key = str(node_id or "node")
@@ -130,8 +135,6 @@ async def admit(spec: ModelSpec, node_id: str | None, prompt_id: str | None, pro
         node_id = node_key
     key = f"{os.getpid()}:{prompt_id}"
     budget = _budgets.get(key) or _begin(key, prompt, settings, root)
-    if budget.decision is None:
-        budget.decision = loop.run_in_executor(None, _decide, budget)
     await asyncio.shield(budget.decision)
     cost = budget.costs.get(str(node_id)) or node_cost(str(node_id), spec, values, CostHistory(root), None)
     return NodeSpend(cost)
