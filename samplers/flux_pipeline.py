@@ -46,11 +46,15 @@ def encode_prompt(clip, prompt: str, guidance: float | None):
 
 
 def empty_latent(width: int, height: int):
+    """EmptySD3LatentImage: newer ComfyUI makes it in its intermediate dtype (fp16 with --fp16-intermediates),
+    and the noise takes the latent's dtype; 0.3.75 has no intermediate_dtype and uses float32."""
     import comfy.model_management
     import torch
 
+    intermediate_dtype = getattr(comfy.model_management, "intermediate_dtype", None)
     return torch.zeros([1, FLUX_LATENT_CHANNELS, height // 8, width // 8],
-                       device=comfy.model_management.intermediate_device())
+                       device=comfy.model_management.intermediate_device(),
+                       dtype=intermediate_dtype() if intermediate_dtype else torch.float32)
 
 
 def sample_latent(model, positive, negative, latent, seed: int, request: SamplingRequest):
