@@ -251,3 +251,19 @@ def test_a_cap_that_is_not_a_positive_number_is_an_error_naming_the_setting(comf
         assert "SEGMIND_MAX_SPEND_PER_DAY / max_spend_per_day must be a positive number" in message, message
         assert repr(str(bad)) in message
     assert segmind.received == []
+
+
+def test_estimates_learn_the_cost_the_server_reported_and_keep_it_on_disk(comfy, comfy_home, segmind,
+                                                                             money):
+    def ask(**inputs) -> dict:
+        status, body = comfy.request("POST", "/segmind-flux/estimate", {"node_type": DEV, "inputs": inputs})
+        assert status == 200, body
+        return json.loads(body)
+
+    assert ask(steps=25) == {**ask(steps=25), "text": "~$0.02", "basis": "page price"}
+    # The loopback bills $0.02 an image whatever the steps: 50 steps (twice the page's work) cost $0.02.
+    assert comfy.run(graph(remote(DEV, unique(), steps=50))).ok
+    learned = ask(steps=25)
+    assert learned["text"] == "~$0.01" and learned["basis"] == "1 earlier job"
+    history = json.loads((comfy_home / "segmind-cache" / "observed-costs.json").read_text())
+    assert history == {"flux-dev": [0.01]}  # read from disk for every estimate: a restart keeps it
