@@ -28,6 +28,10 @@ link_pack() {  # $1: a custom_nodes folder; a real clone already there is left a
   if [ -L "$target" ] || [ ! -e "$target" ]; then ln -sfn "$REPO" "$target"; fi
 }
 
+# A shell that sourced our own env file has COMFYUI_PATH set to the embedded ComfyUI: that is not "yours".
+if [ -n "${COMFYUI_PATH:-}" ] && [ "$(cd "$COMFYUI_PATH" 2>/dev/null && pwd)" = "$(cd "$RUNTIME" && pwd)/ComfyUI-$COMFYUI_VERSION" ]; then
+  unset COMFYUI_PATH COMFYUI_PYTHON
+fi
 if [ -n "${COMFYUI_PATH:-}" ]; then
   PY="${COMFYUI_PYTHON:-python3}"
   [ -f "$COMFYUI_PATH/main.py" ] || { log "COMFYUI_PATH=$COMFYUI_PATH has no main.py"; exit 2; }
