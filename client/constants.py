@@ -30,6 +30,8 @@ POLL_MAX_S = 1.0
 # never closer than POLL_DENSE_MIN_S apart (each poll is a request; the lag is about half a gap).
 POLL_WINDOW_POLLS = 8
 POLL_DENSE_MIN_S = 0.1
+# A job ending this far into the window costs as many polls as the SDK's 1 s cadence would make.
+POLL_BUDGET_SHARE = 0.6
 # Before the window each gap covers this share of the way to it, but is at most POLL_EARLY_MAX_S,
 # so that a job failing early (safety filter) is still reported within seconds.
 POLL_APPROACH = 0.75

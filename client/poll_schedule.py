@@ -10,8 +10,8 @@ import math
 from dataclasses import dataclass
 from typing import Mapping
 
-from .constants import (POLL_APPROACH, POLL_COLD_GROWTH_PER_ELAPSED_S, POLL_DENSE_MIN_S, POLL_EARLY_MAX_S,
-                        POLL_FIRST_S, POLL_GROWTH_PER_ELAPSED_S, POLL_LATE_GROWTH, POLL_MAX_S,
+from .constants import (POLL_APPROACH, POLL_BUDGET_SHARE, POLL_COLD_GROWTH_PER_ELAPSED_S, POLL_DENSE_MIN_S,
+                        POLL_EARLY_MAX_S, POLL_FIRST_S, POLL_GROWTH_PER_ELAPSED_S, POLL_LATE_GROWTH, POLL_MAX_S,
                         POLL_SPARSE_FROM_S, POLL_WINDOW_POLLS, RATE_LIMIT_WAIT_MAX_S)
 from .waiting import backoff_seconds, server_requested_wait
 
@@ -35,11 +35,11 @@ class PollSchedule:
         self.expected = expected
         if expected is not None:
             self.dense = POLL_DENSE_MIN_S
-            # The window gets the polls that the SDK's steady cadence would have made by its end, less
-            # those spent before it (at least POLL_WINDOW_POLLS): a narrow or late window is polled densely.
-            steady_polls = math.ceil(expected.latest / POLL_MAX_S)
-            window_polls = max(POLL_WINDOW_POLLS, steady_polls - self._polls_before_window())
             width = max(0.0, expected.latest - expected.earliest)
+            # A job ending at POLL_BUDGET_SHARE of the window costs the polls of the SDK's steady cadence
+            # (sooner: fewer; later: a few more; fewer on average); at least POLL_WINDOW_POLLS.
+            steady_polls = math.ceil((expected.earliest + POLL_BUDGET_SHARE * width) / POLL_MAX_S)
+            window_polls = max(POLL_WINDOW_POLLS, (steady_polls - self._polls_before_window()) / POLL_BUDGET_SHARE)
             self.dense = min(POLL_MAX_S, max(POLL_DENSE_MIN_S, width / window_polls))
 
     def _polls_before_window(self) -> int:
