@@ -34,7 +34,7 @@ class PollSchedule:
     def __init__(self, expected: ExpectedEnd | None):
         self.expected = expected
         if expected is not None:
-            self.dense = POLL_DENSE_MIN_S
+            self.dense = POLL_DENSE_MIN_S  # for counting the polls before the window, at the densest
             width = max(0.0, expected.latest - expected.earliest)
             # A job ending at POLL_BUDGET_SHARE of the window costs the polls of the SDK's steady cadence
             # (sooner: fewer; later: a few more; fewer on average); at least POLL_WINDOW_POLLS.
