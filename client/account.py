@@ -6,10 +6,10 @@ import math
 from dataclasses import dataclass
 
 from .config import Settings
+from .endpoints import balance_url
 from .errors import SegmindError, http_error
 from .transport import Transport
 
-BALANCE_PATH = "v1/get-user-credits"
 ACCOUNT_LABEL = "Segmind account"
 TOP_UP_URL = "https://cloud.segmind.com/console/billing"
 
@@ -40,7 +40,7 @@ def read_balance(settings: Settings, stop=lambda: False) -> Balance:
     """The balance in US dollars; SegmindError (worded like every other) when it cannot be read."""
     transport = Transport(settings, ACCOUNT_LABEL, stop)
     try:
-        answer = transport.get(transport.api_url(BALANCE_PATH))
+        answer = transport.get(balance_url(settings))
     finally:
         transport.close()
     if not answer.ok:

@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from typing import Any, Callable
 from urllib.parse import urljoin
 
+from . import endpoints
 from .config import Settings
 from .constants import (DAMAGED_RESULT_REFETCHES, DOWNLOAD_READ_TIMEOUT_S, JOB_DEADLINE_S, MAX_IMAGES_PER_ANSWER,
                         POLL_MAX_S, READ_TIMEOUT_S, V1_READ_TIMEOUT_S)
@@ -106,7 +107,7 @@ class JobRunner:
     def _run_v1(self, body: dict) -> ParsedOutput:
         SUBMISSIONS.wait_turn(self.settings.requests_per_minute, self.stop)
         self.callbacks.on_status("PROCESSING", self._elapsed())
-        answer = self.transport.post_json(self.transport.api_url(f"v1/{self.slug}"), body,
+        answer = self.transport.post_json(endpoints.sync_url(self.settings, self.slug), body,
                                           V1_READ_TIMEOUT_S)
         if not answer.ok:
             raise self._fail(answer)
@@ -117,7 +118,7 @@ class JobRunner:
 
     def _submit_v2(self, body: dict) -> str:
         SUBMISSIONS.wait_turn(self.settings.requests_per_minute, self.stop)
-        answer = self.transport.post_json(self.transport.api_url(f"v2/{self.slug}"), body, READ_TIMEOUT_S)
+        answer = self.transport.post_json(endpoints.submit_url(self.settings, self.slug), body, READ_TIMEOUT_S)
         data = _json(answer)
         if not answer.ok:
             raise self._fail(answer)
@@ -137,7 +138,7 @@ class JobRunner:
         # An earlier job being collected started at an unknown time: no expectation, and nothing learnt.
         learning = self.durations is not None and not resume_request_id
         schedule = PollSchedule(self.durations.expected_end(self.slug, self.typical_seconds) if learning else None)
-        status_url = self.transport.api_url(f"v2/requests/{self.request_id}/status")
+        status_url = endpoints.status_url(self.settings, self.request_id)
         status, metrics_info, refusals = "QUEUED", {}, 0
         running_at, wait = 0.0, schedule.first_wait()
         while True:
@@ -189,7 +190,7 @@ class JobRunner:
 
     def _fetch_v2_result(self) -> ParsedOutput:
         for attempt in range(DAMAGED_RESULT_REFETCHES + 1):
-            answer = self.transport.get(self.transport.api_url(f"v2/requests/{self.request_id}"),
+            answer = self.transport.get(endpoints.result_url(self.settings, self.request_id),
                                         request_id=self.request_id)
             if answer.status == 422:
                 raise self._fail(answer)

@@ -59,9 +59,6 @@ class Transport:
     def close(self) -> None:
         self.session.close()
 
-    def api_url(self, path: str) -> str:
-        return f"{self.settings.base_url}/{path.lstrip('/')}"
-
     def _api_headers(self) -> dict:
         if not self.settings.api_key:
             raise missing_key_error(self.model_label)

@@ -159,6 +159,15 @@ def sends_key_in_header(source: str) -> bool:
         for k, v in zip(node.keys, node.values)) for node in ast.walk(ast.parse(source)))
 
 
+# Paths of Segmind's API: only client/endpoints.py may build them, so one module shows every URL called.
+API_PATH = re.compile(r"(^|/)v[12]/|requests/|get-user-credits")
+
+
+def api_path_problems(source: str) -> list[str]:
+    return [f"line {node.lineno}: an API path {node.value!r}" for node in ast.walk(ast.parse(source))
+            if isinstance(node, ast.Constant) and isinstance(node.value, str) and API_PATH.search(node.value)]
+
+
 @pytest.fixture(scope="module")
 def archive(tmp_path_factory):
     return release_archive(tmp_path_factory)
@@ -194,6 +203,13 @@ def test_the_key_only_ever_travels_in_a_header(archive):
     problems = {name: key_problems(source) for name, source in sources.items()}
     assert {name: found for name, found in problems.items() if found} == {}
     assert [name for name, source in sources.items() if sends_key_in_header(source)] == ["client/transport.py"]
+
+
+def test_every_api_url_is_built_in_client_endpoints(archive):
+    sources = shipped(archive, ".py")
+    problems = {name: api_path_problems(source) for name, source in sources.items()}
+    assert {name for name, found in problems.items() if found} == {"client/endpoints.py"}
+    assert len(problems["client/endpoints.py"]) == 5  # v1 sync, v2 submit, status, result, balance
 
 
 def test_every_host_named_in_the_code_is_listed_in_the_readme(archive):
@@ -291,6 +307,7 @@ PLANTED = {
     "key urlencode": ("from urllib.parse import urlencode\ndef u(k):\n    return urlencode({'api_key': k.api_key})\n",
                       key_problems),
     "query literal": ("URL = 'https://api.example.com/v1?api_key='\n", key_problems),
+    "api path outside endpoints": ("def u(s, slug):\n    return f'{s.base_url}/v2/{slug}'\n", api_path_problems),
 }
 
 
