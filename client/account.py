@@ -1,4 +1,4 @@
-"""The account's balance, read from Segmind's free endpoint (GET /v1/get-user-credits): never billed."""
+"""The account's balance, read from Segmind's free credits endpoint (client/endpoints.py): never billed."""
 from __future__ import annotations
 
 import json
