@@ -26,6 +26,7 @@ def test_runner_runs_a_workflow_with_overrides_and_prints_output_paths(comfy, co
     written = [line for line in out.stdout.splitlines() if " wrote " in line]
     assert len(written) == 1 and "wrote segmind_flux_schnell_" in written[0] and "subfolder=segmind" in written[0]
     assert "[run] done: 1 image(s)" in out.stdout
+    assert "[run] Segmind: 1 job(s), spent $0.008\n" in out.stdout  # as the loopback server reported it
     assert "QUEUED" in out.stdout or "PROCESSING" in out.stdout  # progress text from the node
     name = written[0].split(" wrote ")[1].split(" ")[0]
     assert Image.open(comfy_home / "output" / "segmind" / name).size == (640, 1024)
@@ -54,6 +55,7 @@ def test_runner_starts_its_own_server_with_the_offline_stand_in(tmp_path):
     out = run_runner(env=env)
     assert out.returncode == 0, out.stdout + out.stderr
     assert "offline Segmind stand-in" in out.stdout
+    assert "[run] Segmind: 1 job(s), spent $0.008 (offline stand-in: nothing billed)" in out.stdout
     paths = [Path(line.split(" wrote ")[1]) for line in out.stdout.splitlines() if " wrote " in line]
     assert len(paths) == 1 and paths[0].is_file() and str(paths[0]).startswith(str(base / "output"))
     assert Image.open(paths[0]).size == (1024, 1024)
