@@ -1,6 +1,7 @@
-"""Builds every example workflow in the real ComfyUI editor and writes, for each:
+"""Builds every example workflow in the real ComfyUI editor (the pinned frontend, so that every newer
+one reads the files), laid out by scripts/workflow_layout.py, and writes, for each:
 workflows/<name>.json (UI format, a template), workflows/api/<name>.json (the editor's API prompt for it)
-and workflows/<name>.jpg (the template thumbnail).
+and workflows/<name>.jpg (the template thumbnail). A layout with overlapping or hidden nodes stops it.
 
     bash scripts/setup.sh --with-browser && source ~/.cache/comfyui-segmind-flux/env.sh
     $COMFYUI_PYTHON scripts/build_workflows.py
@@ -17,8 +18,9 @@ from pathlib import Path
 SCRIPTS = Path(__file__).resolve().parent
 sys.path.insert(0, str(SCRIPTS))
 from comfy_driver import ComfyServer  # noqa: E402
-from frontend_driver import build, frontend, load  # noqa: E402
+from frontend_driver import build, frontend, layout, load, thumbnail  # noqa: E402
 from workflow_catalog import catalog, place_placeholder_models  # noqa: E402
+from workflow_layout import layout_problems, place  # noqa: E402
 
 REPO = SCRIPTS.parent
 WORKFLOWS = REPO / "workflows"
@@ -51,12 +53,15 @@ def main() -> None:
     try:
         with frontend(server.url) as page:
             for name, entry in catalog().items():
-                ui, api = build(page, entry["graph"])
-                write_json(WORKFLOWS / f"{name}.json", ui)
-                write_json(WORKFLOWS / "api" / f"{name}.json", api)
+                graph = entry["graph"]
+                ui, api = build(page, graph, lambda sizes: place(graph["nodes"], sizes))
                 loaded = load(page, ui)
                 assert loaded["api"] == api and not loaded["missing"] and not loaded["dialogs"], (name, loaded)
-                save_thumbnail(page.screenshot(type="png"), WORKFLOWS / f"{name}.jpg")
+                problems = layout_problems(layout(page))
+                assert not problems, (name, problems)
+                write_json(WORKFLOWS / f"{name}.json", ui)
+                write_json(WORKFLOWS / "api" / f"{name}.json", api)
+                save_thumbnail(thumbnail(page), WORKFLOWS / f"{name}.jpg")
                 print(f"workflows/{name}.json, workflows/api/{name}.json, workflows/{name}.jpg")
             if page.errors:
                 print("page errors:", *page.errors, sep="\n  ")

@@ -46,10 +46,14 @@ class ComfyServer:
 
     @classmethod
     def start(cls, comfy_dir: Path, python: str, base_dir: Path, env: dict | None = None,
-              extra_args: list[str] | None = None, log_path: Path | None = None) -> "ComfyServer":
+              extra_args: list[str] | None = None, log_path: Path | None = None,
+              front_end_root: str | None = None) -> "ComfyServer":
+        """front_end_root: a frontend's static folder to serve instead of the one ComfyUI pins."""
         port = free_port()
         args = [python, str(Path(comfy_dir) / "main.py"), "--listen", "127.0.0.1", "--port", str(port),
                 "--base-directory", str(base_dir), "--disable-auto-launch"]
+        if front_end_root:
+            args += ["--front-end-root", str(front_end_root)]
         if not has_gpu():
             args.append("--cpu")
         log_path = log_path or Path(base_dir) / "comfyui.log"

@@ -31,53 +31,65 @@ def models_note(unet: str, loras: tuple[str, ...] = ()) -> str:
     return text
 
 
-def note(text: str, pos=(20, 20)) -> dict:
-    return {"key": "note", "type": "Note", "pos": list(pos), "size": [340, 200], "widgets": {"text": text}}
+# How wide each kind of node is drawn, so that its values show in full; model nodes get DEFAULT_WIDTH.
+WIDTHS = {"Note": 360, "UNETLoader": 330, "DualCLIPLoader": 330, "VAELoader": 330, "SegmindFluxLoRALoader": 330,
+          "PrimitiveStringMultiline": 330, "PrimitiveInt": 330, "PreviewAny": 360, "SaveImage": 400}
+DEFAULT_WIDTH = 400
+MODEL_FILES_GROUP = "Your model files"
 
 
-def loaders(variant: str, y: int = 320) -> list[dict]:
+def node(key: str, kind: str, col: int, **extra) -> dict:
+    """One node: its column (0 loaders and notes, then the model nodes, then outputs); extra: widgets,
+    title, group (a frame around the consecutive nodes of a column with that title), align (line up
+    with that node), room (height for what the node shows only after a run: an image, a report)."""
+    return {"key": key, "type": kind, "col": col, "width": WIDTHS.get(kind, DEFAULT_WIDTH), **extra}
+
+
+def note(text: str) -> dict:
+    return node("note", "Note", 0, widgets={"text": text})
+
+
+def loaders(variant: str, group: str = MODEL_FILES_GROUP) -> list[dict]:
     return [
-        {"key": "unet", "type": "UNETLoader", "pos": [20, y],
-         "widgets": {"unet_name": MODEL_FILES[variant], "weight_dtype": "default"}},
-        {"key": "clip", "type": "DualCLIPLoader", "pos": [20, y + 130],
-         "widgets": {"clip_name1": MODEL_FILES["t5"], "clip_name2": MODEL_FILES["clip_l"], "type": "flux"}},
-        {"key": "vae", "type": "VAELoader", "pos": [20, y + 300], "widgets": {"vae_name": MODEL_FILES["vae"]}},
+        node("unet", "UNETLoader", 0, group=group,
+             widgets={"unet_name": MODEL_FILES[variant], "weight_dtype": "default"}),
+        node("clip", "DualCLIPLoader", 0, group=group,
+             widgets={"clip_name1": MODEL_FILES["t5"], "clip_name2": MODEL_FILES["clip_l"], "type": "flux"}),
+        node("vae", "VAELoader", 0, group=group, widgets={"vae_name": MODEL_FILES["vae"]}),
     ]
 
 
-def save(key: str, source: str, prefix: str, pos) -> tuple[dict, tuple]:
-    return ({"key": key, "type": "SaveImage", "pos": list(pos), "size": [420, 460],
-             "widgets": {"filename_prefix": prefix}}, (source, 0, key, "images"))
+def save(key: str, source: str, prefix: str, col: int, **extra) -> tuple[dict, tuple]:
+    # Room for a square preview of the saved image.
+    return (node(key, "SaveImage", col, widgets={"filename_prefix": prefix}, room=WIDTHS["SaveImage"] - 40, **extra),
+            (source, 0, key, "images"))
 
 
 def remote_workflow(spec) -> dict:
-    saver, link = save("save", "model", f"segmind/{FILE_NAMES[spec.node_id]}", (860, 20))
-    return {"nodes": [note(KEY_NOTE), {"key": "model", "type": spec.node_id, "pos": [390, 20], "size": [440, 620]},
-                      saver], "links": [link]}
+    saver, link = save("save", "model", f"segmind/{FILE_NAMES[spec.node_id]}", 2)
+    return {"nodes": [note(KEY_NOTE), node("model", spec.node_id, 1), saver], "links": [link]}
 
 
 def local_workflow(twin) -> dict:
     variant = "schnell" if "Schnell" in twin.node_id else "dev"
     loras = (LORA_FILES[twin.node_id],) if twin.takes_lora else ()
-    node = {"key": "model", "type": twin.node_id, "pos": [390, 20], "size": [440, 680],
-            "widgets": {"lora_name": loras[0]} if loras else {}}
-    saver, link = save("save", "model", f"segmind-local/{FILE_NAMES[twin.node_id]}", (860, 20))
-    return {"nodes": [note(models_note(MODEL_FILES[variant], loras)), *loaders(variant), node, saver],
+    model = node("model", twin.node_id, 1, widgets={"lora_name": loras[0]} if loras else {})
+    saver, link = save("save", "model", f"segmind-local/{FILE_NAMES[twin.node_id]}", 2)
+    return {"nodes": [note(models_note(MODEL_FILES[variant], loras)), *loaders(variant), model, saver],
             "links": [("unet", 0, "model", "model"), ("clip", 0, "model", "clip"), ("vae", 0, "model", "vae"), link]}
 
 
 def stacked_lora_workflow() -> dict:
     first, second = LORA_FILES["first"], LORA_FILES["second"]
-    saver, link = save("save", "model", "segmind-local/two-loras", (1300, 20))
+    loras, reports = "LoRAs, applied in order", "What each LoRA matched"
+    saver, link = save("save", "model", "segmind-local/two-loras", 3)
     return {
         "nodes": [note(models_note(MODEL_FILES["dev"], (first, second))), *loaders("dev"),
-                  {"key": "lora1", "type": "SegmindFluxLoRALoader", "pos": [390, 320],
-                   "widgets": {"lora_name": first, "strength": 0.8}},
-                  {"key": "lora2", "type": "SegmindFluxLoRALoader", "pos": [390, 560],
-                   "widgets": {"lora_name": second, "strength": 1.0}},
-                  {"key": "report1", "type": "PreviewAny", "pos": [390, 20], "size": [380, 130]},
-                  {"key": "report2", "type": "PreviewAny", "pos": [390, 170], "size": [380, 130]},
-                  {"key": "model", "type": "SegmindFluxDevLocal", "pos": [820, 20], "size": [440, 680]},
+                  node("lora1", "SegmindFluxLoRALoader", 1, group=loras, widgets={"lora_name": first, "strength": 0.8}),
+                  node("lora2", "SegmindFluxLoRALoader", 1, group=loras, widgets={"lora_name": second, "strength": 1.0}),
+                  node("model", "SegmindFluxDevLocal", 2),
+                  node("report1", "PreviewAny", 2, group=reports, room=40, title="LoRA 1 report"),
+                  node("report2", "PreviewAny", 2, group=reports, room=40, title="LoRA 2 report"),
                   saver],
         "links": [("unet", 0, "lora1", "model"), ("clip", 0, "lora1", "clip"),
                   ("lora1", 0, "lora2", "model"), ("lora1", 1, "lora2", "clip"),
@@ -87,19 +99,21 @@ def stacked_lora_workflow() -> dict:
 
 
 def remote_vs_local_workflow() -> dict:
-    remote_save, remote_link = save("save_remote", "remote", "compare/remote", (1300, 20))
-    local_save, local_link = save("save_local", "local", "compare/local", (1300, 520))
+    shared = "One prompt and seed for both"
+    values = {"prompt": "a red fox in the snow, golden hour, detailed fur", "seed": 46588}
+    remote_save, remote_link = save("save_remote", "remote", "compare/remote", 3, align="remote")
+    local_save, local_link = save("save_local", "local", "compare/local", 3, align="local")
     return {
         "nodes": [note(KEY_NOTE + " " + models_note(MODEL_FILES["dev"])),
-                  {"key": "prompt", "type": "PrimitiveStringMultiline", "pos": [390, 20], "size": [380, 160],
-                   "widgets": {"value": "a red fox in the snow, golden hour, detailed fur"}, "title": "Prompt"},
-                  {"key": "seed", "type": "PrimitiveInt", "pos": [390, 200],
-                   # "fixed": the core node's default, "randomize", would pay for a new image on every Queue.
-                   "widgets": {"value": 46588, "control_after_generate": "fixed"},
-                   "title": "Seed"},
-                  *loaders("dev"),
-                  {"key": "remote", "type": "SegmindFluxDev", "pos": [820, 20], "size": [440, 480]},
-                  {"key": "local", "type": "SegmindFluxDevLocal", "pos": [820, 520], "size": [440, 560]},
+                  *loaders("dev", MODEL_FILES_GROUP + " (local only)"),
+                  node("prompt", "PrimitiveStringMultiline", 1, group=shared, title="Prompt",
+                       widgets={"value": values["prompt"]}),
+                  # "fixed": the core node's default, "randomize", would pay for a new image on every Queue.
+                  node("seed", "PrimitiveInt", 1, group=shared, title="Seed",
+                       widgets={"value": values["seed"], "control_after_generate": "fixed"}),
+                  # The values the links bring, also in the linked widgets: 1.32.9 shows them greyed.
+                  node("remote", "SegmindFluxDev", 2, widgets=values),
+                  node("local", "SegmindFluxDevLocal", 2, widgets=values),
                   remote_save, local_save],
         "links": [("prompt", 0, "remote", "prompt"), ("seed", 0, "remote", "seed"),
                   ("prompt", 0, "local", "prompt"), ("seed", 0, "local", "seed"),

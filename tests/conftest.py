@@ -79,13 +79,19 @@ def comfy_home(tmp_path_factory):
     return base
 
 
-@pytest.fixture(scope="session")
-def comfy(loopback, comfy_home):
+def start_pack_server(loopback, home: Path, front_end_root: str | None = None) -> ComfyServer:
+    """ComfyUI with the pack, calling the loopback Segmind server with the test key."""
     comfy_dir, python = comfy_runtime()
     env = {"SEGMIND_BASE_URL": loopback.base_url, "SEGMIND_API_KEY": TEST_API_KEY, "PYTHONUNBUFFERED": "1",
-           "SEGMIND_CACHE_DIR": str(comfy_home / "segmind-cache"),
-           "SEGMIND_CONFIG_FILE": str(comfy_home / "no-config.json")}
-    server = ComfyServer.start(comfy_dir, python, comfy_home, env=env, log_path=comfy_home / "comfyui.log")
+           "SEGMIND_CACHE_DIR": str(home / "segmind-cache"),
+           "SEGMIND_CONFIG_FILE": str(home / "no-config.json")}
+    return ComfyServer.start(comfy_dir, python, home, env=env, log_path=home / "comfyui.log",
+                             front_end_root=front_end_root)
+
+
+@pytest.fixture(scope="session")
+def comfy(loopback, comfy_home):
+    server = start_pack_server(loopback, comfy_home)
     yield server
     server.stop()
 

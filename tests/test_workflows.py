@@ -1,14 +1,12 @@
-"""The example workflows: headless on the real server, in the real frontend, and as templates."""
+"""The example workflows: headless on the real server, and as templates (in the editor: test_editor.py)."""
 from __future__ import annotations
 
 import json
-import os
 from pathlib import Path
 
 import pytest
 from PIL import Image
 
-from frontend_driver import frontend, load
 from pack_loader import load_pack_module
 from workflow_catalog import FILE_NAMES, catalog
 
@@ -16,7 +14,6 @@ REPO = Path(__file__).resolve().parent.parent
 WORKFLOWS = REPO / "workflows"
 CATALOG = catalog()
 NAMES = sorted(CATALOG)
-SCREENSHOTS = Path(os.environ.get("SEGMIND_SCREENSHOT_DIR", REPO / "tests" / "screenshots"))
 specs = load_pack_module("specs")
 choices = load_pack_module("specs.choices")
 
@@ -73,26 +70,6 @@ def test_the_packs_workflows_are_served_as_templates(comfy):
     assert status == 200 and json.loads(body) == ui_of("segmind_flux_schnell")
     status, body = comfy.request("GET", "/api/workflow_templates/comfyui-segmind-flux/segmind_flux_schnell.jpg")
     assert status == 200 and body[:3] == b"\xff\xd8\xff"
-
-
-@pytest.fixture(scope="module")
-def editor(comfy):
-    with frontend(comfy.url) as page:
-        yield page
-
-
-@pytest.mark.parametrize("name", NAMES)
-def test_each_workflow_loads_in_the_real_editor_and_gives_its_api_file(editor, name):
-    ui = ui_of(name)
-    loaded = load(editor, ui)
-    assert loaded["missing"] == [] and loaded["dialogs"] == [], loaded
-    saved = {node["id"]: node.get("widgets_values", []) for node in ui["nodes"]}
-    for node in loaded["serialized"]["nodes"]:
-        assert node.get("widgets_values", []) == saved[node["id"]], (name, node["type"])
-    assert loaded["api"] == api_of(name)
-    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
-    editor.screenshot(path=str(SCREENSHOTS / f"{name}.png"))
-    assert editor.errors == [], editor.errors
 
 
 def test_the_runner_defaults_to_the_flux_schnell_remote_workflow():
