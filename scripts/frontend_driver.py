@@ -43,6 +43,17 @@ const textBoxes = (node) => (node.widgets || []).filter(w => w.element && w.elem
   && !(node.inputs || []).some(i => i.widget && i.widget.name === w.name && i.link != null));
 const textOverflow = (node) => Math.max(0, ...textBoxes(node).filter(w => w.element.isConnected)
   .map(w => w.element.scrollHeight - w.element.clientHeight));
+// Empty room in a node's text boxes: each one's height less what its text needs (read off a copy).
+const textSpare = (node) => Math.max(0, ...textBoxes(node).filter(w => w.element.isConnected).map(w => {
+  const copy = w.element.cloneNode();
+  copy.value = w.element.value;
+  Object.assign(copy.style, {position: "absolute", visibility: "hidden", height: "0px", minHeight: "0px",
+                             width: getComputedStyle(w.element).width});
+  w.element.parentElement.appendChild(copy);
+  const needed = copy.scrollHeight;
+  copy.remove();
+  return w.element.clientHeight - needed;
+}));
 // The text boxes follow their nodes' sizes a frame or more later: wait until they stand still.
 const settleTextBoxes = async (app, nodes) => {
   const state = () => JSON.stringify(nodes.flatMap(textBoxes).map(w => [w.element.isConnected,
@@ -158,7 +169,7 @@ LAYOUT_JS = """async () => {
     const inWindow = left >= 0 && top >= 0 && right <= innerWidth && bottom <= innerHeight;
     return {id: String(n.id), type: n.type, title: n.title, box, size: [...n.size], content,
             on_screen: inWindow && corners.every(([x, y]) => seen(x, y)), text_overflow: textOverflow(n),
-            text_boxes: textBoxes(n).length};
+            text_spare: textSpare(n), text_boxes: textBoxes(n).length};
   });
   const groups = (app.graph.groups || app.graph._groups).map(g => ({title: g.title, bounding: [...g._bounding]}));
   const edges = [...nodes.map(n => n.box), ...groups.map(({bounding: [x, y, w, h]}) => [x, y - 24, x + w, y + h])];

@@ -90,17 +90,19 @@ def straddling(groups: list[dict], boxes: dict[str, tuple]) -> list[tuple[str, s
     return found
 
 
-def layout_problems(facts: dict, spare_height: float = 10) -> list[str]:
+def layout_problems(facts: dict, spare_height: float = 10, spare_text_height: float = 60) -> list[str]:
     """What reads badly in a workflow as the editor drew it after "fit view" (frontend_driver.layout):
-    overlapping nodes, nodes not wholly visible, text that does not fit its box, nodes cut by a group's
-    edge, a graph too large to draw with text, and nodes taller than their widgets need (those with a
-    text box or showing a result excepted)."""
+    overlapping nodes, nodes not wholly visible, text that does not fit its box or leaves it mostly empty,
+    nodes cut by a group's edge, a graph too large to draw with text, and nodes taller than their widgets
+    need (those with a text box or showing a result excepted)."""
     named = {f"{n['title']} (#{n['id']})": n for n in facts["nodes"]}
     boxes = {name: tuple(n["box"]) for name, n in named.items()}
     problems = [f"{a} overlaps {b}" for a, b in overlapping_pairs(boxes)]
     problems += [f"{name} is not wholly on screen" for name, n in named.items() if not n["on_screen"]]
     problems += [f"{name}: its text needs {n['text_overflow']} px more" for name, n in named.items()
                  if n["text_overflow"] > 0]
+    problems += [f"{name}: its text box has {n['text_spare']:.0f} px of empty room" for name, n in named.items()
+                 if n["text_spare"] > spare_text_height]
     problems += [f"{name} straddles the group {group!r}" for group, name in straddling(facts["groups"], boxes)]
     if facts["without_text"]:
         problems.append(f"so large that the editor draws it without text (zoom {facts['scale']:.2f})")

@@ -73,8 +73,8 @@ class SeedParam(IntParam):
 
     def comfy_input(self) -> tuple:
         kind, options = super().comfy_input()
-        # No control widget: the frontend's would default to "randomize" (1.32.9 offers no other default,
-        # a string only renames it), and every re-queue would silently pay for a new image.
+        # No control widget, not even "fixed" (1.58 accepts it): 1.32.9 turns any string into "randomize",
+        # a silent paid re-run per Queue, and a new widget shifts every saved workflow's values (measured).
         return kind, {**options, "control_after_generate": False}
 
 
