@@ -164,12 +164,13 @@ def test_queueing_again_never_pays_again_and_no_seed_control_widget(editor, edit
     (401, ["HTTP 401 Unauthorized", "The API key is missing or invalid", "SEGMIND_API_KEY"]),
     (422, ["HTTP 422", "not billed"]),
 ])
-def test_a_refused_run_shows_a_readable_error(fresh_editor, editor_server, segmind, status, says):
+def test_a_refused_run_shows_a_readable_error(fresh_editor, version, editor_server, segmind, status, says):
     load_remote_workflow_with_a_new_prompt(fresh_editor)
     segmind.inject(Fault("POST", "/v", status=status, body={"error": f"refused with {status}"}))
     result = run_from_editor(fresh_editor, editor_server)
     assert result["status"]["status_str"] == "error"
     text = error_report(fresh_editor)
+    fresh_editor.screenshot(path=str(SCREENSHOTS / version / f"error-{status}.png"))
     for words in [specs.MODELS_BY_NODE_ID[REMOTE_NODE].display_name, f"refused with {status}", *says]:
         assert words in text, (words, text)
     assert TEST_API_KEY not in text
