@@ -176,7 +176,8 @@ LAYOUT_JS = """async () => {
   const [left, top] = screen(Math.min(...edges.map(e => e[0])), Math.min(...edges.map(e => e[1])));
   const [right, bottom] = screen(Math.max(...edges.map(e => e[2])), Math.max(...edges.map(e => e[3])));
   // Below a zoom threshold the editor draws nodes without their text.
-  return {nodes, groups, scale: ds.scale, without_text: !!app.canvas.low_quality, on_screen: [left, top, right, bottom]};
+  return {nodes, groups, scale: ds.scale, without_text: !!app.canvas.low_quality,
+          graph_on_screen: [left, top, right, bottom]};
 }"""
 
 
@@ -254,7 +255,7 @@ def load(page, ui: dict) -> dict:
 
 def layout(page) -> dict:
     """After the frontend's "fit view": each node's box, whether it is wholly visible, whether its
-    text fits; the groups; the scale."""
+    text fits; the groups; the scale; where the whole graph is on screen."""
     return page.evaluate(LAYOUT_JS)
 
 
@@ -262,14 +263,14 @@ def thumbnail(page, aspect: float = 1.6, margin: float = 24) -> bytes:
     """A PNG of the graph alone after "fit view": the editor's bars hidden (focus mode), cut to the graph."""
     page.evaluate("() => { window.app.extensionManager.focusMode = true; }")
     try:
-        left, top, right, bottom = layout(page)["on_screen"]
-        viewport = page.viewport_size
-        width = max(right - left + 2 * margin, (bottom - top + 2 * margin) * aspect)
+        left, top, right, bottom = layout(page)["graph_on_screen"]
+        view = page.viewport_size
+        width = min(view["width"], view["height"] * aspect,
+                    max(right - left + 2 * margin, (bottom - top + 2 * margin) * aspect))
         height = width / aspect
-        x = min(max(0, (left + right - width) / 2), viewport["width"] - width)
-        y = min(max(0, (top + bottom - height) / 2), viewport["height"] - height)
-        return page.screenshot(type="png", clip={"x": max(0, x), "y": max(0, y), "width": min(width, viewport["width"]),
-                                                 "height": min(height, viewport["height"])})
+        x = min(max(0, (left + right - width) / 2), view["width"] - width)
+        y = min(max(0, (top + bottom - height) / 2), view["height"] - height)
+        return page.screenshot(type="png", clip={"x": x, "y": y, "width": width, "height": height})
     finally:
         page.evaluate("() => { window.app.extensionManager.focusMode = false; }")
 

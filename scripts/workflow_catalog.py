@@ -85,8 +85,10 @@ def stacked_lora_workflow() -> dict:
     saver, link = save("save", "model", "segmind-local/two-loras", 3)
     return {
         "nodes": [note(models_note(MODEL_FILES["dev"], (first, second))), *loaders("dev"),
-                  node("lora1", "SegmindFluxLoRALoader", 1, group=loras, widgets={"lora_name": first, "strength": 0.8}),
-                  node("lora2", "SegmindFluxLoRALoader", 1, group=loras, widgets={"lora_name": second, "strength": 1.0}),
+                  node("lora1", "SegmindFluxLoRALoader", 1, group=loras,
+                       widgets={"lora_name": first, "strength": 0.8}),
+                  node("lora2", "SegmindFluxLoRALoader", 1, group=loras,
+                       widgets={"lora_name": second, "strength": 1.0}),
                   node("model", "SegmindFluxDevLocal", 2),
                   node("report1", "PreviewAny", 2, group=reports, room=40, title="LoRA 1 report"),
                   node("report2", "PreviewAny", 2, group=reports, room=40, title="LoRA 2 report"),

@@ -17,7 +17,7 @@ COLUMN_GAP = 90  # room for the links between columns
 # Room below every node: the source badge the editor draws above a pack node's title, and a node that
 # grows a line after the file was made (an extension's widget) still clears its neighbour.
 ROW_GAP = 60
-GROUP_ROW_GAP = 30  # between the nodes of a group: core nodes, which do not grow
+GROUP_ROW_GAP = 30  # between the nodes of a group: loaders, which carry no cost badge and do not grow
 OUTPUT_NODES = ("SaveImage", "PreviewImage", "PreviewAny")  # sized for what a run shows
 
 
@@ -26,10 +26,6 @@ class Placement:
     pos: dict[str, list[float]]    # key -> node.pos
     size: dict[str, list[float]]   # key -> node.size (every node of a column gets the column's width)
     groups: list[dict]             # {"title", "bounding": [x, y, w, h]}
-
-
-def node_box(pos, size) -> tuple[float, float, float, float]:
-    return pos[0], pos[1] - NODE_TITLE_HEIGHT, pos[0] + size[0], pos[1] + size[1]
 
 
 def place(nodes: list[dict], sizes: dict[str, list[float]]) -> Placement:
