@@ -45,8 +45,8 @@ class SegmindError(Exception):
         self.model, self.problem, self.advice = model, problem, advice
         self.status, self.reason, self.request_id = status, reason, request_id
         parts = [f"{model}: {problem}"]
-        if reason:
-            parts.append(f"Segmind says: {reason}")
+        if reason:  # the server's words end a sentence of their own before the advice
+            parts.append(f"Segmind says: {reason}" + ("" if reason.endswith((".", "!", "?")) else "."))
         if request_id:
             parts.append(f"Request id: {request_id}.")
         parts.append(advice)

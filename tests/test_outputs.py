@@ -312,7 +312,7 @@ def test_http_error_names_model_status_reason_and_advice(status, keyword):
     assert error.status == status and error.model == MODEL and error.request_id == "req-77"
     assert error.reason == f"server reason for {status}"
     assert message.startswith(f"{MODEL}: HTTP {status} {errors.STATUS_NAMES[status]}.")
-    assert f"Segmind says: server reason for {status}" in message
+    assert f"Segmind says: server reason for {status}. " in message  # a sentence of its own before the advice
     assert "Request id: req-77." in message
     assert error.advice == errors.ADVICE[status]
     assert message.endswith(errors.ADVICE[status])
