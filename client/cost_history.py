@@ -36,7 +36,7 @@ class CostHistory:
                 or cost < 0 or units <= 0:
             return
         try:
-            with self.file.update() as data:
+            with self.file.update(replace_damaged=True) as data:  # a damaged record is only a worse estimate
                 kept = data.get(slug) if isinstance(data.get(slug), list) else []
                 data[slug] = (kept + [cost / units])[-KEPT_PER_MODEL:]
         except (DamagedJsonFile, OSError, Timeout) as exc:

@@ -5,20 +5,27 @@ Only a hint: a file that cannot be read or written is ignored (and logged once),
 """
 from __future__ import annotations
 
-import json
 import logging
 import math
 import threading
 from pathlib import Path
 from typing import Any, Mapping
 
-from .cache import _write_atomically
 from .constants import (DURATION_HISTORY_SIZE, DURATION_MARGIN_S, DURATION_PAGE_SPREAD, DURATION_FEW_SAMPLES_SPREAD,
                         JOB_DEADLINE_S)
+from .json_file import DamagedJsonFile, LockedJsonFile
 from .poll_schedule import ExpectedEnd
 
 FILE_NAME = "durations.json"
 log = logging.getLogger("comfyui-segmind-flux")
+
+
+def _clean(models: Any) -> dict[str, list[float]]:
+    """The usable part of a stored history: per model, its last valid durations."""
+    if not isinstance(models, dict):
+        return {}
+    return {slug: [seconds for seconds in map(_seconds, values) if seconds][-DURATION_HISTORY_SIZE:]
+            for slug, values in models.items() if isinstance(values, list)}
 
 
 def _seconds(value: Any) -> float | None:
@@ -61,25 +68,19 @@ class DurationHistory:
 
     def __init__(self, path: Path | None):
         self.path = path
+        self._file = LockedJsonFile(path) if path is not None else None
         self._lock = threading.Lock()
         self._samples: dict[str, list[float]] | None = None  # read on first use, not at import
         self._warned = False
 
     def _read_file(self) -> dict[str, list[float]] | None:
         """The file's history; {} when there is none yet, None when it cannot be read."""
-        if self.path is None:
+        if self._file is None:
             return None
         try:
-            data = json.loads(self.path.read_text(encoding="utf-8"))
-        except FileNotFoundError:
-            return {}
-        except (OSError, ValueError, RecursionError):
+            return _clean(self._file.read().get("models"))
+        except (DamagedJsonFile, OSError):
             return None
-        models = data.get("models") if isinstance(data, dict) else None
-        if not isinstance(models, dict):
-            return None
-        return {slug: [seconds for seconds in map(_seconds, values) if seconds][-DURATION_HISTORY_SIZE:]
-                for slug, values in models.items() if isinstance(values, list)}
 
     def _loaded(self) -> dict[str, list[float]]:
         if self._samples is None:
@@ -98,23 +99,23 @@ class DurationHistory:
         if not seconds:
             return
         with self._lock:
-            # Read again: another ComfyUI sharing the cache folder may have recorded jobs meanwhile.
-            on_disk = self._read_file()
-            history = on_disk if on_disk is not None else self._loaded()
+            history = self._loaded()
             history[slug] = (history.get(slug, []) + [round(seconds, 3)])[-DURATION_HISTORY_SIZE:]
-            self._samples = history
-            self._write(history)
-
-    def _write(self, history: dict[str, list[float]]) -> None:
-        if self.path is None:
-            return
-        try:
-            _write_atomically(self.path, json.dumps({"models": history}, sort_keys=True).encode("utf-8"))
-        except OSError as exc:
-            if not self._warned:
-                self._warned = True
-                log.warning("The job duration history %s could not be written (%s); polling goes on from "
-                            "this session's jobs only.", self.path, exc)
+            if self._file is None:
+                return
+            try:
+                # Merged under the file's lock: another ComfyUI sharing the cache folder may have recorded jobs.
+                with self._file.update(replace_damaged=True) as data:
+                    merged = _clean(data.get("models"))
+                    merged[slug] = (merged.get(slug, []) + [round(seconds, 3)])[-DURATION_HISTORY_SIZE:]
+                    data.clear()
+                    data["models"] = merged
+                self._samples = merged
+            except OSError as exc:  # filelock's Timeout is an OSError too
+                if not self._warned:
+                    self._warned = True
+                    log.warning("The job duration history %s could not be written (%s); polling goes on from "
+                                "this session's jobs only.", self.path, exc)
 
 
 _histories: dict[Path | None, DurationHistory] = {}

@@ -40,10 +40,16 @@ class LockedJsonFile:
         return data
 
     @contextmanager
-    def update(self) -> Iterator[dict]:
-        """Yields the contents to change in place; they are written back when the block ends normally."""
+    def update(self, replace_damaged: bool = False) -> Iterator[dict]:
+        """Yields the contents to change in place; they are written back when the block ends normally.
+        A damaged file raises DamagedJsonFile, or with `replace_damaged` (a mere hint) starts afresh."""
         self.path.parent.mkdir(parents=True, exist_ok=True)
         with self._lock:
-            data = self.read()
+            try:
+                data = self.read()
+            except DamagedJsonFile:
+                if not replace_damaged:
+                    raise
+                data = {}
             yield data
             _write_atomically(self.path, json.dumps(data, sort_keys=True, indent=1).encode("utf-8"))
