@@ -233,6 +233,7 @@ class _QuietServer(ThreadingHTTPServer):
 class _Handler(BaseHTTPRequestHandler):
     stand_in: SegmindLoopback
     protocol_version = "HTTP/1.1"
+    disable_nagle_algorithm = True  # answers go out at once, as from a real server (no 40 ms delayed-ACK stall)
     mangle: str | None = None  # a chaotic change to the real answer of the current request
 
     def log_message(self, *args):  # quiet
