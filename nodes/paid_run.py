@@ -38,18 +38,9 @@ def placeholder_images(body: dict):
 
 
 def _money_line(label: str, info: dict) -> str:
-    if info.get("failed"):
-        what = "failed"
-    elif info.get("cached") or info.get("collected_earlier_job"):
-        what = "nothing new billed" + (" (result cache)" if info.get("cached") else " (collected an earlier job)")
-    else:
-        cost = info.get("cost")
-        what = f"cost {format_usd(cost)}" if isinstance(cost, (int, float)) else "cost not reported"
-    parts = [f"{label}: {what}", f"estimated ~{format_usd(info['estimated_cost'])}"]
+    parts = [f"{label}: {_badge_text(info)}", f"estimated ~{format_usd(info['estimated_cost'])}"]
     if isinstance(info.get("remaining_credits"), (int, float)):
         parts.append(f"remaining credits {format_usd(info['remaining_credits'])}")
-    if info.get("spent_today") is not None:
-        parts.append(f"spent today {format_usd(info['spent_today'])}")
     return "; ".join(parts)
 
 
@@ -58,10 +49,24 @@ def _with_money(info: dict, spend: NodeSpend, spent_today: float | None) -> dict
             "spent_today": round(spent_today, 6) if spent_today is not None else None}
 
 
+def _badge_text(info: dict) -> str:
+    """What the node shows after the run (web/segmind_flux.js draws it as it is)."""
+    if info.get("failed"):
+        return "failed · placeholder"
+    if info.get("cached") or info.get("collected_earlier_job"):
+        return ("cached" if info.get("cached") else "collected") + " · $0"
+    cost, today = info.get("cost"), info.get("spent_today")
+    if isinstance(cost, (int, float)):
+        paid = format_usd(cost)
+    else:
+        paid = f"~{format_usd(info['estimated_cost'])} (not reported)"
+    return f"paid {paid}" + (f" · today {format_usd(today)}" if today is not None else "")
+
+
 def _node_result(images, info: dict) -> dict:
     """The outputs, and a summary the pack's editor extension shows on the node after the run."""
     summary = {key: info.get(key) for key in ("estimated_cost", "cost", "spent_today", "cached", "failed")}
-    return {"ui": {"segmind_cost": [summary]}, "result": (images, info_text(info))}
+    return {"ui": {"segmind_cost": [{**summary, "text": _badge_text(info)}]}, "result": (images, info_text(info))}
 
 
 async def run_paid(spec: ModelSpec, body: dict, transport: str, force_refresh: bool, on_failure: str,

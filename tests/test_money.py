@@ -82,9 +82,10 @@ def test_info_carries_estimate_cost_balance_and_todays_spend_and_the_log_says_so
     assert segmind.credits == pytest.approx(START_CREDITS - total)
     assert min(dev["remaining_credits"], schnell["remaining_credits"]) == pytest.approx(segmind.credits)
     log = (comfy_home / "comfyui.log").read_text(errors="replace")
-    assert f"Segmind Flux.1 Dev (flux-dev): cost $0.04; estimated ~$0.04; remaining credits" in log
+    assert "Segmind Flux.1 Dev (flux-dev): paid $0.04 · today $0.0" in log and "; estimated ~$0.04; remaining" in log
     # The editor's cost summary travels with the node's result (history outputs): the runner adds it up.
-    assert result.node_output("1")["segmind_cost"][0]["cost"] == dev["cost"]
+    summary = result.node_output("1")["segmind_cost"][0]
+    assert summary["cost"] == dev["cost"] and summary["text"].startswith("paid $0.04 · today $")
 
 
 def test_a_prompt_over_the_per_prompt_cap_is_refused_before_any_request(comfy, segmind, money):

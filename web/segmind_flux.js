@@ -84,15 +84,6 @@ function watchWidgets(node) {
   node.segmindTimer = setTimeout(() => refreshEstimate(node, signature), REFRESH_DELAY_MS);
 }
 
-function afterRun(summary) {
-  const money = (usd) => (typeof usd === "number" ? `$${usd < 1 ? +usd.toFixed(4) : usd.toFixed(2)}` : null);
-  if (summary.failed) return { text: "failed · placeholder", kind: "failed" };
-  if (summary.cached) return { text: "cached · $0", kind: "paid" };
-  const paid = money(summary.cost) ?? `~${money(summary.estimated_cost)} (not reported)`;
-  const today = money(summary.spent_today);
-  return { text: `paid ${paid}` + (today ? ` · today ${today}` : ""), kind: "paid" };
-}
-
 function chain(prototype, method, extra) {
   const original = prototype[method];
   prototype[method] = function (...args) {
@@ -117,7 +108,8 @@ app.registerExtension({
       if (isCredits && message?.text?.[0]) {
         this.segmindMoney = { text: message.text[0].split(";")[0].replace("Segmind balance: ", ""), kind: "paid" };
       } else if (message?.segmind_cost?.[0]) {
-        this.segmindMoney = afterRun(message.segmind_cost[0]);
+        const summary = message.segmind_cost[0]; // its text is worded by the pack (nodes/paid_run.py)
+        this.segmindMoney = { text: summary.text, kind: summary.failed ? "failed" : "paid" };
       }
       this.setDirtyCanvas?.(true, true);
     });
