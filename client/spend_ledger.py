@@ -51,14 +51,9 @@ class SpendLedger:
     def spent_today(self) -> float:
         return float(self.file.read().get("days", {}).get(today(), 0.0))
 
-    def in_flight(self) -> float:
-        with self.file.update() as data:
-            _, reservations = self._tidy(data)
-            return sum(float(r.get("usd", 0.0)) for r in reservations.values())
-
-    def reserve(self, key: str, usd: float, per_day_cap: float | None) -> float:
+    def reserve(self, key: str, usd: float, per_day_cap: float | None) -> None:
         """Holds `usd` for a prompt; DayCapExceeded when today's spend, what other prompts hold and this
-        would together pass the cap. Returns today's spend so far."""
+        would together pass the cap."""
         with self.file.update() as data:
             days, reservations = self._tidy(data)
             spent = float(days.get(today(), 0.0))
@@ -66,7 +61,6 @@ class SpendLedger:
             if per_day_cap is not None and spent + others + usd > per_day_cap + TOLERANCE_USD:
                 raise DayCapExceeded(spent, others)
             reservations[key] = {"usd": usd, "pid": os.getpid(), "until": time.time() + RESERVATION_TTL_S}
-            return spent
 
     def settle(self, key: str, held_usd: float, spent_usd: float) -> float:
         """Moves one job's part out of the reservation and counts what it spent; returns today's spend."""

@@ -9,7 +9,7 @@ from ..client.config import load_settings
 from ..client.errors import missing_key_error
 from ..client.pricing import format_usd
 from ..client.spend_ledger import SpendLedger
-from .remote_run import default_cache_dir
+from .remote_run import data_dir
 
 
 def _spent_today(root: Path) -> float | None:
@@ -44,7 +44,7 @@ class SegmindCredits:
         if not settings.api_key:
             raise missing_key_error(ACCOUNT_LABEL)
         balance = await asyncio.to_thread(read_balance, settings)
-        spent = await asyncio.to_thread(_spent_today, Path(settings.cache_dir or default_cache_dir()))
+        spent = await asyncio.to_thread(_spent_today, data_dir(settings))
         text = (f"Segmind balance: {format_usd(balance.credits)} credits + {format_usd(balance.free_credits)} "
                 f"free credits" + (f"; spent today (counted here): {format_usd(spent)}" if spent is not None else ""))
         return {"ui": {"text": [text]}, "result": (balance.credits, balance.free_credits, text)}

@@ -6,14 +6,13 @@ from __future__ import annotations
 import asyncio
 import logging
 import sys
-from pathlib import Path
 
 from ..client.config import ConfigError, load_settings
 from ..client.cache import ResultCache
 from ..client.cost_history import CostHistory
 from ..client.prompt_cost import node_cost
 from ..specs import MODELS_BY_NODE_ID
-from .remote_run import default_cache_dir
+from .remote_run import data_dir
 
 log = logging.getLogger("comfyui-segmind-flux")
 ESTIMATE_ROUTE = "/segmind-flux/estimate"
@@ -22,7 +21,7 @@ ESTIMATE_ROUTE = "/segmind-flux/estimate"
 def estimate_for_editor(node_type: str, inputs: dict) -> dict:
     spec = MODELS_BY_NODE_ID[node_type]
     settings = load_settings()
-    root = Path(settings.cache_dir or default_cache_dir())
+    root = data_dir(settings)
     cache = ResultCache(root) if settings.cache_enabled else None
     cost = node_cost("editor", spec, inputs, CostHistory(root), cache)
     text = cost.estimate.text() if cost.billable else f"$0 ({cost.note})"

@@ -4,14 +4,13 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from pathlib import Path
 
 from ..client.config import load_settings
 from ..client.errors import SegmindCancelled, SegmindError, missing_key_error
 from ..client.pricing import format_usd
 from ..specs import ModelSpec
 from ..specs.choices import aspect_ratio_size
-from .remote_run import default_cache_dir, info_text, run_remote
+from .remote_run import data_dir, info_text, run_remote
 from .spend_guard import NodeSpend, admit, settle
 
 log = logging.getLogger("comfyui-segmind-flux")
@@ -72,7 +71,7 @@ def _node_result(images, info: dict) -> dict:
 async def run_paid(spec: ModelSpec, body: dict, transport: str, force_refresh: bool, on_failure: str,
                    node_id: str | None, graph: dict | None) -> dict:
     settings = load_settings()  # a bad cap is an error here, naming the setting
-    root = Path(settings.cache_dir or default_cache_dir())
+    root = data_dir(settings)
     label = f"{spec.display_name} ({spec.slug})"
     spend = await admit(spec, node_id, current_prompt_id(), graph, body, settings, root)
     if spend.cost.billable and not settings.api_key:

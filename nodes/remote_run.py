@@ -17,6 +17,7 @@ from pathlib import Path
 from ..client.cache import ResultCache, cache_key
 from ..client.config import Settings, load_settings
 from ..client.constants import CANCEL_CHECK_S, DAMAGED_RESULT_REFETCHES
+from ..client.durations import history_beside
 from ..client.errors import SegmindCancelled, SegmindError
 from ..client.jobs import JobCallbacks, JobResult, JobRunner
 from ..specs import RANDOM_SEED, ModelSpec
@@ -46,6 +47,11 @@ def default_cache_dir() -> Path:
     import folder_paths  # ComfyUI's; imported here so the pack imports without it
 
     return Path(folder_paths.get_user_directory()) / "comfyui-segmind-flux" / "results"
+
+
+def data_dir(settings: Settings) -> Path:
+    """The result cache's folder, where the ledger and the cost and duration histories live too."""
+    return Path(settings.cache_dir or default_cache_dir())
 
 
 class _JobState:
@@ -99,7 +105,7 @@ def _cache_write(label: str, action, *args) -> None:
 
 def _fetch(runner_args: tuple, state: _JobState, body: dict, transport: str, resume: str | None,
            cache: ResultCache | None, key: str) -> JobResult:
-    settings, label, slug = runner_args
+    settings, label, slug, typical_seconds = runner_args
 
     def on_status(status, elapsed):
         state.status, state.elapsed = status, elapsed
@@ -111,11 +117,9 @@ def _fetch(runner_args: tuple, state: _JobState, body: dict, transport: str, res
             _cache_write(label, cache.remember_pending, key, request_id)
 
     callbacks = JobCallbacks(on_status=on_status, on_request_id=on_request_id)
-    from ..client.durations import history_beside
-    from ..specs import MODELS
     # When this model's jobs ended before (else its page's typical time) decides when to poll.
     timing = {"durations": history_beside(cache.root if cache is not None else None),
-              "typical_seconds": next((spec.typical_seconds for spec in MODELS if spec.slug == slug), None)}
+              "typical_seconds": typical_seconds}
     runner = JobRunner(settings, label, slug, state.stop.is_set, callbacks, **timing)
     try:
         return runner.run(body, transport, resume_request_id=resume)
@@ -133,7 +137,7 @@ async def run_remote(spec: ModelSpec, body: dict, transport: str, force_refresh:
     """`spend` (nodes/spend_guard.NodeSpend) learns whether a billable request went out, however the run ends."""
     settings = settings or load_settings()
     label = f"{spec.display_name} ({spec.slug})"
-    cache = ResultCache(settings.cache_dir or default_cache_dir()) if settings.cache_enabled else None
+    cache = ResultCache(data_dir(settings)) if settings.cache_enabled else None
     key = cache_key(spec.slug, body)
     loop = asyncio.get_running_loop()
     if cache is not None and not force_refresh:
@@ -155,7 +159,7 @@ async def run_remote(spec: ModelSpec, body: dict, transport: str, force_refresh:
         return await _generate(spec, body, transport, node_id, settings, label, cache, key, resume, state)
     finally:
         if spend is not None:  # v1 reports PROCESSING just before its POST; v2 once its job is queued
-            spend.request_id, spend.submitted = state.request_id, state.status != "SUBMITTING"
+            spend.submitted = state.status != "SUBMITTING"
 
 
 async def _generate(spec: ModelSpec, body: dict, transport: str, node_id: str | None, settings: Settings, label: str,
@@ -165,7 +169,8 @@ async def _generate(spec: ModelSpec, body: dict, transport: str, node_id: str | 
     started = time.monotonic()
     collected_earlier_job = resume is not None
     for refetch in range(DAMAGED_RESULT_REFETCHES + 1):
-        result = await _collect(loop, state, progress, label, (settings, label, spec.slug), body, transport,
+        result = await _collect(loop, state, progress, label, (settings, label, spec.slug, spec.typical_seconds), body,
+                                transport,
                                 resume, cache, key)
         try:
             images = await loop.run_in_executor(_job_pool(), decode_batch, result.images)
@@ -212,7 +217,8 @@ def _abandon(state: _JobState, label: str, exc: BaseException) -> None:
     state.stop.set()
     not_billed = isinstance(exc, SegmindError) and exc.status == 422  # FAILED jobs are not billed
     if state.request_id and not not_billed:
-        what = "cancelled" if not isinstance(exc, SegmindError) or isinstance(exc, SegmindCancelled) else "failed"
+        failed = isinstance(exc, SegmindError) and not isinstance(exc, SegmindCancelled)
+        what = "failed" if failed else "cancelled"
         log.warning("%s: %s after submission; request %s may still be billed. Queue the same inputs within "
                     "an hour to collect it.", label, what, state.request_id)
 

@@ -34,14 +34,6 @@ class SpendRefused(Exception):
 
 
 @dataclass
-class NodeSpend:
-    """One remote node's share: its estimate, and the request id once a job was submitted."""
-    cost: NodeCost
-    request_id: str | None = None
-    submitted: bool = False  # a billable request went out (set by run_remote however the run ends)
-
-
-@dataclass
 class PromptBudget:
     key: str
     settings: Settings
@@ -53,6 +45,14 @@ class PromptBudget:
     @property
     def ledger(self) -> SpendLedger:
         return SpendLedger(self.root)
+
+
+@dataclass
+class NodeSpend:
+    """One remote node's share of its prompt's budget (None: run outside a prompt's decision)."""
+    cost: NodeCost
+    budget: PromptBudget | None
+    submitted: bool = False  # a billable request went out (set by run_remote however the run ends)
 
 
 _budgets: dict[str, PromptBudget] = {}
@@ -136,12 +136,10 @@ async def admit(spec: ModelSpec, node_id: str | None, prompt_id: str | None, pro
     key = f"{os.getpid()}:{prompt_id}"
     budget = _budgets.get(key) or _begin(key, prompt, settings, root)
     await asyncio.shield(budget.decision)
-    cost = budget.costs.get(str(node_id)) or node_cost(str(node_id), spec, values, CostHistory(root), None)
-    return NodeSpend(cost)
-
-
-def _budget_of(spend: NodeSpend) -> PromptBudget | None:
-    return next((b for b in _budgets.values() if b.costs.get(spend.cost.node_id) is spend.cost), None)
+    cost = budget.costs.get(str(node_id))
+    if cost is None:
+        return NodeSpend(node_cost(str(node_id), spec, values, CostHistory(root), None), None)
+    return NodeSpend(cost, budget)
 
 
 def settle(spend: NodeSpend, spec: ModelSpec, body: dict, root: Path, info: dict | None = None,
@@ -149,7 +147,7 @@ def settle(spend: NodeSpend, spec: ModelSpec, body: dict, root: Path, info: dict
     """Counts what one job spent: the server's cost, else the estimate for a job that was (or may have
     been) billed. `info` is the finished job's; without it, `maybe_billed` says whether a job was
     submitted and not refused. Returns today's spend, or None when the ledger cannot be written."""
-    budget = _budget_of(spend)
+    budget = spend.budget
     held = budget.held.pop(spend.cost.node_id, 0.0) if budget else 0.0
     reported = info.get("cost") if info else None
     if info is not None and (info.get("cached") or info.get("collected_earlier_job")):
