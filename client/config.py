@@ -1,7 +1,8 @@
-"""Where the key, the base URL and the client options come from: the environment, then a config file.
-
-The config file is `config.json` in the pack's folder (ignored by git), or the file named by
-SEGMIND_CONFIG_FILE. The key is never a node input, so it never lands in a workflow or PNG metadata.
+"""Where the key, the base URL and the client options come from, first found wins:
+1. the environment (SEGMIND_API_KEY, SEGMIND_MAX_SPEND_PER_DAY, ...);
+2. the editor's Settings dialog, saved in ComfyUI's user directory (client/user_settings.py);
+3. `config.json` in the pack's folder (ignored by git), or the file named by SEGMIND_CONFIG_FILE.
+The key is never a node input, so it never lands in a workflow or PNG metadata.
 """
 from __future__ import annotations
 
@@ -11,12 +12,15 @@ import os
 from dataclasses import dataclass
 from pathlib import Path
 
+from .user_settings import comfy_user_settings_file, read_user_settings
+
 DEFAULT_BASE_URL = "https://api.segmind.com"
 PACK_DIR = Path(__file__).resolve().parent.parent
 DEFAULT_CONFIG_FILE = PACK_DIR / "config.json"
 
-KEY_HELP = ("Set the environment variable SEGMIND_API_KEY before starting ComfyUI, or put "
-            '{"api_key": "..."} in ' + str(DEFAULT_CONFIG_FILE) + " (keys: https://cloud.segmind.com/console/api-keys).")
+KEY_HELP = ("Set the API key in ComfyUI's Settings (Segmind section), or the environment variable "
+            "SEGMIND_API_KEY before starting ComfyUI (keys: https://cloud.segmind.com/console/api-keys).")
+ENVIRONMENT, DIALOG, CONFIG_FILE, DEFAULT = "environment", "settings", "config.json", "default"
 
 
 class ConfigError(ValueError):
@@ -41,6 +45,10 @@ class Settings:
                 f"max_spend_per_prompt={self.max_spend_per_prompt}, max_spend_per_day={self.max_spend_per_day})")
 
 
+def env_name(file_key: str) -> str:
+    return "SEGMIND_" + file_key.upper()
+
+
 def _read_config_file(path: Path) -> dict:
     if not path.is_file():
         return {}
@@ -57,7 +65,7 @@ def _flag(value: object) -> bool:
     return str(value).strip().lower() not in ("0", "false", "no", "off", "")
 
 
-def _cap(value: object, env_name: str, file_key: str) -> float | None:
+def parse_cap(value: object, file_key: str) -> float | None:
     """A spend cap in US dollars; anything but a positive number is an error, never "no cap"."""
     if value is None or value == "":
         return None
@@ -66,37 +74,59 @@ def _cap(value: object, env_name: str, file_key: str) -> float | None:
     except (TypeError, ValueError):
         usd = math.nan
     if not math.isfinite(usd) or usd <= 0:
-        raise ConfigError(f"The spend cap {env_name} / {file_key} must be a positive number of US dollars "
-                          f"(e.g. 0.50); got {str(value)[:40]!r}. Fix it or remove it (no cap).")
+        raise ConfigError(f"The spend cap {env_name(file_key)} / {file_key} must be a positive number of US "
+                          f"dollars (e.g. 0.50); got {str(value)[:40]!r}. Fix it or remove it (no cap).")
     return usd
 
 
-def load_settings(environ: os._Environ | dict | None = None) -> Settings:
-    """Read the settings afresh (cheap): a key set after start-up is picked up on the next run."""
-    env = os.environ if environ is None else environ
-    file_data = _read_config_file(Path(env.get("SEGMIND_CONFIG_FILE") or DEFAULT_CONFIG_FILE))
+class SettingLayers:
+    """The places a setting can come from, in the order they win."""
 
-    def pick(env_name: str, file_key: str, default):
-        value = env.get(env_name)
-        return value if value not in (None, "") else file_data.get(file_key, default)
+    def __init__(self, environ=None, user_file: Path | None = None):
+        env = os.environ if environ is None else environ
+        if user_file is None and environ is None:
+            user_file = comfy_user_settings_file()  # inside ComfyUI: the Settings dialog's file
+        self.env = env
+        self.config_path = Path(env.get("SEGMIND_CONFIG_FILE") or DEFAULT_CONFIG_FILE)
+        self.user_file = user_file
+        self.layers = ((ENVIRONMENT, {k[len("SEGMIND_"):].lower(): v for k, v in env.items()
+                                      if k.startswith("SEGMIND_")}),
+                       (DIALOG, read_user_settings(user_file) if user_file else {}),
+                       (CONFIG_FILE, _read_config_file(self.config_path)))
 
-    def cap(file_key: str) -> float | None:
-        env_name = "SEGMIND_" + file_key.upper()
-        return _cap(pick(env_name, file_key, None), env_name, file_key)
+    def source(self, file_key: str) -> str:
+        for name, values in self.layers:
+            if values.get(file_key) not in (None, ""):
+                return name
+        return DEFAULT
 
-    api_key = pick("SEGMIND_API_KEY", "api_key", None)
+    def pick(self, file_key: str, default=None):
+        for _, values in self.layers:
+            if values.get(file_key) not in (None, ""):
+                return values[file_key]
+        return default
+
+    def value_in(self, layer: str, file_key: str):
+        return dict(self.layers).get(layer, {}).get(file_key)
+
+
+def load_settings(environ: os._Environ | dict | None = None, user_file: Path | None = None) -> Settings:
+    """Read the settings afresh (cheap): a key or cap saved after start-up is used on the next run."""
+    layers = SettingLayers(environ, user_file)
+    pick = layers.pick
+    api_key = pick("api_key")
     api_key = str(api_key).strip() if api_key else None
-    cache_dir = pick("SEGMIND_CACHE_DIR", "cache_dir", None)
+    cache_dir = pick("cache_dir")
     try:
-        per_minute = float(pick("SEGMIND_REQUESTS_PER_MINUTE", "requests_per_minute", 0))
+        per_minute = float(pick("requests_per_minute", 0))
     except (TypeError, ValueError):
         raise ConfigError("SEGMIND_REQUESTS_PER_MINUTE / requests_per_minute must be a number.") from None
     return Settings(
         api_key=api_key or None,
-        base_url=str(pick("SEGMIND_BASE_URL", "base_url", DEFAULT_BASE_URL)).rstrip("/"),
-        cache_enabled=_flag(pick("SEGMIND_CACHE", "cache", True)),
+        base_url=str(pick("base_url", DEFAULT_BASE_URL)).rstrip("/"),
+        cache_enabled=_flag(pick("cache", True)),
         cache_dir=Path(cache_dir) if cache_dir else None,
         requests_per_minute=max(0.0, per_minute),
-        max_spend_per_prompt=cap("max_spend_per_prompt"),
-        max_spend_per_day=cap("max_spend_per_day"),
+        max_spend_per_prompt=parse_cap(pick("max_spend_per_prompt"), "max_spend_per_prompt"),
+        max_spend_per_day=parse_cap(pick("max_spend_per_day"), "max_spend_per_day"),
     )

@@ -19,9 +19,10 @@ class DamagedJsonFile(ValueError):
 
 
 class LockedJsonFile:
-    def __init__(self, path: Path):
+    def __init__(self, path: Path, lock_path: Path | None = None):
+        """`lock_path`: another file's lock, for files that must change together (the ledger's jobs)."""
         self.path = Path(path)
-        self._lock = FileLock(str(self.path) + ".lock", timeout=LOCK_TIMEOUT_S)
+        self._lock = FileLock(str(lock_path or str(self.path) + ".lock"), timeout=LOCK_TIMEOUT_S)
 
     def read(self) -> dict:
         """The current contents ({} when there is no file yet); DamagedJsonFile when unreadable."""

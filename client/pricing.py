@@ -48,14 +48,15 @@ class Estimate:
 
 
 def format_usd(usd: float) -> str:
-    """Cents for a dollar or more, else up to four decimals, so that $0.008 and $0.0085 differ."""
+    """Cents for a dollar or more, else two to four decimals, so that $0.008 and $0.0085 differ."""
     if usd >= 1:
         return f"${usd:.2f}"
     if usd <= 0:
         return "$0"
     if usd < 0.0001:
         return "<$0.0001"
-    return "$" + f"{usd:.4f}".rstrip("0").rstrip(".")
+    whole, cents = f"{usd:.4f}".rstrip("0").split(".")
+    return f"${whole}.{cents.ljust(2, '0')}"  # $0.10, not $0.1
 
 
 def work_units(spec: ModelSpec, values: Mapping[str, Any]) -> float:

@@ -42,6 +42,9 @@ class SpendLedger:
         days = data.setdefault("days", {})
         for day in sorted(days)[:-DAYS_KEPT]:
             del days[day]
+        by_model = data.setdefault("models", {})
+        for day in [d for d in by_model if d not in days]:
+            del by_model[day]
         reservations = data.setdefault("reservations", {})
         now = time.time()
         for key in [k for k, r in reservations.items() if not isinstance(r, dict) or r.get("until", 0) < now]:
@@ -62,11 +65,15 @@ class SpendLedger:
                 raise DayCapExceeded(spent, others)
             reservations[key] = {"usd": usd, "pid": os.getpid(), "until": time.time() + RESERVATION_TTL_S}
 
-    def settle(self, key: str, held_usd: float, spent_usd: float) -> float:
-        """Moves one job's part out of the reservation and counts what it spent; returns today's spend."""
+    def settle(self, key: str, held_usd: float, spent_usd: float, model: str | None = None) -> float:
+        """Moves one job's part out of the reservation and counts what it spent (per day, and per model
+        when named); returns today's spend."""
         with self.file.update() as data:
             days, reservations = self._tidy(data)
             days[today()] = float(days.get(today(), 0.0)) + max(0.0, spent_usd)
+            if model and spent_usd > 0:
+                models = data["models"].setdefault(today(), {})
+                models[model] = float(models.get(model, 0.0)) + spent_usd
             held = reservations.get(key)
             if held is not None:
                 held["usd"] = float(held.get("usd", 0.0)) - held_usd
@@ -74,6 +81,24 @@ class SpendLedger:
                 if held["usd"] <= TOLERANCE_USD:
                     del reservations[key]
             return days[today()]
+
+    def summary(self, days_back: int) -> dict:
+        """Spend per day for the last `days_back` days (oldest first, empty days included), per model over
+        them, today's spend and what running prompts hold."""
+        data = self.file.read()
+        days, models = data.get("days", {}), data.get("models", {})
+        first = datetime.date.today() - datetime.timedelta(days=days_back - 1)
+        window = [(first + datetime.timedelta(days=n)).isoformat() for n in range(days_back)]
+        per_model: dict[str, float] = {}
+        for day in window:
+            for model, usd in (models.get(day) or {}).items():
+                per_model[model] = per_model.get(model, 0.0) + float(usd)
+        now = time.time()
+        held = sum(float(r.get("usd", 0.0)) for r in data.get("reservations", {}).values()
+                   if isinstance(r, dict) and r.get("until", 0) >= now)
+        return {"days": [{"day": day, "usd": round(float(days.get(day, 0.0)), 6)} for day in window],
+                "models": {model: round(usd, 6) for model, usd in sorted(per_model.items())},
+                "spent_today": round(float(days.get(today(), 0.0)), 6), "in_flight": round(held, 6)}
 
     def release(self, keys: list[str]) -> None:
         """Gives back what finished prompts still hold (jobs that never ran: ComfyUI's cache, a failure)."""

@@ -47,7 +47,10 @@ class SegmindCredits:
         spent = await asyncio.to_thread(_spent_today, data_dir(settings))
         text = (f"Segmind balance: {format_usd(balance.credits)} credits + {format_usd(balance.free_credits)} "
                 f"free credits" + (f"; spent today (counted here): {format_usd(spent)}" if spent is not None else ""))
-        return {"ui": {"text": [text]}, "result": (balance.credits, balance.free_credits, text)}
+        # The editor shows the short form on the node (web/money_badges.js).
+        short = f"balance {format_usd(balance.credits)} + {format_usd(balance.free_credits)} free"
+        return {"ui": {"text": [text], "segmind_balance": [{"text": short}]},
+                "result": (balance.credits, balance.free_credits, text)}
 
 
 CREDITS_NODES = {"SegmindCredits": SegmindCredits}

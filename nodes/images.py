@@ -86,3 +86,18 @@ def decode_batch(images: list[bytes]):
     if len(sizes) > 1:
         raise UndecodableImage(f"the images have different sizes {sorted(sizes)}")
     return torch.stack(frames)
+
+
+def thumbnail_png(data: bytes, longest_side: int) -> bytes:
+    """A small PNG of one stored image, for the Segmind panel's jobs list."""
+    with _opened(data) as image:
+        try:
+            with _complete_images_only():
+                image.load()
+            small = image.convert("RGB")
+        except (OSError, ValueError, SyntaxError) as exc:
+            raise _undecodable(exc, data) from None
+    small.thumbnail((longest_side, longest_side))
+    out = io.BytesIO()
+    small.save(out, format="PNG")
+    return out.getvalue()

@@ -5,13 +5,15 @@ from __future__ import annotations
 import asyncio
 import logging
 
+from ..client.cache import cache_key
 from ..client.config import load_settings
 from ..client.errors import SegmindCancelled, SegmindError, missing_key_error
 from ..client.pricing import format_usd
 from ..specs import ModelSpec
 from ..specs.choices import aspect_ratio_size
+from .job_journal import NodeJournal
 from .remote_run import data_dir, info_text, run_remote
-from .spend_guard import NodeSpend, admit, settle
+from .spend_guard import NodeSpend, SpendRefused, admit, settle
 
 log = logging.getLogger("comfyui-segmind-flux")
 PLACEHOLDER_GREY = 0.5
@@ -73,17 +75,31 @@ async def run_paid(spec: ModelSpec, body: dict, transport: str, force_refresh: b
     settings = load_settings()  # a bad cap is an error here, naming the setting
     root = data_dir(settings)
     label = f"{spec.display_name} ({spec.slug})"
-    spend = await admit(spec, node_id, current_prompt_id(), graph, body, settings, root)
-    if spend.cost.billable and not settings.api_key:
-        raise missing_key_error(label)
+    prompt_id = current_prompt_id()
+    journal = NodeJournal(root, spec, node_id, prompt_id, graph, transport)
     try:
-        outcome = await run_remote(spec, body, transport, force_refresh, node_id, settings, spend)
+        spend = await admit(spec, node_id, prompt_id, graph, body, settings, root)
+    except SpendRefused as exc:
+        await asyncio.to_thread(journal.refused, getattr(exc, "estimate_usd", 0.0), str(exc))
+        raise
+    await asyncio.to_thread(journal.start, spend.cost.usd)
+    key = cache_key(spec.slug, body) if settings.cache_enabled else None
+    if spend.cost.billable and not settings.api_key:
+        error = missing_key_error(label)
+        await asyncio.to_thread(settle, spend, spec, body, root)  # nothing was sent: give its part back
+        await asyncio.to_thread(journal.failed, 0.0, str(error), None, None, False)
+        raise error
+    try:
+        outcome = await run_remote(spec, body, transport, force_refresh, node_id, settings, spend,
+                                   on_submitted=journal.submitted)
     except SegmindError as exc:
         billed = spend.submitted and exc.status != 422  # a FAILED job is not billed
         spent_today = await asyncio.to_thread(settle, spend, spec, body, root, maybe_billed=billed)
+        cancelled = isinstance(exc, SegmindCancelled)
+        await asyncio.to_thread(journal.failed, spend.spent, str(exc), exc.status, exc.request_id, cancelled)
         info = _with_money({"model": spec.slug, "failed": True, "reason": str(exc), "status": exc.status,
                             "request_id": exc.request_id, "cached": False}, spend, spent_today)
-        if on_failure != "placeholder" or isinstance(exc, SegmindCancelled) or exc.status in ACCOUNT_STATUSES:
+        if on_failure != "placeholder" or cancelled or exc.status in ACCOUNT_STATUSES:
             log.info(_money_line(label, info))
             raise
         log.warning("%s: the job failed; a grey placeholder stands in for its %s image(s) (on_failure="
@@ -91,9 +107,12 @@ async def run_paid(spec: ModelSpec, body: dict, transport: str, force_refresh: b
         log.info(_money_line(label, info))
         return _node_result(placeholder_images(body), {**info, "images": int(body.get("samples", 1))})
     except BaseException:  # a cancel, or ComfyUI stopping the prompt: count what may have been billed
-        settle(spend, spec, body, root, maybe_billed=spend.submitted)  # no await: the task is being cancelled
+        # No await: the task is being cancelled.
+        settle(spend, spec, body, root, maybe_billed=spend.submitted)
+        journal.failed(spend.spent, "Cancelled.", None, None, cancelled=True)
         raise
     spent_today = await asyncio.to_thread(settle, spend, spec, body, root, info=outcome.info)
+    await asyncio.to_thread(journal.finished, outcome.info, spend.spent, key)
     info = _with_money(outcome.info, spend, spent_today)
     log.info(_money_line(label, info))
     return _node_result(outcome.images, info)

@@ -5,9 +5,9 @@ from ..client.jobs import TRANSPORTS
 from ..specs import MODELS, ModelSpec
 from ..specs.params import BoolParam, EnumParam, widget_problems
 from .credits import CREDITS_DISPLAY_NAMES, CREDITS_NODES
-from .estimate_route import register_estimate_route
 from .paid_run import run_paid
 from .prompt_check import HIDDEN_REFUSED_INPUT, WidgetRules, refusals, watch
+from .routes import register_routes
 
 CATEGORY = "segmind/flux/remote"
 ON_FAILURE_MODES = ("error", "placeholder")
@@ -78,4 +78,4 @@ def make_remote_node(spec: ModelSpec) -> type:
 REMOTE_NODES = {**{spec.node_id: make_remote_node(spec) for spec in MODELS}, **CREDITS_NODES}
 REMOTE_DISPLAY_NAMES = {**{spec.node_id: spec.display_name for spec in MODELS}, **CREDITS_DISPLAY_NAMES}
 watch([WidgetRules(spec.node_id, spec.params + PACK_OPTIONS, link_only={}) for spec in MODELS])
-register_estimate_route()
+register_routes()

@@ -57,9 +57,10 @@ def data_dir(settings: Settings) -> Path:
 class _JobState:
     """Written by the worker thread, read by the loop: the latest status and the request id."""
 
-    def __init__(self):
+    def __init__(self, on_submitted=None):
         self.status, self.elapsed, self.request_id = "SUBMITTING", 0.0, None
         self.stop = threading.Event()
+        self.on_submitted = on_submitted  # (request id, cache key): the jobs list learns it at once
 
 
 def _seed_used(body: dict, info: dict):
@@ -115,6 +116,8 @@ def _fetch(runner_args: tuple, state: _JobState, body: dict, transport: str, res
         log.info("%s: request id %s", label, request_id)
         if cache is not None:
             _cache_write(label, cache.remember_pending, key, request_id)
+        if state.on_submitted is not None:
+            state.on_submitted(request_id, key if cache is not None else None)
 
     callbacks = JobCallbacks(on_status=on_status, on_request_id=on_request_id)
     # When this model's jobs ended before (else its page's typical time) decides when to poll.
@@ -133,8 +136,10 @@ def _fetch(runner_args: tuple, state: _JobState, body: dict, transport: str, res
 
 
 async def run_remote(spec: ModelSpec, body: dict, transport: str, force_refresh: bool,
-                     node_id: str | None, settings: Settings | None = None, spend=None) -> RemoteOutcome:
-    """`spend` (nodes/spend_guard.NodeSpend) learns whether a billable request went out, however the run ends."""
+                     node_id: str | None, settings: Settings | None = None, spend=None,
+                     on_submitted=None) -> RemoteOutcome:
+    """`spend` (nodes/spend_guard.NodeSpend) learns whether a billable request went out, however the run ends;
+    `on_submitted(request_id, cache_key)` is called from the worker thread once the server has the job."""
     settings = settings or load_settings()
     label = f"{spec.display_name} ({spec.slug})"
     cache = ResultCache(data_dir(settings)) if settings.cache_enabled else None
@@ -154,7 +159,7 @@ async def run_remote(spec: ModelSpec, body: dict, transport: str, force_refresh:
     if resume:
         log.info("%s: collecting the earlier request %s instead of paying again", label, resume)
 
-    state = _JobState()
+    state = _JobState(on_submitted)
     try:
         return await _generate(spec, body, transport, node_id, settings, label, cache, key, resume, state)
     finally:

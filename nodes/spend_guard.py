@@ -25,12 +25,16 @@ from ..client.spend_ledger import DayCapExceeded, SpendLedger
 from ..specs import ModelSpec
 
 log = logging.getLogger("comfyui-segmind-flux")
-CAP_HELP = ("Raise it with the environment variable {env} or the key {key} in the pack's config.json "
-            "(remove it for no cap), or make the prompt cheaper (fewer samples or steps, fewer remote nodes).")
+CAP_HELP = ("Raise it in ComfyUI's Settings (Segmind section) or with the environment variable {env} (remove "
+            "it for no cap), or make the prompt cheaper (fewer samples or steps, fewer remote nodes).")
 
 
 class SpendRefused(Exception):
     """A prompt refused before any billable request: over a cap, or over the balance."""
+
+    def __init__(self, message: str, estimate_usd: float = 0.0):
+        super().__init__(message)
+        self.estimate_usd = estimate_usd  # the refused node's own part of the prompt's estimate
 
 
 @dataclass
@@ -53,6 +57,7 @@ class NodeSpend:
     cost: NodeCost
     budget: PromptBudget | None
     submitted: bool = False  # a billable request went out (set by run_remote however the run ends)
+    spent: float = 0.0  # what settle counted for this job
 
 
 _budgets: dict[str, PromptBudget] = {}
@@ -135,7 +140,11 @@ async def admit(spec: ModelSpec, node_id: str | None, prompt_id: str | None, pro
         node_id = node_key
     key = f"{os.getpid()}:{prompt_id}"
     budget = _budgets.get(key) or _begin(key, prompt, settings, root)
-    await asyncio.shield(budget.decision)
+    try:
+        await asyncio.shield(budget.decision)
+    except SpendRefused as refused:
+        own = budget.costs.get(str(node_id))
+        raise SpendRefused(str(refused), own.usd if own else 0.0) from None
     cost = budget.costs.get(str(node_id))
     if cost is None:
         return NodeSpend(node_cost(str(node_id), spec, values, CostHistory(root), None), None)
@@ -159,8 +168,9 @@ def settle(spend: NodeSpend, spec: ModelSpec, body: dict, root: Path, info: dict
         spent = spend.cost.estimate.usd  # billed (or maybe billed) and not reported: count the estimate
     else:
         spent = 0.0  # nothing was submitted, or the server refused the job (a FAILED job is not billed)
+    spend.spent = spent
     try:
-        return SpendLedger(root).settle(budget.key if budget else "", held, spent)
+        return SpendLedger(root).settle(budget.key if budget else "", held, spent, spec.slug)
     except (OSError, ValueError) as exc:
         log.warning("Segmind: the spend ledger could not be updated (%s); today's spend may be counted low.", exc)
         return None

@@ -10,10 +10,27 @@ from __future__ import annotations
 import os
 import shutil
 from contextlib import contextmanager
+from dataclasses import dataclass
 from pathlib import Path
 
 # The frontend ComfyUI 0.3.75 serves, and the newest on PyPI (scripts/setup.sh installs it on its own).
 PINNED_FRONTEND, NEWEST_FRONTEND = FRONTEND_VERSIONS = ("1.32.9", "1.58.1")
+NODES_2_SETTING = "Comfy.VueNodes.Enabled"
+
+
+@dataclass(frozen=True)
+class Editor:
+    """One editor as users meet it: a frontend version, with Nodes 2.0 (Vue nodes: the default of new
+    Desktop and Cloud installs since 1.41) or the classic canvas."""
+    version: str
+    nodes_2: bool = False
+
+    @property
+    def name(self) -> str:
+        return f"{self.version}-nodes2" if self.nodes_2 else self.version
+
+
+EDITORS = (Editor(PINNED_FRONTEND), Editor(NEWEST_FRONTEND), Editor(NEWEST_FRONTEND, nodes_2=True))
 NEWEST_FRONTEND_ROOT_VARIABLE = "COMFYUI_NEWEST_FRONTEND_ROOT"
 
 CHROMIUM_FLAGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
@@ -204,9 +221,9 @@ def chromium_path() -> str:
 
 
 @contextmanager
-def frontend(server_url: str, width: int = 1600, height: int = 1000):
-    """A page with the ComfyUI editor loaded and ready; console errors are collected on page.errors,
-    the version the server served is page.frontend_version."""
+def frontend(server_url: str, width: int = 1600, height: int = 1000, nodes_2: bool = False):
+    """A page with the ComfyUI editor loaded and ready, in Nodes 2.0 or classic mode; console errors are
+    collected on page.errors, the version the server served is page.frontend_version."""
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as playwright:
@@ -218,7 +235,8 @@ def frontend(server_url: str, width: int = 1600, height: int = 1000):
             # A first visit would open the template browser and a banner over the canvas; the minimap
             # covers the canvas's lower right corner whatever the layout.
             page.request.post(server_url + "/settings", data={"Comfy.TutorialCompleted": True,
-                                                              "Comfy.Minimap.Visible": False})
+                                                              "Comfy.Minimap.Visible": False,
+                                                              NODES_2_SETTING: nodes_2})
             page.add_init_script("localStorage.setItem('vueNodesBannerDismissed', 'true')")
             page.server_url = server_url
             reopen(page)

@@ -79,12 +79,13 @@ def comfy_home(tmp_path_factory):
     return base
 
 
-def start_pack_server(loopback, home: Path, front_end_root: str | None = None) -> ComfyServer:
-    """ComfyUI with the pack, calling the loopback Segmind server with the test key."""
+def start_pack_server(loopback, home: Path, front_end_root: str | None = None, api_key: str = TEST_API_KEY,
+                      extra_env: dict | None = None) -> ComfyServer:
+    """ComfyUI with the pack, calling the loopback Segmind server with the test key (api_key="": none)."""
     comfy_dir, python = comfy_runtime()
-    env = {"SEGMIND_BASE_URL": loopback.base_url, "SEGMIND_API_KEY": TEST_API_KEY, "PYTHONUNBUFFERED": "1",
+    env = {"SEGMIND_BASE_URL": loopback.base_url, "SEGMIND_API_KEY": api_key, "PYTHONUNBUFFERED": "1",
            "SEGMIND_CACHE_DIR": str(home / "segmind-cache"),
-           "SEGMIND_CONFIG_FILE": str(home / "no-config.json")}
+           "SEGMIND_CONFIG_FILE": str(home / "no-config.json"), **(extra_env or {})}
     return ComfyServer.start(comfy_dir, python, home, env=env, log_path=home / "comfyui.log",
                              front_end_root=front_end_root)
 

@@ -188,7 +188,7 @@ def test_segmind_credits_reads_the_balance_for_free_and_fails_clearly_with_a_wro
 def test_segmind_credits_without_a_key_says_how_to_set_one(local_server):
     message = error_text(local_server.run(credits_graph()))
     assert message.startswith("Segmind account: No Segmind API key is configured.")
-    assert "SEGMIND_API_KEY" in message and "config.json" in message
+    assert "SEGMIND_API_KEY" in message and "Settings (Segmind section)" in message
 
 
 def test_on_failure_placeholder_keeps_the_other_paid_images(comfy, comfy_home, segmind, money):
@@ -240,7 +240,7 @@ def test_dry_run_prints_estimates_total_and_caps_and_sends_nothing(segmind, tmp_
     assert "[dry-run] SegmindFluxDev (#1): ~$0.06 (from the page price)" in lines
     assert "[dry-run] SegmindFluxPro (#2): ~$0.069 (from the page price)" in lines
     assert "[dry-run] total: ~$0.129 for 2 Segmind node(s); nothing was sent" in lines
-    assert "[dry-run] cap per prompt: $0.1" in lines and "[dry-run] cap per day: none" in lines
+    assert "[dry-run] cap per prompt: $0.10" in lines and "[dry-run] cap per day: none" in lines
     assert "[dry-run] a run would be refused: over the per-prompt cap" in lines
     assert segmind.received == []
 

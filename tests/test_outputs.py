@@ -321,7 +321,7 @@ def test_http_error_names_model_status_reason_and_advice(status, keyword):
 
 def test_http_error_401_advice_tells_where_the_key_goes():
     message = str(errors.http_error(MODEL, 401, b'{"error": "Unauthorized"}'))
-    assert "SEGMIND_API_KEY" in message and "config.json" in message
+    assert "SEGMIND_API_KEY" in message and "Settings (Segmind section)" in message
 
 
 def test_http_error_429_advice_mentions_the_client_limit():

@@ -1,0 +1,345 @@
+"""Money in the three editors users meet (headless Chromium): the pinned 1.32.9, the newest 1.58.1 with
+its classic canvas, and 1.58.1 with Nodes 2.0 (Vue nodes, the default of new Desktop installs).
+
+Starting from a ComfyUI with no key at all: the Settings dialog's Segmind section (the key saved and used
+without a restart, never sent back; a bad cap refused; an environment override shown), the estimate on a
+remote node following its widgets and links, "paid" after Run, a refused state after a cap refusal, the
+balance on SegmindCredits, and the Segmind panel (totals, jobs, collecting a cancelled job for free).
+The tests of this module run in order on one ComfyUI per editor. Screenshots:
+tests/screenshots/money/<editor>-<step>.png (not in git).
+"""
+from __future__ import annotations
+
+import json
+import os
+import stat
+import time
+import uuid
+from pathlib import Path
+
+import pytest
+
+from conftest import TEST_API_KEY, comfy_base, start_pack_server
+from frontend_driver import EDITORS, click_run, front_end_root, frontend, load, reopen, set_widget
+
+REPO = Path(__file__).resolve().parent.parent
+SCREENSHOTS = Path(os.environ.get("SEGMIND_SCREENSHOT_DIR", REPO / "tests" / "screenshots")) / "money"
+NODE = "SegmindFluxDev"
+ENV_DAY_CAP = "5"  # set in the server's environment: the dialog must say it wins
+
+# The money text a user sees on a node: the pill in the node's DOM box (Nodes 2.0), or the canvas badge.
+MONEY_TEXT_JS = """(type) => {
+  const node = (app.graph.nodes || app.graph._nodes).find(n => n.type === type);
+  if (!node) return null;
+  if (LiteGraph.vueNodesMode) {
+    const box = document.querySelector(`[data-node-id="${node.id}"]`);
+    const pill = box && box.querySelector("[data-segmind-money]");
+    if (!pill || pill.offsetParent === null) return "";
+    const [b, p] = [box.getBoundingClientRect(), pill.getBoundingClientRect()];
+    const inside = p.width > 0 && p.left >= b.left && p.right <= b.right && p.top >= b.top && p.bottom <= b.bottom;
+    return inside ? pill.textContent : "(outside its node)";
+  }
+  app.canvas.setDirty(true, true);
+  return (node.badges || []).map(b => (typeof b === "function" ? b() : b).text).filter(t => t && t.includes("$")
+    || /refused|failed|balance/.test(t || "")).join(" | ");
+}"""
+
+FOCUS_JS = """(type) => {  // the node at a readable scale near the canvas's top left, for the screenshots
+  const node = (app.graph.nodes || app.graph._nodes).find(n => n.type === type);
+  app.canvas.ds.scale = 1.0;
+  app.canvas.ds.offset = [120 - node.pos[0], 140 - node.pos[1]];
+  app.canvas.setDirty(true, true);
+}"""
+
+
+@pytest.fixture(scope="module", params=EDITORS, ids=lambda editor: editor.name)
+def editor(request, loopback, tmp_path_factory):
+    """(the editor, its page, its ComfyUI, its base directory): a ComfyUI with no key."""
+    which = request.param
+    home = comfy_base(tmp_path_factory, f"money-{which.name}")
+    server = start_pack_server(loopback, home, front_end_root(which.version), api_key="",
+                               extra_env={"SEGMIND_MAX_SPEND_PER_DAY": ENV_DAY_CAP})
+    try:
+        with frontend(server.url, nodes_2=which.nodes_2) as page:
+            yield which, page, server, home
+    finally:
+        server.stop()
+
+
+def shoot(page, which, step: str, focus: str | None = None) -> Path:
+    if focus:
+        page.evaluate(FOCUS_JS, focus)
+        page.wait_for_timeout(400)
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    path = SCREENSHOTS / f"{which.name}-{step}.png"
+    page.screenshot(path=str(path))
+    return path
+
+
+def money_becomes(page, text: str, node_type: str = NODE, timeout_ms: float = 15_000) -> str:
+    try:
+        page.wait_for_function(f"(type) => (({MONEY_TEXT_JS})(type) || '').startsWith({json.dumps(text)})",
+                               arg=node_type, timeout=timeout_ms)
+    except Exception:
+        raise AssertionError(f"{node_type} shows {page.evaluate(MONEY_TEXT_JS, node_type)!r}, not {text!r}") from None
+    return page.evaluate(MONEY_TEXT_JS, node_type)
+
+
+def config(server) -> dict:
+    return server.get_json("/segmind-flux/config")
+
+
+def post_config(server, changes: dict) -> tuple[int, dict]:
+    status, body = server.request("POST", "/segmind-flux/config", changes)
+    return status, json.loads(body)
+
+
+def open_segmind_settings(page):
+    page.evaluate("() => app.extensionManager.command.execute('Comfy.ShowSettingsDialog')")
+    dialog = page.locator("[role=dialog]").last
+    dialog.get_by_text("Segmind", exact=True).first.click()
+    page.locator("[data-segmind-setting=api_key] [data-role=state]").filter(has_text="set").wait_for(timeout=10_000)
+    return dialog
+
+
+def setting(page, name: str):
+    return page.locator(f"[data-segmind-setting={name}]")
+
+
+def save_setting(page, name: str, value: str) -> str:
+    """Types a value and saves it as a user does; returns the message the dialog shows."""
+    field = setting(page, name)
+    field.locator("input").fill(value)
+    field.locator("[data-role=save], button").first.click()
+    message = field.locator("[data-role=message]")
+    message.filter(has_text=".").wait_for(timeout=10_000)
+    return message.inner_text()
+
+
+def load_dev_workflow(page, prompt: str | None = None) -> None:
+    ui = json.loads((REPO / "workflows" / "segmind_flux_dev.json").read_text(encoding="utf-8"))
+    loaded = load(page, ui)
+    assert loaded["missing"] == [], loaded
+    set_widget(page, NODE, "prompt", prompt or f"a fox, {uuid.uuid4().hex}")  # never in the result cache
+
+
+def run_and_wait(page, server) -> dict:
+    before = set(server.get_json("/history"))
+    click_run(page)
+    deadline = time.monotonic() + 120
+    while time.monotonic() < deadline:
+        new = [prompt_id for prompt_id in server.get_json("/history") if prompt_id not in before]
+        if new:
+            return server.wait_history(new[0])
+        time.sleep(0.2)
+    raise AssertionError("Run queued nothing")
+
+
+def test_settings_save_a_key_that_is_never_sent_back(editor):
+    which, page, server, home = editor
+    assert config(server)["api_key_set"] is False
+    open_segmind_settings(page)
+    assert setting(page, "api_key").locator("[data-role=state]").inner_text().startswith("No key is set.")
+    shoot(page, which, "1-settings-no-key")
+    assert save_setting(page, "api_key", TEST_API_KEY) == "Saved; used from the next run."
+    state = setting(page, "api_key").locator("[data-role=state]").inner_text()
+    assert state.startswith(f"A key is set (…{TEST_API_KEY[-4:]}).") and "ComfyUI's Settings" in state, state
+    assert setting(page, "api_key").locator("input").input_value() == ""  # the page keeps no copy
+    saved = home / "user" / "comfyui-segmind-flux" / "settings.json"
+    assert json.loads(saved.read_text())["api_key"] == TEST_API_KEY
+    assert stat.S_IMODE(saved.stat().st_mode) == 0o600
+    answer = config(server)
+    assert answer["api_key_set"] is True and answer["api_key_hint"] == TEST_API_KEY[-4:]
+    assert TEST_API_KEY not in json.dumps(answer)
+    shoot(page, which, "2-settings-key-saved")
+
+
+@pytest.mark.parametrize("typed", ["abc", "-1", "nan", "0"])
+def test_settings_refuse_a_bad_cap_in_the_servers_words_and_save_nothing(editor, typed):
+    which, page, server, home = editor
+    saved = home / "user" / "comfyui-segmind-flux" / "settings.json"
+    before = saved.read_text()
+    status, refusal = post_config(server, {"max_spend_per_prompt": typed})
+    assert status == 400 and "max_spend_per_prompt" in refusal["error"]
+    shown = save_setting(page, "max_spend_per_prompt", typed)
+    assert shown == refusal["error"] and repr(typed) in shown, shown
+    assert saved.read_text() == before
+    if typed == "abc":
+        shoot(page, which, "3-settings-bad-cap")
+
+
+def test_settings_show_an_environment_override(editor):
+    which, page, server, home = editor
+    state = setting(page, "max_spend_per_day").locator("[data-role=state]")
+    assert "the environment variable SEGMIND_MAX_SPEND_PER_DAY" in state.inner_text()
+    save_setting(page, "max_spend_per_day", "1")
+    page.wait_for_timeout(300)
+    assert "overrides the value saved here" in state.inner_text(), state.inner_text()
+    assert config(server)["max_spend_per_day"] == float(ENV_DAY_CAP)
+    shoot(page, which, "4-settings-env-override")
+    reopen(page)
+
+
+def test_the_estimate_follows_widgets_and_links_and_a_run_shows_what_it_paid(editor, segmind):
+    which, page, server, home = editor
+    load_dev_workflow(page)
+    assert money_becomes(page, "~$0.02") == "~$0.02"
+    shoot(page, which, "5-estimate-samples-1", focus=NODE)
+    set_widget(page, NODE, "samples", 4)
+    assert money_becomes(page, "~$0.08") == "~$0.08"
+    set_widget(page, NODE, "steps", 50)
+    assert money_becomes(page, "~$0.16") == "~$0.16"
+    set_widget(page, NODE, "steps", 25)
+    money_becomes(page, "~$0.08")
+    # A value over a link is not known before the run: it counts at its most expensive (steps 50).
+    page.evaluate("""(type) => {
+      const node = app.graph.nodes.find(n => n.type === type);
+      const source = LiteGraph.createNode("PrimitiveInt");
+      source.pos = [node.pos[0] - 300, node.pos[1] + 420];
+      app.graph.add(source);
+      source.connect(0, node, node.findInputSlot("steps"));
+      window.__segmindSource = source;
+    }""", NODE)
+    assert money_becomes(page, "~$0.16") == "~$0.16"
+    shoot(page, which, "6-estimate-linked-steps", focus=NODE)
+    page.evaluate("() => app.graph.remove(window.__segmindSource)")
+    assert money_becomes(page, "~$0.08") == "~$0.08"
+    shoot(page, which, "7-estimate-samples-4", focus=NODE)
+    # The key saved in the dialog is used without a restart.
+    result = run_and_wait(page, server)
+    assert result["status"]["status_str"] == "success", result["status"]
+    shown = money_becomes(page, "paid $0.08", timeout_ms=30_000)
+    assert shown.startswith("paid $0.08 · today $0.08"), shown
+    assert [post.body["samples"] for post in segmind.posts()] == [4]
+    page.wait_for_timeout(1000)  # the cost stays after the run (progress text and late answers aside)
+    assert page.evaluate(MONEY_TEXT_JS, NODE) == shown
+    shoot(page, which, "8-after-run", focus=NODE)
+    assert page.errors == [], page.errors
+
+
+def test_a_refused_run_shows_that_nothing_was_sent(editor, segmind):
+    which, page, server, home = editor
+    assert post_config(server, {"max_spend_per_prompt": "0.01"})[0] == 200
+    try:
+        load_dev_workflow(page)
+        money_becomes(page, "~$0.02")
+        result = run_and_wait(page, server)
+        assert result["status"]["status_str"] == "error"
+        assert money_becomes(page, "refused · nothing sent") == "refused · nothing sent"
+        assert segmind.posts() == []
+        shoot(page, which, "9-refused", focus=NODE)
+    finally:
+        assert post_config(server, {"max_spend_per_prompt": ""})[0] == 200
+        reopen(page)  # no error panel left
+
+
+def test_segmind_credits_shows_the_balance(editor, segmind):
+    which, page, server, home = editor
+    page.evaluate("""() => {
+      app.graph.clear();
+      const node = LiteGraph.createNode("SegmindCredits");
+      node.pos = [200, 200];
+      app.graph.add(node);
+    }""")
+    result = run_and_wait(page, server)
+    assert result["status"]["status_str"] == "success", result["status"]
+    assert money_becomes(page, "balance $", "SegmindCredits") == f"balance ${segmind.credits:.2f} + $0 free"
+    shoot(page, which, "10-credits", focus="SegmindCredits")
+
+
+def open_panel(page):
+    page.evaluate("() => app.extensionManager.command.execute('Workspace.ToggleSidebarTab.segmind-flux')")
+    content = page.locator("[data-segmind-panel] [data-role=content]")
+    content.locator("[data-role=balance]").wait_for(timeout=10_000)
+    return content
+
+
+def panel_after_refresh(page):
+    content = page.locator("[data-segmind-panel] [data-role=content]")
+    before = content.get_attribute("data-loaded-at")
+    page.locator("[data-segmind-panel] [data-role=refresh]").click()
+    page.wait_for_function("""(before) => {
+      const c = document.querySelector("[data-segmind-panel] [data-role=content]");
+      return c && c.getAttribute("data-loaded-at") !== before;
+    }""", arg=before, timeout=15_000)
+    return content
+
+
+def test_the_panel_shows_the_totals_and_the_jobs(editor, segmind):
+    which, page, server, home = editor
+    load_dev_workflow(page)
+    assert run_and_wait(page, server)["status"]["status_str"] == "success"  # the third run: $0.02
+    view = server.get_json("/segmind-flux/spend")
+    assert TEST_API_KEY not in json.dumps(view)
+    jobs = view["jobs"]
+    assert [job["state"] for job in jobs[:3]] == ["paid", "refused", "paid"], jobs[:3]
+    assert [job["cost"] for job in jobs[:3]] == [0.02, 0.0, 0.08]
+    assert [job["estimate"] for job in jobs[:3]] == [0.02, 0.02, 0.08]
+    assert all(job["node_title"] == "Segmind Flux.1 Dev" and job["model"] == "flux-dev" for job in jobs[:3])
+    assert jobs[0]["request_id"] and jobs[0]["thumbnail"] and jobs[0]["duration_s"] > 0
+    assert view["spent_today"] == pytest.approx(0.10) and view["days"][-1]["usd"] == pytest.approx(0.10)
+    assert view["models"] == [{"model": "flux-dev", "name": "Segmind Flux.1 Dev", "usd": pytest.approx(0.10),
+                              "text": "$0.10"}]
+    assert view["caps"]["per_day"] == float(ENV_DAY_CAP)
+    assert view["balance"]["credits"] == pytest.approx(segmind.credits)
+    content = open_panel(page)
+    panel_after_refresh(page)
+    text = content.inner_text()
+    assert "Today: $0.10" in text and "per day: $0.10 of $5.00" in text, text
+    assert f"${segmind.credits:.2f}" in content.locator("[data-role=balance]").inner_text()
+    rows = content.locator("[data-job]")
+    assert [rows.nth(i).get_attribute("data-state") for i in range(3)] == ["paid", "refused", "paid"]
+    assert "Segmind Flux.1 Dev: $0.10" in content.locator("[data-role=models]").inner_text()
+    page.wait_for_function("""() => [...document.querySelectorAll("[data-segmind-panel] img.thumb")]
+      .some(img => img.complete && img.naturalWidth > 0)""", timeout=10_000)
+    shoot(page, which, "11-panel")
+
+
+def test_a_cancelled_job_is_collected_from_the_panel_without_a_new_submission(editor, segmind):
+    which, page, server, home = editor
+    segmind.job_seconds = 6.0
+    load_dev_workflow(page)
+    click_run(page)
+    segmind.wait_for_submission()
+    server.interrupt()
+    assert len(segmind.posts()) == 1
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline and server.get_json("/segmind-flux/spend")["jobs"][0]["state"] != "cancelled":
+        time.sleep(0.2)
+    content = panel_after_refresh(page)
+    row = content.locator("[data-job]").first
+    assert row.get_attribute("data-state") == "cancelled"
+    shoot(page, which, "12-panel-cancelled")
+    row.locator("[data-collect]").click()
+    page.wait_for_function("""() => document.querySelector("[data-segmind-panel] [data-job]")
+      ?.getAttribute("data-state") === "collected" """, timeout=30_000)
+    assert len(segmind.posts()) == 1  # collecting fetched the finished job: no new submission
+    job = server.get_json("/segmind-flux/spend")["jobs"][0]
+    assert job["state"] == "collected" and job["thumbnail"] and not job["collectable"]
+    page.wait_for_function("""() => { const img = document.querySelector("[data-segmind-panel] [data-job] img.thumb");
+      return img && img.complete && img.naturalWidth > 0; }""", timeout=10_000)
+    shoot(page, which, "13-panel-collected")
+    assert page.errors == [], page.errors
+
+
+def test_after_a_reload_the_key_is_nowhere_but_its_file(editor):
+    which, page, server, home = editor
+    reopen(page)
+    load_dev_workflow(page)
+    found = page.evaluate("""async (key) => {
+      const places = {
+        page: document.documentElement.outerHTML,
+        localStorage: JSON.stringify({...localStorage}),
+        sessionStorage: JSON.stringify({...sessionStorage}),
+        workflow: JSON.stringify(app.graph.serialize()),
+        prompt: JSON.stringify(await app.graphToPrompt()),
+      };
+      return Object.entries(places).filter(([, text]) => text.includes(key)).map(([where]) => where);
+    }""", TEST_API_KEY)
+    assert found == []
+    for route in ("/object_info", "/settings", "/segmind-flux/config", "/segmind-flux/spend"):
+        assert TEST_API_KEY not in json.dumps(server.get_json(route)), route
+    keeper = home / "user" / "comfyui-segmind-flux" / "settings.json"
+    holders = [path for path in home.rglob("*") if path.is_file() and not path.is_symlink()
+               and TEST_API_KEY.encode() in path.read_bytes()]
+    assert holders == [keeper], holders
