@@ -6,7 +6,8 @@ import { app } from "../../scripts/app.js";
 import { ROUTES, callPack, elementFrom, escapeHtml } from "./lib/segmind_client.js";
 
 const FIELD_STYLE = "display:flex;flex-direction:column;gap:4px;width:26rem;max-width:100%";
-const BUTTON_STYLE = "padding:4px 10px;border-radius:6px;border:1px solid rgba(127,127,127,.5);background:rgba(127,127,127,.15);color:inherit;cursor:pointer";
+const BUTTON_STYLE = "padding:4px 10px;border-radius:6px;border:1px solid rgba(127,127,127,.5);"
+  + "background:rgba(127,127,127,.15);color:inherit;cursor:pointer";
 const ROW_STYLE = "display:flex;gap:6px;align-items:center";
 const NOTE_STYLE = "font-size:12px;opacity:.8";
 
@@ -22,7 +23,8 @@ function sourceNote(view, key) {
 
 function field(id, inputAttributes, buttons) {
   const element = elementFrom(`<div style="${FIELD_STYLE}" data-segmind-setting="${id}">
-      <div style="${ROW_STYLE}"><input ${inputAttributes} class="p-inputtext p-component" style="flex:1;min-width:0"/>${buttons}</div>
+      <div style="${ROW_STYLE}">
+        <input ${inputAttributes} class="p-inputtext p-component" style="flex:1;min-width:0"/>${buttons}</div>
       <div data-role="state" style="${NOTE_STYLE}"></div>
       <div data-role="message" style="${NOTE_STYLE}"></div></div>`);
   const parts = {
@@ -50,19 +52,21 @@ async function save(parts, changes, show) {
 }
 
 function renderKeyField() {
-  const parts = field("api_key", `type="password" autocomplete="new-password" spellcheck="false" placeholder="paste a key"`,
+  const inputAttributes = `type="password" autocomplete="new-password" spellcheck="false" placeholder="paste a key"`;
+  const parts = field("api_key", inputAttributes,
     `<button type="button" data-role="save" style="${BUTTON_STYLE}">Save</button>
      <button type="button" data-role="remove" style="${BUTTON_STYLE}">Remove</button>`);
   const show = (view) => {
-    parts.state.textContent = (view.api_key_set ? `A key is set${view.api_key_hint ? ` (…${view.api_key_hint})` : ""}. ` : "No key is set. ")
-      + sourceNote(view, "api_key");
+    const hint = view.api_key_hint ? ` (…${view.api_key_hint})` : "";
+    parts.state.textContent = (view.api_key_set ? `A key is set${hint}. ` : "No key is set. ") + sourceNote(view, "api_key");
   };
   parts.element.querySelector("[data-role=save]").addEventListener("click", async () => {
     const key = parts.input.value.trim();
     if (!key) return parts.say("Paste a key first.", true);
     if (await save(parts, { api_key: key }, show)) parts.input.value = "";  // the page keeps no copy
   });
-  parts.element.querySelector("[data-role=remove]").addEventListener("click", () => save(parts, { api_key: "" }, show));
+  const remove = parts.element.querySelector("[data-role=remove]");
+  remove.addEventListener("click", () => save(parts, { api_key: "" }, show));
   callPack(ROUTES.config).then(show, (error) => parts.say(error.message, true));
   return parts.element;
 }

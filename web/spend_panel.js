@@ -8,10 +8,15 @@ import { ROUTES, callPack, escapeHtml, onRunEnded } from "./lib/segmind_client.j
 
 const TAB_ID = "segmind-flux";
 const CHART_HEIGHT = 48;
-const STATE_COLORS = { paid: "#3fa36b", cached: "#6b8fbf", collected: "#6b8fbf", failed: "#d05a5a",
-                       refused: "#d08a3a", cancelled: "#b0a040", "not collected": "#b0a040" };
+const BUTTON_STYLE = "padding:2px 8px;border-radius:6px;border:1px solid rgba(127,127,127,.5);"
+  + "background:rgba(127,127,127,.15);color:inherit;cursor:pointer";
+const STATE_COLORS = {
+  paid: "#3fa36b", cached: "#6b8fbf", collected: "#6b8fbf", failed: "#d05a5a", refused: "#d08a3a",
+  cancelled: "#b0a040", "not collected": "#b0a040",
+};
 const STYLE = `
-.segmind-panel{padding:10px;font-size:13px;display:flex;flex-direction:column;gap:12px;overflow:auto;height:100%;box-sizing:border-box}
+.segmind-panel{padding:10px;font-size:13px;display:flex;flex-direction:column;gap:12px;overflow:auto;
+  height:100%;box-sizing:border-box}
 .segmind-panel h3{font-size:13px;margin:0 0 4px;font-weight:600}
 .segmind-panel .muted{opacity:.7;font-size:12px}
 .segmind-panel .bar{height:8px;border-radius:4px;background:rgba(127,127,127,.25);overflow:hidden;margin:2px 0 6px}
@@ -26,7 +31,9 @@ const STYLE = `
 `;
 
 function capBar(label, spentText, spent, capText, cap) {
-  if (cap == null) return `<div data-cap="${label}">${escapeHtml(label)}: no cap <span class="muted">(Settings → Segmind)</span></div>`;
+  if (cap == null) {
+    return `<div data-cap="${label}">${escapeHtml(label)}: no cap <span class="muted">(Settings → Segmind)</span></div>`;
+  }
   const share = Math.min(1, spent / cap);
   return `<div data-cap="${label}">${escapeHtml(label)}: ${escapeHtml(spentText)} of ${escapeHtml(capText)}
     <div class="bar ${spent > cap ? "over" : ""}"><div style="width:${(share * 100).toFixed(1)}%"></div></div></div>`;
@@ -37,11 +44,13 @@ function dayChart(days) {
   const width = 100 / Math.max(days.length, 1);
   const bars = days.map((d, i) => {
     const height = d.usd > 0 ? Math.max(1, (d.usd / most) * CHART_HEIGHT) : 0;
-    return `<rect x="${i * width}%" y="${CHART_HEIGHT - height}" width="${width * 0.8}%" height="${height}" fill="#3fa36b">
+    return `<rect x="${i * width}%" y="${CHART_HEIGHT - height}" width="${width * 0.8}%" height="${height}"
+      fill="#3fa36b">
       <title>${escapeHtml(d.day)}: ${escapeHtml(d.text)}</title></rect>`;
   }).join("");
   return `<svg data-role="days" width="100%" height="${CHART_HEIGHT}" preserveAspectRatio="none">${bars}</svg>
-    <div class="muted" style="display:flex;justify-content:space-between"><span>${escapeHtml(days[0]?.day ?? "")}</span><span>today</span></div>`;
+    <div class="muted" style="display:flex;justify-content:space-between">
+      <span>${escapeHtml(days[0]?.day ?? "")}</span><span>today</span></div>`;
 }
 
 function jobRow(job) {
@@ -50,22 +59,28 @@ function jobRow(job) {
     : `<div class="thumb" style="background:rgba(127,127,127,.2)"></div>`;
   const when = job.started_at ? new Date(job.started_at * 1000).toLocaleString() : "";
   const duration = job.duration_s != null ? `${job.duration_s.toFixed(1)} s` : "";
-  const collect = job.collectable ? `<button type="button" data-collect="${escapeHtml(job.id)}" class="p-button p-button-sm">collect</button>` : "";
+  const collect = job.collectable
+    ? `<button type="button" data-collect="${escapeHtml(job.id)}" style="${BUTTON_STYLE}">collect</button>` : "";
   return `<tr data-job="${escapeHtml(job.id)}" data-state="${escapeHtml(job.state)}">
     <td>${thumb}</td>
     <td><div>${escapeHtml(job.node_title)} <span class="muted">#${escapeHtml(job.node_id)}</span></div>
-      <div class="muted">${escapeHtml(job.model_name ?? job.model)} · ${escapeHtml(when)}${duration ? " · " + duration : ""}</div>
+      <div class="muted">${escapeHtml(job.model_name ?? job.model)} · ${escapeHtml(when)}${duration ? ` · ${duration}` : ""}
+      </div>
       <div class="rid">${escapeHtml(job.request_id ?? "")}</div>
-      ${job.error ? `<div class="muted" title="${escapeHtml(job.error)}">${escapeHtml(job.error.slice(0, 120))}</div>` : ""}</td>
-    <td style="text-align:right;white-space:nowrap"><div class="state" style="color:${STATE_COLORS[job.state] ?? "inherit"}">${escapeHtml(job.state)}</div>
-      <div>${escapeHtml(job.cost_text ?? "")}</div><div class="muted">est. ${escapeHtml(job.estimate_text ?? "—")}</div>${collect}</td></tr>`;
+      ${job.error ? `<div class="muted" title="${escapeHtml(job.error)}">${escapeHtml(job.error.slice(0, 120))}</div>` : ""}
+    </td>
+    <td style="text-align:right;white-space:nowrap">
+      <div class="state" style="color:${STATE_COLORS[job.state] ?? "inherit"}">${escapeHtml(job.state)}</div>
+      <div>${escapeHtml(job.cost_text ?? "")}</div><div class="muted">est. ${escapeHtml(job.estimate_text ?? "—")}</div>
+      ${collect}</td></tr>`;
 }
 
 function balanceLine(balance) {
   if (!balance) return `No API key is set: Settings → Segmind.`;
   if (balance.error) return `<span style="color:#d05a5a">${escapeHtml(balance.error)}</span>`;
   const readAt = new Date(balance.read_at * 1000).toLocaleTimeString();
-  return `<b data-role="credits">${escapeHtml(balance.credits_text)}</b> credits + <b>${escapeHtml(balance.free_credits_text)}</b> free
+  return `<b data-role="credits">${escapeHtml(balance.credits_text)}</b> credits
+    + <b>${escapeHtml(balance.free_credits_text)}</b> free
     <span class="muted">(read ${escapeHtml(readAt)})</span>`;
 }
 
@@ -73,17 +88,22 @@ function render(view) {
   if (view.error) return `<div style="color:#d05a5a">${escapeHtml(view.error)}</div>`;
   const caps = view.caps;
   const models = view.models.length
-    ? view.models.map((m) => `<div data-model="${escapeHtml(m.model)}">${escapeHtml(m.name)}: ${escapeHtml(m.text)}</div>`).join("")
+    ? view.models.map((m) => `<div data-model="${escapeHtml(m.model)}">${escapeHtml(m.name)}: ${escapeHtml(m.text)}</div>`)
+      .join("")
     : `<div class="muted">Nothing spent in ${view.days_shown} days.</div>`;
+  const running = view.in_flight ? ` <span class="muted">(+${escapeHtml(view.in_flight_text)} running)</span>` : "";
+  const jobs = view.jobs.length ? `<table data-role="jobs">${view.jobs.map(jobRow).join("")}</table>`
+    : `<div class="muted">No jobs yet.</div>`;
   return `
     <section><h3>Balance</h3><div data-role="balance">${balanceLine(view.balance)}</div>
       <div class="muted">${escapeHtml(view.base_url)}</div></section>
-    <section data-role="today"><h3>Today: ${escapeHtml(view.spent_today_text ?? "—")}${view.in_flight ? ` <span class="muted">(+${escapeHtml(view.in_flight_text)} running)</span>` : ""}</h3>
+    <section data-role="today"><h3>Today: ${escapeHtml(view.spent_today_text ?? "—")}${running}</h3>
       ${capBar("per day", view.spent_today_text, view.spent_today ?? 0, caps.per_day_text, caps.per_day)}
-      ${capBar("per prompt (costliest today)", caps.largest_prompt_today_text, caps.largest_prompt_today, caps.per_prompt_text, caps.per_prompt)}</section>
+      ${capBar("per prompt (costliest today)", caps.largest_prompt_today_text, caps.largest_prompt_today,
+               caps.per_prompt_text, caps.per_prompt)}</section>
     <section><h3>Last ${view.days_shown} days</h3>${dayChart(view.days)}</section>
     <section data-role="models"><h3>Per model (${view.days_shown} days)</h3>${models}</section>
-    <section><h3>Last jobs</h3>${view.jobs.length ? `<table data-role="jobs">${view.jobs.map(jobRow).join("")}</table>` : `<div class="muted">No jobs yet.</div>`}</section>`;
+    <section><h3>Last jobs</h3>${jobs}</section>`;
 }
 
 class SpendPanel {
@@ -96,7 +116,7 @@ class SpendPanel {
     this.container = container;
     container.innerHTML = `<style>${STYLE}</style><div class="segmind-panel" data-segmind-panel>
       <div style="display:flex;justify-content:space-between;align-items:center"><b>Segmind</b>
-      <button type="button" data-role="refresh" class="p-button p-button-sm p-button-text">Refresh</button></div>
+      <button type="button" data-role="refresh" style="${BUTTON_STYLE}">Refresh</button></div>
       <div data-role="content" class="muted">Loading…</div></div>`;
     container.querySelector("[data-role=refresh]").addEventListener("click", () => this.refresh());
     container.addEventListener("click", (event) => {
