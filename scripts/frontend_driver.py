@@ -175,7 +175,30 @@ LAYOUT_JS = """async () => {
     const hit = document.elementFromPoint(x, y);
     return !!hit && (hit === app.canvas.canvas || !!hit.closest(".dom-widget"));
   };
+  const toCanvas = (x, y) => [(x - rect.left) / ds.scale - ds.offset[0], (y - rect.top) / ds.scale - ds.offset[1]];
+  // Nodes 2.0: a node is its DOM box, footers ("Issues" for a missing model) included, handles not.
+  const domBox = (n) => {
+    const root = document.querySelector(`[data-node-id="${n.id}"]`);
+    const parts = [root, ...root.children].filter(e => !e.hasAttribute("data-corner")).map(e => e.getBoundingClientRect());
+    const edges = [Math.min(...parts.map(r => r.left)), Math.min(...parts.map(r => r.top)),
+                   Math.max(...parts.map(r => r.right)), Math.max(...parts.map(r => r.bottom))];
+    return {root, screen: edges, box: [...toCanvas(edges[0], edges[1]), ...toCanvas(edges[2], edges[3])]};
+  };
+  const domTextOverflow = (root) => Math.max(0, ...[...root.querySelectorAll("textarea")]
+    .map(t => t.scrollHeight - t.clientHeight));
   const nodes = nodesOf(app).map(n => {
+    if (LiteGraph.vueNodesMode) {
+      const {root, screen: [left, top, right, bottom], box} = domBox(n);
+      const inset = 3;
+      const corners = [[left + inset, top + inset], [right - inset, top + inset], [left + inset, bottom - inset],
+                       [right - inset, bottom - inset]];
+      const inWindow = left >= 0 && top >= 0 && right <= innerWidth && bottom <= innerHeight;
+      const mine = ([x, y]) => { const hit = document.elementFromPoint(x, y); return !!hit && root.contains(hit); };
+      // A Vue node sizes itself to its content: no room to compare with what its widgets need.
+      return {id: String(n.id), type: n.type, title: n.title, box, size: [...n.size], content: [...n.size],
+              on_screen: inWindow && corners.every(mine), text_overflow: domTextOverflow(root), text_spare: 0,
+              text_boxes: root.querySelectorAll("textarea").length};
+    }
     const content = n.computeSize();
     const size = [Math.max(n.size[0], content[0]), Math.max(n.size[1], content[1])];
     const box = [n.pos[0], n.pos[1] - LiteGraph.NODE_TITLE_HEIGHT, n.pos[0] + size[0], n.pos[1] + size[1]];
@@ -193,7 +216,7 @@ LAYOUT_JS = """async () => {
   const [left, top] = screen(Math.min(...edges.map(e => e[0])), Math.min(...edges.map(e => e[1])));
   const [right, bottom] = screen(Math.max(...edges.map(e => e[2])), Math.max(...edges.map(e => e[3])));
   // Below a zoom threshold the editor draws nodes without their text.
-  return {nodes, groups, scale: ds.scale, without_text: !!app.canvas.low_quality,
+  return {nodes, groups, scale: ds.scale, without_text: !!app.canvas.low_quality, nodes_2: !!LiteGraph.vueNodesMode,
           graph_on_screen: [left, top, right, bottom]};
 }"""
 
@@ -221,28 +244,39 @@ def chromium_path() -> str:
 
 
 @contextmanager
-def frontend(server_url: str, width: int = 1600, height: int = 1000, nodes_2: bool = False):
-    """A page with the ComfyUI editor loaded and ready, in Nodes 2.0 or classic mode; console errors are
-    collected on page.errors, the version the server served is page.frontend_version."""
+def chromium():
+    """Headless Chromium; open one or more editors in it with open_editor."""
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as playwright:
         browser = playwright.chromium.launch(executable_path=chromium_path(), args=CHROMIUM_FLAGS)
         try:
-            page = browser.new_page(viewport={"width": width, "height": height})
-            page.errors = []
-            page.on("pageerror", lambda exc: page.errors.append(str(exc)))
-            # A first visit would open the template browser and a banner over the canvas; the minimap
-            # covers the canvas's lower right corner whatever the layout.
-            page.request.post(server_url + "/settings", data={"Comfy.TutorialCompleted": True,
-                                                              "Comfy.Minimap.Visible": False,
-                                                              NODES_2_SETTING: nodes_2})
-            page.add_init_script("localStorage.setItem('vueNodesBannerDismissed', 'true')")
-            page.server_url = server_url
-            reopen(page)
-            yield page
+            yield browser
         finally:
             browser.close()
+
+
+def open_editor(browser, server_url: str, width: int = 1600, height: int = 1000, nodes_2: bool = False):
+    """A page with the ComfyUI editor loaded and ready, in Nodes 2.0 or classic mode; console errors are
+    collected on page.errors, the version the server served is page.frontend_version."""
+    page = browser.new_page(viewport={"width": width, "height": height})
+    page.errors = []
+    page.on("pageerror", lambda exc: page.errors.append(str(exc)))
+    # A first visit would open the template browser and a banner over the canvas; the minimap
+    # covers the canvas's lower right corner whatever the layout.
+    page.request.post(server_url + "/settings", data={"Comfy.TutorialCompleted": True,
+                                                      "Comfy.Minimap.Visible": False, NODES_2_SETTING: nodes_2})
+    page.add_init_script("localStorage.setItem('vueNodesBannerDismissed', 'true')")
+    page.server_url = server_url
+    reopen(page)
+    return page
+
+
+@contextmanager
+def frontend(server_url: str, width: int = 1600, height: int = 1000, nodes_2: bool = False):
+    """One editor in its own browser (see open_editor)."""
+    with chromium() as browser:
+        yield open_editor(browser, server_url, width, height, nodes_2)
 
 
 def reopen(page) -> None:
@@ -273,8 +307,26 @@ def load(page, ui: dict) -> dict:
 
 def layout(page) -> dict:
     """After the frontend's "fit view": each node's box, whether it is wholly visible, whether its
-    text fits; the groups; the scale; where the whole graph is on screen."""
+    text fits; the groups; the scale; where the whole graph is on screen. Messages floating over the
+    canvas (1.58's missing-model notice) are hidden first: they are not part of the layout."""
+    page.evaluate(f"() => document.querySelectorAll({COMPLAINTS!r}).forEach(e => e.style.display = 'none')")
     return page.evaluate(LAYOUT_JS)
+
+
+def node_extents(page) -> dict[str, tuple[float, float, float]]:
+    """Nodes 2.0: per node id, how far its DOM box reaches beyond its classic box (title bar above
+    node.pos, node.size below and right): (above, below, right) in canvas units, none negative."""
+    facts = layout(page)
+    sizes = page.evaluate("""() => Object.fromEntries((app.graph.nodes || app.graph._nodes)
+      .map(n => [String(n.id), [n.pos[0], n.pos[1], n.size[0], n.size[1]]]))""")
+    title = page.evaluate("() => LiteGraph.NODE_TITLE_HEIGHT")
+    extents = {}
+    for node in facts["nodes"]:
+        x, y, width, height = sizes[node["id"]]
+        left, top, right, bottom = node["box"]
+        extents[node["id"]] = (max(0.0, (y - title) - top), max(0.0, bottom - (y + height)),
+                               max(0.0, right - (x + width)))
+    return extents
 
 
 def thumbnail(page, aspect: float = 1.6, margin: float = 24) -> bytes:

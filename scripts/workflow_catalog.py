@@ -17,9 +17,9 @@ MODEL_FILES = {
 LORA_FILES = {"SegmindFluxBMWLoRALocal": "mybmwlora.safetensors",
               "SegmindSimpleVectorFluxLocal": "simple_vector_flux.safetensors",
               "first": "my_style_lora.safetensors", "second": "my_subject_lora.safetensors"}
-KEY_NOTE = ("Needs a Segmind API key: set SEGMIND_API_KEY before starting ComfyUI, or put "
-            '{"api_key": "..."} in ComfyUI/custom_nodes/comfyui-segmind-flux/config.json. Each new image is '
-            "billed to that account; queueing the same inputs again reuses the earlier result.")
+KEY_NOTE = ("Needs a Segmind API key: save it in ComfyUI's Settings (Segmind section), or set SEGMIND_API_KEY "
+            "before starting ComfyUI. Each new image is billed to that account; queueing the same inputs again "
+            "reuses the earlier result. The Segmind panel in the sidebar shows the balance and what each job cost.")
 
 
 def models_note(unet: str, loras: tuple[str, ...] = ()) -> str:

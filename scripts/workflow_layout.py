@@ -28,9 +28,15 @@ class Placement:
     groups: list[dict]             # {"title", "bounding": [x, y, w, h]}
 
 
-def place(nodes: list[dict], sizes: dict[str, list[float]]) -> Placement:
+NO_EXTRA = (0.0, 0.0, 0.0)
+
+
+def place(nodes: list[dict], sizes: dict[str, list[float]], extras: dict[str, tuple] | None = None) -> Placement:
     """nodes: the catalog's descriptions (key, col, optional group and align: the key of a node in an
-    earlier column to line up with); sizes: key -> the measured [width, height]."""
+    earlier column to line up with); sizes: key -> the measured [width, height]; extras: key -> (above,
+    below, right), the room a node takes beyond its classic box where another editor draws it larger
+    (Nodes 2.0: a footer such as "Issues" for a missing model file, wider minimums)."""
+    extras = extras or {}
     columns: dict[int, list[dict]] = {}
     for node in nodes:
         columns.setdefault(node["col"], []).append(node)
@@ -39,12 +45,13 @@ def place(nodes: list[dict], sizes: dict[str, list[float]]) -> Placement:
     for col in sorted(columns):
         members = columns[col]
         width = max(sizes[node["key"]][0] for node in members)
-        _stack_column(members, x, width, sizes, placement)
-        x += width + COLUMN_GAP
+        _stack_column(members, x, width, sizes, extras, placement)
+        x += width + max(extras.get(node["key"], NO_EXTRA)[2] for node in members) + COLUMN_GAP
     return placement
 
 
-def _stack_column(members: list[dict], x: float, width: float, sizes: dict, placement: Placement) -> None:
+def _stack_column(members: list[dict], x: float, width: float, sizes: dict, extras: dict,
+                  placement: Placement) -> None:
     top = 0.0  # the top of the next box
     group, group_top = None, 0.0
     for index, node in enumerate(members):
@@ -52,12 +59,14 @@ def _stack_column(members: list[dict], x: float, width: float, sizes: dict, plac
             group = node.get("group")
             if group:
                 group_top, top = top, top + GROUP_TITLE_HEIGHT
+        above, below, _ = extras.get(node["key"], NO_EXTRA)
+        top += above
         if node.get("align"):
             top = max(top, placement.pos[node["align"]][1] - NODE_TITLE_HEIGHT)
         height = sizes[node["key"]][1]
         placement.pos[node["key"]] = [x, top + NODE_TITLE_HEIGHT]
         placement.size[node["key"]] = [width, height]
-        top += NODE_TITLE_HEIGHT + height
+        top += NODE_TITLE_HEIGHT + height + below
         if group and index + 1 < len(members) and members[index + 1].get("group") == group:
             top += GROUP_ROW_GAP
             continue
@@ -95,11 +104,14 @@ def layout_problems(facts: dict, spare_height: float = 10, spare_text_height: fl
     boxes = {name: tuple(n["box"]) for name, n in named.items()}
     problems = [f"{a} overlaps {b}" for a, b in overlapping_pairs(boxes)]
     problems += [f"{name} is not wholly on screen" for name, n in named.items() if not n["on_screen"]]
+    problems += [f"{name} straddles the group {group!r}" for group, name in straddling(facts["groups"], boxes)]
+    if facts.get("nodes_2"):
+        # Nodes 2.0 sizes each node to its content and gives text boxes heights of its own (text scrolls).
+        return problems
     problems += [f"{name}: its text needs {n['text_overflow']} px more" for name, n in named.items()
                  if n["text_overflow"] > 0]
     problems += [f"{name}: its text box has {n['text_spare']:.0f} px of empty room" for name, n in named.items()
                  if n["text_spare"] > spare_text_height]
-    problems += [f"{name} straddles the group {group!r}" for group, name in straddling(facts["groups"], boxes)]
     if facts["without_text"]:
         problems.append(f"so large that the editor draws it without text (zoom {facts['scale']:.2f})")
     problems += [f"{name} is {n['size'][1] - n['content'][1]:.0f} px taller than its widgets need"
