@@ -41,6 +41,7 @@ function field(id, inputAttributes, buttons) {
 }
 
 async function save(parts, changes, show) {
+  parts.say("Saving…");  // an earlier answer no longer applies
   try {
     show(await callPack(ROUTES.config, changes));
     parts.say("Saved; used from the next run.");
