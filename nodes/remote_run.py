@@ -20,6 +20,7 @@ from ..client.constants import CANCEL_CHECK_S, DAMAGED_RESULT_REFETCHES
 from ..client.durations import history_beside
 from ..client.errors import SegmindCancelled, SegmindError
 from ..client.jobs import JobCallbacks, JobResult, JobRunner
+from ..client.state_folder import state_folder
 from ..specs import RANDOM_SEED, ModelSpec
 from .images import UndecodableImage, decode_batch
 
@@ -50,8 +51,9 @@ def default_cache_dir() -> Path:
 
 
 def data_dir(settings: Settings) -> Path:
-    """The result cache's folder, where the ledger and the cost and duration histories live too."""
-    return Path(settings.cache_dir or default_cache_dir())
+    """The result cache's folder, where the ledger, the jobs list and the cost and duration histories
+    live too: one per API server, so that runs against a test server never count as real spend."""
+    return state_folder(Path(settings.cache_dir or default_cache_dir()), settings.base_url)
 
 
 class _JobState:

@@ -54,8 +54,10 @@ def start_fake_segmind(env: dict):
     from segmind_loopback import SegmindLoopback
 
     stand_in = SegmindLoopback(api_key="offline-demo", job_seconds=1.0).start()
+    # Its ledger and histories go to a folder of their own, removed afterwards: never the real ones.
+    stand_in.state_dir = tempfile.TemporaryDirectory(prefix="segmind-stand-in-")
     env.update(SEGMIND_BASE_URL=stand_in.base_url, SEGMIND_API_KEY="offline-demo",
-               SEGMIND_CACHE="0")
+               SEGMIND_CACHE="0", SEGMIND_CACHE_DIR=stand_in.state_dir.name)
     print(f"[run] No SEGMIND_API_KEY is set: using the offline Segmind stand-in at {stand_in.base_url}.\n"
           "[run] Its images are flat test colours and nothing is billed. Set SEGMIND_API_KEY for real images.")
     return stand_in
@@ -71,10 +73,10 @@ def pack_module(dotted: str):
 
 
 def result_cache_dir(settings, base_dir: Path | None) -> Path | None:
-    """Where the pack keeps results, observed costs and the spend ledger (as nodes/remote_run.py says)."""
-    if settings.cache_dir:
-        return Path(settings.cache_dir)
-    return base_dir / "user" / "comfyui-segmind-flux" / "results" if base_dir else None
+    """Where the pack keeps results, observed costs and the spend ledger for this API server (as
+    nodes/remote_run.py's data_dir says)."""
+    root = settings.cache_dir or (base_dir / "user" / "comfyui-segmind-flux" / "results" if base_dir else None)
+    return pack_module("client.state_folder").state_folder(Path(root), settings.base_url) if root else None
 
 
 def dry_run(prompt: dict, titles: dict, base_dir: Path | None) -> int:
@@ -219,6 +221,7 @@ def main(argv: list[str] | None = None) -> int:
             server.stop()
         if stand_in is not None:
             stand_in.stop()
+            stand_in.state_dir.cleanup()
 
 
 if __name__ == "__main__":

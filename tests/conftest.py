@@ -90,6 +90,13 @@ def start_pack_server(loopback, home: Path, front_end_root: str | None = None, a
                              front_end_root=front_end_root)
 
 
+def pack_state(home: Path, loopback) -> Path:
+    """Where a server of start_pack_server keeps its ledger, jobs, histories and results for the loopback."""
+    from pack_loader import load_pack_module
+
+    return load_pack_module("client.state_folder").state_folder(home / "segmind-cache", loopback.base_url)
+
+
 @pytest.fixture(scope="session")
 def comfy(loopback, comfy_home):
     server = start_pack_server(loopback, comfy_home)

