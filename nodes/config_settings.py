@@ -5,7 +5,7 @@ what was saved."""
 from __future__ import annotations
 
 from ..client.config import (CONFIG_FILE, DIALOG, ENVIRONMENT, ConfigError, SettingLayers, env_name, parse_cap)
-from ..client.pricing import format_usd
+from ..money.pricing import format_usd
 from ..client.user_settings import DIALOG_KEYS, comfy_user_settings_file, key_hint, save_user_settings
 
 CAPS = ("max_spend_per_prompt", "max_spend_per_day")

@@ -4,11 +4,11 @@ from __future__ import annotations
 import asyncio
 from pathlib import Path
 
-from ..client.account import ACCOUNT_LABEL, read_balance
+from ..money.balance import ACCOUNT_LABEL, read_balance
 from ..client.config import load_settings
 from ..client.errors import missing_key_error
-from ..client.pricing import format_usd
-from ..client.spend_ledger import SpendLedger
+from ..money.pricing import format_usd
+from ..money.spend_ledger import SpendLedger
 from .remote_run import data_dir
 
 

@@ -1,12 +1,12 @@
 """The editor asks here what a remote node will cost, as its widgets stand: POST /segmind-flux/estimate
 {"node_type": ..., "inputs": {...}} -> {"usd", "text", "billable", "note", "basis"} (nodes/routes.py). Free,
-offline: the estimate comes from client/pricing.py and the observed costs, like the caps' check."""
+offline: the estimate comes from money/pricing.py and the observed costs, like the caps' check."""
 from __future__ import annotations
 
 from ..client.config import load_settings
 from ..client.cache import ResultCache
-from ..client.cost_history import CostHistory
-from ..client.prompt_cost import node_cost
+from ..money.cost_history import CostHistory
+from ..money.prompt_cost import node_cost
 from ..specs import MODELS_BY_NODE_ID
 from .remote_run import data_dir
 

@@ -1,4 +1,4 @@
-"""One remote node's entry in the jobs list (client/job_log.py): written when the job starts, when its
+"""One remote node's entry in the jobs list (money/job_log.py): written when the job starts, when its
 request id is known and when it ends, so that the Segmind panel shows it and a job that was submitted
 but never collected (a cancel, a crash) can be collected later. A list that cannot be written is
 logged and never stops a paid run."""
@@ -9,7 +9,7 @@ import os
 import time
 from pathlib import Path
 
-from ..client.job_log import (CACHED, CANCELLED, COLLECTED, FAILED, PAID, REFUSED, SUBMITTED, JobLog)
+from ..money.job_log import (CACHED, CANCELLED, COLLECTED, FAILED, PAID, REFUSED, SUBMITTED, JobLog)
 from ..specs import ModelSpec
 
 log = logging.getLogger("comfyui-segmind-flux")

@@ -7,9 +7,9 @@ import random
 
 from ..samplers.flux_pipeline import SamplingRequest, generate
 from ..samplers.names import comfy_sampler_name, comfy_scheduler_name, unsupported_names
-from ..specs import RANDOM_SEED
+from ..specs import LOCAL_TWINS, RANDOM_SEED
 from ..specs.choices import aspect_ratio_size
-from ..specs.local import DEFAULT_FLUX_GUIDANCE, LOCAL_TWINS, LocalTwin
+from ..specs.local import DEFAULT_FLUX_GUIDANCE, LocalTwin
 from ..specs.params import SEED_MAX, widget_problems
 from .local_checks import check_flux_inputs
 from .local_lora import LORA_FILE, apply_lora

@@ -8,12 +8,13 @@ import logging
 from ..client.cache import cache_key
 from ..client.config import load_settings
 from ..client.errors import SegmindCancelled, SegmindError, missing_key_error
-from ..client.pricing import format_usd
+from ..money.pricing import format_usd
 from ..specs import ModelSpec
 from ..specs.choices import aspect_ratio_size
 from .job_journal import NodeJournal
 from .remote_run import data_dir, info_text, run_remote
-from .spend_guard import NodeSpend, SpendRefused, admit, settle
+from ..money.billing import billing_of
+from ..money.budget import NodeSpend, SpendRefused, admit, settle
 
 log = logging.getLogger("comfyui-segmind-flux")
 PLACEHOLDER_GREY = 0.5
@@ -86,15 +87,15 @@ async def run_paid(spec: ModelSpec, body: dict, transport: str, force_refresh: b
     key = cache_key(spec.slug, body) if settings.cache_enabled else None
     if spend.cost.billable and not settings.api_key:
         error = missing_key_error(label)
-        await asyncio.to_thread(settle, spend, spec, body, root)  # nothing was sent: give its part back
+        await asyncio.to_thread(settle, spend, spec, body, root, billing_of(submitted=False))  # give its part back
         await asyncio.to_thread(journal.failed, 0.0, str(error), None, None, False)
         raise error
     try:
         outcome = await run_remote(spec, body, transport, force_refresh, node_id, settings, spend,
                                    on_submitted=journal.submitted)
     except SegmindError as exc:
-        billed = spend.submitted and exc.status != 422  # a FAILED job is not billed
-        spent_today = await asyncio.to_thread(settle, spend, spec, body, root, maybe_billed=billed)
+        billing = billing_of(spend.submitted, error_status=exc.status)
+        spent_today = await asyncio.to_thread(settle, spend, spec, body, root, billing)
         cancelled = isinstance(exc, SegmindCancelled)
         await asyncio.to_thread(journal.failed, spend.spent, str(exc), exc.status, exc.request_id, cancelled)
         info = _with_money({"model": spec.slug, "failed": True, "reason": str(exc), "status": exc.status,
@@ -108,10 +109,10 @@ async def run_paid(spec: ModelSpec, body: dict, transport: str, force_refresh: b
         return _node_result(placeholder_images(body), {**info, "images": int(body.get("samples", 1))})
     except BaseException:  # a cancel, or ComfyUI stopping the prompt: count what may have been billed
         # No await: the task is being cancelled.
-        settle(spend, spec, body, root, maybe_billed=spend.submitted)
+        settle(spend, spec, body, root, billing_of(spend.submitted))
         journal.failed(spend.spent, "Cancelled.", None, None, cancelled=True)
         raise
-    spent_today = await asyncio.to_thread(settle, spend, spec, body, root, info=outcome.info)
+    spent_today = await asyncio.to_thread(settle, spend, spec, body, root, billing_of(True, info=outcome.info))
     await asyncio.to_thread(journal.finished, outcome.info, spend.spent, key)
     info = _with_money(outcome.info, spend, spent_today)
     log.info(_money_line(label, info))

@@ -21,6 +21,7 @@ from ..client.durations import history_beside
 from ..client.errors import SegmindCancelled, SegmindError
 from ..client.jobs import JobCallbacks, JobResult, JobRunner
 from ..client.state_folder import state_folder
+from ..money.billing import billing_of
 from ..specs import RANDOM_SEED, ModelSpec
 from .images import UndecodableImage, decode_batch
 
@@ -140,7 +141,7 @@ def _fetch(runner_args: tuple, state: _JobState, body: dict, transport: str, res
 async def run_remote(spec: ModelSpec, body: dict, transport: str, force_refresh: bool,
                      node_id: str | None, settings: Settings | None = None, spend=None,
                      on_submitted=None) -> RemoteOutcome:
-    """`spend` (nodes/spend_guard.NodeSpend) learns whether a billable request went out, however the run ends;
+    """`spend` (money/budget.NodeSpend) learns whether a billable request went out, however the run ends;
     `on_submitted(request_id, cache_key)` is called from the worker thread once the server has the job."""
     settings = settings or load_settings()
     label = f"{spec.display_name} ({spec.slug})"
@@ -222,8 +223,8 @@ async def _collect(loop, state: _JobState, progress: _NodeProgress, label: str, 
 def _abandon(state: _JobState, label: str, exc: BaseException) -> None:
     """Every way out without a result stops the worker, and says so when a submitted job may be billed."""
     state.stop.set()
-    not_billed = isinstance(exc, SegmindError) and exc.status == 422  # FAILED jobs are not billed
-    if state.request_id and not not_billed:
+    status = exc.status if isinstance(exc, SegmindError) else None
+    if billing_of(submitted=bool(state.request_id), error_status=status).may_cost:
         failed = isinstance(exc, SegmindError) and not isinstance(exc, SegmindCancelled)
         what = "failed" if failed else "cancelled"
         log.warning("%s: %s after submission; request %s may still be billed. Queue the same inputs within "

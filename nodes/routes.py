@@ -15,10 +15,10 @@ import dataclasses
 import sys
 from urllib.parse import urlsplit
 
-from ..client.account import ACCOUNT_LABEL, read_balance
+from ..money.balance import ACCOUNT_LABEL, read_balance
 from ..client.config import ConfigError, load_settings
 from ..client.errors import SegmindError, missing_key_error
-from ..client.pricing import format_usd
+from ..money.pricing import format_usd
 from ..specs import MODELS_BY_NODE_ID
 from .config_settings import apply_config, checked_value, config_view
 from .editor_estimate import estimate_for_editor

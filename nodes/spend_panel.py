@@ -10,14 +10,14 @@ import os
 import re
 import time
 
-from ..client.account import read_balance
+from ..money.balance import read_balance
 from ..client.cache import ResultCache
 from ..client.config import ConfigError, load_settings
 from ..client.errors import SegmindError
-from ..client.job_log import COLLECTED, JOBS_KEPT, RUNNING, SUBMITTED, JobLog
+from ..money.job_log import COLLECTED, JOBS_KEPT, RUNNING, SUBMITTED, JobLog
 from ..client.jobs import JobRunner
-from ..client.pricing import format_usd
-from ..client.spend_ledger import SpendLedger
+from ..money.pricing import format_usd
+from ..money.spend_ledger import SpendLedger
 from ..specs import MODELS
 from .images import decode_batch, thumbnail_png
 from .remote_run import data_dir

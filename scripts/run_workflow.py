@@ -80,28 +80,28 @@ def result_cache_dir(settings, base_dir: Path | None) -> Path | None:
 
 
 def dry_run(prompt: dict, titles: dict, base_dir: Path | None) -> int:
-    prompt_cost, pricing = pack_module("client.prompt_cost"), pack_module("client.pricing")
-    config, ledger = pack_module("client.config"), pack_module("client.spend_ledger")
+    """Each Segmind node's estimate, the total, the caps, and what a run would be told now: the run's own
+    decision (money/budget.py), holding nothing and sending nothing billable (the balance read is free)."""
+    pricing, config = pack_module("money.pricing"), pack_module("client.config")
+    budget, ledger = pack_module("money.budget"), pack_module("money.spend_ledger")
     try:
         settings = config.load_settings()
     except config.ConfigError as exc:
         print(f"[dry-run] {exc}", file=sys.stderr)
         return 2
     root = result_cache_dir(settings, base_dir)
-    costs = prompt_cost.prompt_costs(prompt, root, settings.cache_enabled)
+    with tempfile.TemporaryDirectory() as unknown:  # another machine's ComfyUI (--url): its state is not here
+        costs, refusal = budget.dry_run_verdict(prompt, settings, root or Path(unknown))
     for cost in costs:
         shown = cost.estimate.text() if cost.billable else f"$0 ({cost.note})"
         print(f"[dry-run] {titles.get(cost.node_id, cost.node_id)}: {shown} (from the {cost.estimate.basis})")
-    total = prompt_cost.total_usd(costs)
+    total = pack_module("money.prompt_cost").total_usd(costs)
     print(f"[dry-run] total: ~{pricing.format_usd(total)} for {len(costs)} Segmind node(s); nothing was sent")
     spent = ledger.SpendLedger(root).spent_today() if root else 0.0
     for name, cap in (("per prompt", settings.max_spend_per_prompt), ("per day", settings.max_spend_per_day)):
         print(f"[dry-run] cap {name}: {pricing.format_usd(cap) if cap else 'none'}")
     print(f"[dry-run] spent today (counted on this machine): {pricing.format_usd(spent)}")
-    over_prompt = settings.max_spend_per_prompt is not None and total > settings.max_spend_per_prompt
-    over_day = settings.max_spend_per_day is not None and spent + total > settings.max_spend_per_day
-    if total and (over_prompt or over_day):
-        print(f"[dry-run] a run would be refused: over the {'per-prompt' if over_prompt else 'per-day'} cap")
+    print(f"[dry-run] a run would be refused: {refusal}" if refusal else "[dry-run] a run would go ahead")
     return 0
 
 
@@ -209,7 +209,7 @@ def main(argv: list[str] | None = None) -> int:
                           f"({server.url}/view?filename={image['filename']}&subfolder={image.get('subfolder', '')}&type=output)")
         spent, jobs = spent_in_run(history)
         if jobs:
-            print(f"[run] Segmind: {jobs} job(s), spent {pack_module('client.pricing').format_usd(spent)}"
+            print(f"[run] Segmind: {jobs} job(s), spent {pack_module('money.pricing').format_usd(spent)}"
                   + (" (offline stand-in: nothing billed)" if stand_in is not None else ""))
         print(f"[run] done: {written} image(s)")
         return 0

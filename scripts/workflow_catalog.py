@@ -14,9 +14,8 @@ MODEL_FILES = {
     "dev": "flux1-dev.safetensors", "schnell": "flux1-schnell.safetensors",
     "t5": "t5xxl_fp16.safetensors", "clip_l": "clip_l.safetensors", "vae": "ae.safetensors",
 }
-LORA_FILES = {"SegmindFluxBMWLoRALocal": "mybmwlora.safetensors",
-              "SegmindSimpleVectorFluxLocal": "simple_vector_flux.safetensors",
-              "first": "my_style_lora.safetensors", "second": "my_subject_lora.safetensors"}
+# The two LoRAs of the stacked-LoRA workflow; each LoRA twin's example file is named in its spec.
+STACKED_LORA_FILES = {"first": "my_style_lora.safetensors", "second": "my_subject_lora.safetensors"}
 KEY_NOTE = ("Needs a Segmind API key: save it in ComfyUI's Settings (Segmind section), or set SEGMIND_API_KEY "
             "before starting ComfyUI. Each new image is billed to that account; queueing the same inputs again "
             "reuses the earlier result. The Segmind panel in the sidebar shows the balance and what each job cost.")
@@ -66,21 +65,21 @@ def save(key: str, source: str, prefix: str, col: int, **extra) -> tuple[dict, t
 
 
 def remote_workflow(spec) -> dict:
-    saver, link = save("save", "model", f"segmind/{FILE_NAMES[spec.node_id]}", 2)
+    saver, link = save("save", "model", f"segmind/{spec.workflow}", 2)
     return {"nodes": [note(KEY_NOTE), node("model", spec.node_id, 1), saver], "links": [link]}
 
 
 def local_workflow(twin) -> dict:
-    variant = "schnell" if "Schnell" in twin.node_id else "dev"
-    loras = (LORA_FILES[twin.node_id],) if twin.takes_lora else ()
+    variant = twin.base_model
+    loras = (twin.example_lora_file,) if twin.takes_lora else ()
     model = node("model", twin.node_id, 1, widgets={"lora_name": loras[0]} if loras else {})
-    saver, link = save("save", "model", f"segmind-local/{FILE_NAMES[twin.node_id]}", 2)
+    saver, link = save("save", "model", f"segmind-local/{twin.workflow}", 2)
     return {"nodes": [note(models_note(MODEL_FILES[variant], loras)), *loaders(variant), model, saver],
             "links": [("unet", 0, "model", "model"), ("clip", 0, "model", "clip"), ("vae", 0, "model", "vae"), link]}
 
 
 def stacked_lora_workflow() -> dict:
-    first, second = LORA_FILES["first"], LORA_FILES["second"]
+    first, second = STACKED_LORA_FILES["first"], STACKED_LORA_FILES["second"]
     loras, reports = "LoRAs, applied in order", "What each LoRA matched"
     saver, link = save("save", "model", "segmind-local/two-loras", 3)
     return {
@@ -124,24 +123,15 @@ def remote_vs_local_workflow() -> dict:
     }
 
 
-FILE_NAMES = {"SegmindFluxBMWLoRA": "segmind_flux_bmw_lora", "SegmindFluxDev": "segmind_flux_dev",
-              "SegmindFluxPro": "segmind_flux_pro", "SegmindFluxSchnell": "segmind_flux_schnell",
-              "SegmindSimpleVectorFlux": "segmind_simple_vector_flux",
-              "SegmindFluxBMWLoRALocal": "local_flux_bmw_lora", "SegmindFluxDevLocal": "local_flux_dev",
-              "SegmindFluxSchnellLocal": "local_flux_schnell",
-              "SegmindSimpleVectorFluxLocal": "local_simple_vector_flux"}
-
-
 def catalog() -> dict[str, dict]:
     """name -> {"summary": one line for the README, "remote": runs against Segmind, "graph": ...}."""
     specs = load_pack_module("specs")
-    local = load_pack_module("specs.local")
     out = {}
     for spec in specs.MODELS:
-        out[FILE_NAMES[spec.node_id]] = {"summary": f"{spec.display_name.removeprefix('Segmind ')} on Segmind, the page's defaults.",
+        out[spec.workflow] = {"summary": f"{spec.display_name.removeprefix('Segmind ')} on Segmind, the page's defaults.",
                                         "remote": True, "graph": remote_workflow(spec)}
-    for twin in local.LOCAL_TWINS:
-        out[FILE_NAMES[twin.node_id]] = {"summary": f"{twin.remote.display_name.removeprefix('Segmind ')} on your GPU (UNETLoader, "
+    for twin in specs.LOCAL_TWINS:
+        out[twin.workflow] = {"summary": f"{twin.remote.display_name.removeprefix('Segmind ')} on your GPU (UNETLoader, "
                                                     "DualCLIPLoader flux, VAELoader), the same parameters.",
                                         "remote": False, "graph": local_workflow(twin)}
     out["local_flux_dev_two_loras"] = {"summary": "Two stacked SegmindFluxLoRALoaders (any LoRA format) on "
@@ -153,11 +143,21 @@ def catalog() -> dict[str, dict]:
     return out
 
 
+def workflow_names() -> dict[str, str]:
+    """node id -> its example workflow's file name, for every remote model and local twin."""
+    specs = load_pack_module("specs")
+    return {item.node_id: item.workflow for item in (*specs.MODELS, *specs.LOCAL_TWINS)}
+
+
+def example_lora_files() -> tuple[str, ...]:
+    return tuple(twin.example_lora_file for twin in load_pack_module("specs").LOCAL_TWINS if twin.takes_lora)
+
+
 def place_placeholder_models(base_dir: Path) -> None:
     """Empty files under the names the workflows use, so the editor's and the server's lists hold them."""
     folders = {"diffusion_models": (MODEL_FILES["dev"], MODEL_FILES["schnell"]),
                "text_encoders": (MODEL_FILES["t5"], MODEL_FILES["clip_l"]), "vae": (MODEL_FILES["vae"],),
-               "loras": tuple(LORA_FILES.values())}
+               "loras": (*example_lora_files(), *STACKED_LORA_FILES.values())}
     for folder, names in folders.items():
         (base_dir / "models" / folder).mkdir(parents=True, exist_ok=True)
         for name in names:

@@ -26,12 +26,12 @@ from PIL import Image
 
 from pack_loader import load_pack_module
 
-SLUGS = {"flux-dev", "flux-pro", "flux-schnell", "Simple_Vector_Flux",
-         "40174048-1b49-48f3-ad7e-8384098f22d2-mybmwlora"}
+_MODELS = load_pack_module("specs").MODELS
+SLUGS = {spec.slug for spec in _MODELS}
 START_CREDITS = 9.5
-# Flat test prices (not Segmind's): distinct per model, so a test can tell which model was counted.
-TEST_PRICES = {"flux-dev": 0.02, "flux-pro": 0.069, "flux-schnell": 0.008, "Simple_Vector_Flux": 0.034,
-               "40174048-1b49-48f3-ad7e-8384098f22d2-mybmwlora": 0.03}
+# Each model billed its page price per image, whatever the steps (flat, unlike Segmind's per-second
+# billing): the prices differ per model, so a test can tell which model was counted.
+TEST_PRICES = {spec.slug: spec.price.usd for spec in _MODELS}
 FORMATS = {"png": ("PNG", "image/png"), "jpg": ("JPEG", "image/jpeg"), "webp": ("WEBP", "image/webp")}
 
 

@@ -295,11 +295,11 @@ def test_lora_twin_with_a_missing_file_names_node_and_input(comfy, dev, small_si
 
 # --- 2. every offered sampler x scheduler -------------------------------------------------------------
 def offered(node_id: str, name: str) -> tuple:
-    twin = next(t for t in local_specs.LOCAL_TWINS if t.node_id == node_id)
+    twin = next(t for t in load_pack_module("specs").LOCAL_TWINS if t.node_id == node_id)
     return tuple(next(p for p in twin.params if p.name == name).allowed)
 
 
-ALL_SAMPLERS = sorted({n for t in local_specs.LOCAL_TWINS for n in offered(t.node_id, "sampler_name")})
+ALL_SAMPLERS = sorted({n for t in load_pack_module("specs").LOCAL_TWINS for n in offered(t.node_id, "sampler_name")})
 
 
 def test_offered_lists_are_the_specs():

@@ -23,7 +23,7 @@ from segmind_loopback import START_CREDITS, TEST_PRICES, Fault
 
 REPO = Path(__file__).resolve().parent.parent
 DEV, SCHNELL, PRO = "SegmindFluxDev", "SegmindFluxSchnell", "SegmindFluxPro"
-PAGE_PRICE = {DEV: 0.02, SCHNELL: 0.008, PRO: 0.069}  # the pages' prices (client/pricing.py)
+PAGE_PRICE = {DEV: 0.02, SCHNELL: 0.008, PRO: 0.069}  # the pages' prices (in the specs)
 
 
 @pytest.fixture
@@ -213,11 +213,17 @@ def test_on_failure_placeholder_keeps_the_other_paid_images(comfy, comfy_home, s
     assert "HTTP 422" in message and "Content flagged by the safety checker" in message
 
 
+def editor_estimate(comfy, node_type: str, **inputs) -> dict:
+    """What the editor is told for these widget values, with a prompt no test has paid for (no cache hit)."""
+    inputs = {"prompt": unique(), **inputs}
+    status, body = comfy.request("POST", "/segmind-flux/estimate", {"node_type": node_type, "inputs": inputs})
+    assert status == 200, body
+    return json.loads(body)
+
+
 def test_the_editor_estimate_follows_the_widgets(comfy, money):
     def ask(node_type: str, **inputs) -> dict:
-        status, body = comfy.request("POST", "/segmind-flux/estimate", {"node_type": node_type, "inputs": inputs})
-        assert status == 200, body
-        return json.loads(body)
+        return editor_estimate(comfy, node_type, **inputs)
 
     assert ask(DEV, samples=1, steps=25)["text"] == "~$0.02"
     assert ask(DEV, samples=4, steps=25)["text"] == "~$0.08"
@@ -242,8 +248,33 @@ def test_dry_run_prints_estimates_total_and_caps_and_sends_nothing(segmind, tmp_
     assert "[dry-run] SegmindFluxPro (#2): ~$0.069 (from the page price)" in lines
     assert "[dry-run] total: ~$0.129 for 2 Segmind node(s); nothing was sent" in lines
     assert "[dry-run] cap per prompt: $0.10" in lines and "[dry-run] cap per day: none" in lines
-    assert "[dry-run] a run would be refused: over the per-prompt cap" in lines
+    refusal = next(line for line in lines if line.startswith("[dry-run] a run would be refused: "))
+    assert "Segmind spend cap" in refusal and "over the per-prompt cap of $0.10" in refusal, refusal
     assert segmind.received == []
+
+
+def test_dry_run_says_what_the_run_would_be_told_counting_jobs_running_elsewhere(segmind, tmp_path):
+    workflow = tmp_path / "one.json"
+    workflow.write_text(json.dumps(graph(remote(DEV, "a fox"))))
+    env = {**os.environ, "SEGMIND_BASE_URL": segmind.base_url, "SEGMIND_API_KEY": TEST_API_KEY,
+           "SEGMIND_CACHE_DIR": str(tmp_path / "cache"), "SEGMIND_MAX_SPEND_PER_DAY": "0.05",
+           "SEGMIND_CONFIG_FILE": str(tmp_path / "none.json")}
+
+    def dry_run() -> list[str]:
+        run = subprocess.run([sys.executable, str(REPO / "scripts" / "run_workflow.py"), str(workflow), "--dry-run"],
+                             capture_output=True, text=True, env=env, timeout=120)
+        assert run.returncode == 0, run.stderr
+        return run.stdout.splitlines()
+
+    assert dry_run()[-1] == "[dry-run] a run would go ahead"
+    # Another ComfyUI process holds $0.04 for a job it is running: $0.02 more no longer fits the day.
+    state = load_pack_module("client.state_folder").state_folder(tmp_path / "cache", segmind.base_url)
+    state.mkdir(parents=True)
+    (state / "spend-ledger.json").write_text(json.dumps({"days": {}, "reservations": {
+        "4242:other": {"usd": 0.04, "pid": 4242, "until": time.time() + 600}}}))
+    last = dry_run()[-1]
+    assert last.startswith("[dry-run] a run would be refused: Segmind spend cap") and "held by jobs running now" in last
+    assert [request.method for request in segmind.received] == ["GET"]  # the free balance read, nothing else
 
 
 def test_a_cap_that_is_not_a_positive_number_is_an_error_naming_the_setting(comfy, segmind, money):
@@ -258,9 +289,7 @@ def test_a_cap_that_is_not_a_positive_number_is_an_error_naming_the_setting(comf
 def test_estimates_learn_the_cost_the_server_reported_and_keep_it_on_disk(comfy, comfy_home, segmind,
                                                                              money):
     def ask(**inputs) -> dict:
-        status, body = comfy.request("POST", "/segmind-flux/estimate", {"node_type": DEV, "inputs": inputs})
-        assert status == 200, body
-        return json.loads(body)
+        return editor_estimate(comfy, DEV, **inputs)
 
     assert ask(steps=25) == {**ask(steps=25), "text": "~$0.02", "basis": "page price"}
     # The loopback bills $0.02 an image whatever the steps: 50 steps (twice the page's work) cost $0.02.

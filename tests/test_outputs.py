@@ -461,50 +461,68 @@ def test_backoff_seconds_extremes(monkeypatch):
     assert [waiting.backoff_seconds(a) for a in range(6)] == [0.25, 0.5, 1.0, 2.0, 4.0, 4.0]
 
 
-def test_sleep_unless_stopped_raises_when_stopped():
-    started = time.monotonic()
+class VirtualClock:
+    """Stands in for `time` in client/waiting.py: sleeping moves the clock on and is recorded, so the
+    waits are checked as counts and amounts, never against a busy machine's wall clock."""
+
+    def __init__(self):
+        self.now, self.sleeps = 1000.0, []
+
+    def monotonic(self) -> float:
+        return self.now
+
+    def sleep(self, seconds: float) -> None:
+        self.sleeps.append(round(seconds, 6))
+        self.now += seconds
+
+
+@pytest.fixture
+def clock(monkeypatch):
+    virtual = VirtualClock()
+    monkeypatch.setattr(waiting, "time", virtual)
+    return virtual
+
+
+def test_sleep_unless_stopped_raises_when_stopped(clock):
     with pytest.raises(waiting.Cancelled):
         waiting.sleep_unless_stopped(30.0, lambda: True)
-    assert time.monotonic() - started < 0.05
+    assert clock.sleeps == []
 
 
-def test_sleep_unless_stopped_notices_a_late_stop_within_a_check_period():
-    flag_at = time.monotonic() + 0.15
-    started = time.monotonic()
+def test_sleep_unless_stopped_notices_a_late_stop_within_a_check_period(clock):
+    flag_at = clock.now + 0.15
     with pytest.raises(waiting.Cancelled):
-        waiting.sleep_unless_stopped(30.0, lambda: time.monotonic() >= flag_at)
-    assert time.monotonic() - flag_at <= constants.CANCEL_CHECK_S + 0.1
-    assert time.monotonic() - started >= 0.15
+        waiting.sleep_unless_stopped(30.0, lambda: clock.now >= flag_at)
+    assert all(step <= constants.CANCEL_CHECK_S for step in clock.sleeps)
+    assert flag_at <= clock.now <= flag_at + constants.CANCEL_CHECK_S
 
 
-def test_sleep_unless_stopped_sleeps_the_time_asked():
-    started = time.monotonic()
+def test_sleep_unless_stopped_sleeps_the_time_asked(clock):
     waiting.sleep_unless_stopped(0.12, lambda: False)
     waiting.sleep_unless_stopped(-5, lambda: False)
-    assert 0.12 <= time.monotonic() - started < 0.4
+    assert sum(clock.sleeps) == pytest.approx(0.12)
+    assert all(step <= constants.CANCEL_CHECK_S for step in clock.sleeps)
 
 
-def test_submission_rate_limiter_spaces_submissions():
+def test_submission_rate_limiter_spaces_submissions(clock):
     limiter = waiting.SubmissionRateLimiter()
-    started = time.monotonic()
     limiter.wait_turn(600, lambda: False)  # 0.1 s apart
-    first = time.monotonic() - started
+    assert clock.sleeps == []  # the first goes at once
     limiter.wait_turn(600, lambda: False)
     limiter.wait_turn(600, lambda: False)
-    assert first < 0.05
-    assert 0.2 <= time.monotonic() - started < 0.6
-    unlimited = time.monotonic()
+    assert sum(clock.sleeps) == pytest.approx(0.2)
+    before = len(clock.sleeps)
     for _ in range(5):
         limiter.wait_turn(0, lambda: False)  # no limit: never waits
-    assert time.monotonic() - unlimited < 0.05
+    assert len(clock.sleeps) == before
     with pytest.raises(waiting.Cancelled):  # but a cancelled run never gets a turn
         limiter.wait_turn(0, lambda: True)
 
 
-def test_submission_rate_limiter_wait_is_cancellable():
+def test_submission_rate_limiter_wait_is_cancellable(clock):
     limiter = waiting.SubmissionRateLimiter()
     limiter.wait_turn(1, lambda: False)  # the next turn is a minute away
-    started = time.monotonic()
+    started = clock.now
     with pytest.raises(waiting.Cancelled):
-        limiter.wait_turn(1, lambda: time.monotonic() - started > 0.1)
-    assert time.monotonic() - started < 0.5
+        limiter.wait_turn(1, lambda: clock.now - started > 0.1)
+    assert clock.now - started <= 0.1 + constants.CANCEL_CHECK_S  # not the minute

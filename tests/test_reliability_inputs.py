@@ -9,36 +9,18 @@ both types.
 """
 from __future__ import annotations
 
-import math
-
 import pytest
 
+from bad_values import bad_linked_values, bad_widget_values, node_error_text, primitive_for, rule, shown
 from pack_loader import load_pack_module
-from test_server_remote import NON_DEFAULTS, graph
+from remote_graphs import NON_DEFAULTS, graph
 
 specs = load_pack_module("specs")
 params = load_pack_module("specs.params")
 remote = load_pack_module("nodes.remote")
 prompt_check = load_pack_module("nodes.prompt_check")
 
-ONE_MB = 1 << 20
 PACK_OPTION_RULES = {"transport": "one of " + ", ".join(remote.TRANSPORTS), "force_refresh": "true or false"}
-
-
-def rule(param) -> str:
-    if isinstance(param, params.IntParam):
-        return param.rule()
-    if isinstance(param, params.FloatParam):
-        return f"a number from {param.minimum:g} to {param.maximum:g}"
-    if isinstance(param, params.EnumParam):
-        return "one of " + ", ".join(param.allowed)
-    return f"a non-empty text of at most {params.PROMPT_MAX_CHARS} characters"
-
-
-def shown(value) -> str:
-    if isinstance(value, str) and len(value) > params.PROMPT_MAX_CHARS:
-        return repr(f"{len(value)} characters")  # a prompt too long is shown by its length
-    return params.shown(value)
 
 
 def expected(node_id: str, name: str, value) -> str:
@@ -46,32 +28,11 @@ def expected(node_id: str, name: str, value) -> str:
     return f"{node_id}: input '{name}' must be {allowed}; got {shown(value)}."
 
 
-def bad_widget_values(param) -> list:
-    if isinstance(param, params.IntParam):
-        values = [param.minimum - 1, param.maximum + 1, param.minimum + 0.5, True, str(param.default), None,
-                  math.nan, math.inf, -math.inf, {"value": param.default}]
-        if param.multiple_of > 1:
-            values.append(param.minimum + 1)
-        return values
-    if isinstance(param, params.FloatParam):
-        return [param.minimum - 1, param.maximum + 0.5, math.nan, math.inf, -math.inf, True,
-                str(param.default), None]
-    if isinstance(param, params.EnumParam):
-        near = param.allowed[0].upper() if param.allowed[0].upper() != param.allowed[0] else param.allowed[0] + " "
-        return ["no-such-value", "", near, 1, None, True]
-    return ["", "   ", "x" * ONE_MB, "x" * (params.PROMPT_MAX_CHARS + 1), 5, None, True, {"text": "a fox"}]
-
-
 PACK_OPTION_BAD_VALUES = {"transport": ["v3", "", "V2", None, 2], "force_refresh": ["false", "true", 1, 0, None]}
 WIDGET_CASES = [(spec.node_id, param.name, value) for spec in specs.MODELS for param in spec.params
                 for value in bad_widget_values(param)] + \
                [(spec.node_id, name, value) for spec in specs.MODELS for name, values in PACK_OPTION_BAD_VALUES.items()
                 for value in values]
-
-
-def node_error_text(answer: dict, node: str = "1") -> str:
-    errors = (answer.get("node_errors") or {}).get(node, {}).get("errors", [])
-    return " ".join(f"{e.get('message')}: {e.get('details')}" for e in errors)
 
 
 @pytest.mark.parametrize("node_id", sorted(NON_DEFAULTS))
@@ -96,27 +57,6 @@ def test_a_valid_prompt_is_left_untouched_by_the_check(comfy, segmind):
     result = comfy.run(prompt["prompt"])
     assert result.ok, result.error() or result.rejected
     assert [p.body["seed"] for p in segmind.posts()] == [1000] and segmind.posts()[0].body["denoise"] == 1
-
-
-PRIMITIVES = {params.IntParam: "PrimitiveInt", params.FloatParam: "PrimitiveFloat",
-              params.PromptParam: "PrimitiveStringMultiline", params.EnumParam: "PrimitiveString"}
-PRIMITIVE_INT_RANGE = 2 ** 63 - 1  # PrimitiveInt's own widget range (sys.maxsize)
-
-
-def bad_linked_values(param) -> list:
-    """Values a core Primitive node lets through to the remote node, each against the page."""
-    if isinstance(param, params.IntParam):
-        values = [v for v in (param.minimum - 1, param.maximum + 1) if abs(v) <= PRIMITIVE_INT_RANGE]
-        return values + ([param.minimum + 1] if param.multiple_of > 1 else [])
-    if isinstance(param, params.FloatParam):
-        return [param.minimum - 1, param.maximum + 0.5, math.nan]
-    if isinstance(param, params.PromptParam):
-        return ["", "   ", "x" * ONE_MB]
-    return []
-
-
-def primitive_for(param) -> str:
-    return next(name for kind, name in PRIMITIVES.items() if isinstance(param, kind))
 
 
 def linked(node_id: str, name: str, primitive: str, value) -> dict:

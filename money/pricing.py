@@ -1,10 +1,10 @@
-"""What a remote job is expected to cost, in US dollars: the one place that owns prices and the estimate.
+"""What a remote job is expected to cost, in US dollars: the one place that owns the estimate.
 
-A price is the model page's, at the page's default inputs (shared/segmind-api/README.md, "Prices and
-typical times"). Per-GPU-second models cost in proportion to the work asked for: `samples`, and `steps`
-and (where the page has them) the pixels relative to the page default. Flux.1 Pro is billed per
-generation. What the server reported for a model earlier (client/cost_history.py) replaces the page's
-price per unit of work once it is known.
+A price is the model page's, at the page's default inputs, written in the model's spec (specs/models/).
+Per-GPU-second models cost in proportion to the work asked for: `samples`, and `steps` and (where the
+page has them) the pixels relative to the page default. Flux.1 Pro is billed per generation. What the
+server reported for a model earlier (money/cost_history.py) replaces the page's price per unit of work
+once it is known.
 """
 from __future__ import annotations
 
@@ -13,26 +13,9 @@ from dataclasses import dataclass
 from typing import Any, Mapping
 
 from ..specs import ModelSpec
+from ..specs.model import PER_GENERATION
 from ..specs.params import FloatParam, IntParam
 
-PER_GPU_SECOND, PER_GENERATION = "gpu-second", "generation"
-
-
-@dataclass(frozen=True)
-class PagePrice:
-    usd: float  # at the page's default inputs
-    billed_per: str
-    source: str  # where the figure was read
-
-
-PAGE_PRICES: dict[str, PagePrice] = {
-    "flux-schnell": PagePrice(0.008, PER_GPU_SECOND, "segmind.com/models/flux-schnell/api, 2026-11"),
-    "flux-dev": PagePrice(0.02, PER_GPU_SECOND, "segmind.com/models/flux-dev/api, 2026-11"),
-    "flux-pro": PagePrice(0.069, PER_GENERATION, "segmind.com/models/flux-pro/api, 2026-11"),
-    "40174048-1b49-48f3-ad7e-8384098f22d2-mybmwlora": PagePrice(
-        0.03, PER_GPU_SECOND, "segmind.com/models/40174048-1b49-48f3-ad7e-8384098f22d2-mybmwlora/api, 2026-11"),
-    "Simple_Vector_Flux": PagePrice(0.034, PER_GPU_SECOND, "segmind.com/models/Simple_Vector_Flux/api, 2026-11"),
-}
 # The inputs that change the work of a per-GPU-second job, each relative to its page default.
 WORK_INPUTS = ("samples", "steps", "width", "height")
 
@@ -62,7 +45,7 @@ def format_usd(usd: float) -> str:
 def work_units(spec: ModelSpec, values: Mapping[str, Any]) -> float:
     """The job's work relative to the page defaults; a value that is not a number yet (a link) counts
     as the input's maximum, so that an estimate made before the run never comes out low."""
-    if PAGE_PRICES[spec.slug].billed_per == PER_GENERATION:
+    if spec.price.billed_per == PER_GENERATION:
         return 1.0
     units = 1.0
     for name in WORK_INPUTS:
@@ -87,4 +70,4 @@ def estimate(spec: ModelSpec, values: Mapping[str, Any], observed_usd_per_unit: 
     if observed_usd_per_unit is not None:
         per_unit, jobs = observed_usd_per_unit
         return Estimate(per_unit * units, units, f"{jobs} earlier job{'s' if jobs != 1 else ''}")
-    return Estimate(PAGE_PRICES[spec.slug].usd * units, units, "page price")
+    return Estimate(spec.price.usd * units, units, "page price")

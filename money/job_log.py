@@ -11,7 +11,7 @@ import time
 import uuid
 from pathlib import Path
 
-from .json_file import LockedJsonFile
+from ..client.json_file import LockedJsonFile
 from .spend_ledger import LEDGER_FILE
 
 JOBS_FILE = "jobs.json"

@@ -1,4 +1,4 @@
-"""What the server reported each model's jobs cost, per unit of work (client/pricing.py), kept next to
+"""What the server reported each model's jobs cost, per unit of work (money/pricing.py), kept next to
 the result cache so that it survives restarts: it refines the page's price in every later estimate."""
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ from pathlib import Path
 
 from filelock import Timeout
 
-from .json_file import DamagedJsonFile, LockedJsonFile
+from ..client.json_file import DamagedJsonFile, LockedJsonFile
 
 log = logging.getLogger("comfyui-segmind-flux")
 HISTORY_FILE = "observed-costs.json"

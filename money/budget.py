@@ -15,13 +15,14 @@ import uuid
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from ..client.account import TOP_UP_URL, read_balance
+from .balance import TOP_UP_URL, read_balance
+from .billing import Billing
 from ..client.config import Settings
-from ..client.cost_history import CostHistory
+from .cost_history import CostHistory
 from ..client.errors import SegmindError
-from ..client.pricing import format_usd, work_units
-from ..client.prompt_cost import NodeCost, describe, node_cost, prompt_costs, total_usd
-from ..client.spend_ledger import DayCapExceeded, SpendLedger
+from .pricing import format_usd, work_units
+from .prompt_cost import NodeCost, describe, node_cost, prompt_costs, total_usd
+from .spend_ledger import DayCapExceeded, SpendLedger
 from ..specs import ModelSpec
 
 log = logging.getLogger("comfyui-segmind-flux")
@@ -71,19 +72,22 @@ def _refuse_over_cap(kind: str, cap: float, costs: list[NodeCost], spent: str = 
         f"was sent to Segmind. " + CAP_HELP.format(env=env, key=key))
 
 
-def _decide(budget: PromptBudget, prompt: dict) -> None:
-    """Runs in a worker thread (files, a lock, the network): the estimates, the caps, then the balance.
-    Raises SpendRefused."""
-    budget.costs = {cost.node_id: cost for cost in prompt_costs(prompt, budget.root, budget.settings.cache_enabled)}
-    settings, costs = budget.settings, list(budget.costs.values())
+def check_prompt(costs: list[NodeCost], settings: Settings, ledger: SpendLedger, hold_as: str | None) -> bool:
+    """The one decision on a prompt's money, for a run and a dry run alike: the per-prompt cap, the day
+    cap (with what other prompts hold now), then the balance. A run holds its estimate in the ledger
+    under `hold_as`; a dry run (None) holds nothing. Raises SpendRefused; returns whether it holds."""
     total = total_usd(costs)
     if total <= 0:
-        return  # nothing billable: every node is served from the cache or collects an earlier job
+        return False  # nothing billable: every node is served from the cache or collects an earlier job
     if settings.max_spend_per_prompt is not None and total > settings.max_spend_per_prompt + 1e-9:
         raise _refuse_over_cap("prompt", settings.max_spend_per_prompt, costs)
+    holds = False
     try:
-        budget.ledger.reserve(budget.key, total, settings.max_spend_per_day)
-        budget.held = {node_id: cost.usd for node_id, cost in budget.costs.items()}
+        if hold_as is None:
+            ledger.check(total, settings.max_spend_per_day)
+        else:
+            ledger.reserve(hold_as, total, settings.max_spend_per_day)
+            holds = True
     except DayCapExceeded as over:
         in_flight = f" plus {format_usd(over.in_flight)} held by jobs running now" if over.in_flight else ""
         raise _refuse_over_cap("day", settings.max_spend_per_day, costs,
@@ -94,21 +98,39 @@ def _decide(budget: PromptBudget, prompt: dict) -> None:
                                f"cannot be checked and nothing was sent. Delete or repair the file.") from None
         log.warning("Segmind: the spend ledger cannot be used (%s); today's spend is not counted.", exc)
     if not settings.api_key:
-        return  # the job itself reports the missing key, with what to do
+        return holds  # the job itself reports the missing key, with what to do
     try:
         balance = read_balance(settings)
     except SegmindError as exc:
         log.warning("Segmind: the balance could not be read before this prompt (%s); going on (Segmind "
                     "itself refuses a job the balance cannot pay for).", exc)
-        return
+        return holds
     if balance.usable < total:
-        budget.ledger.release([budget.key])
-        budget.held = {}
+        if holds:
+            ledger.release([hold_as])
         raise SpendRefused(
             f"Segmind balance check: the account holds {format_usd(balance.usable)} "
             f"({format_usd(balance.credits)} credits + {format_usd(balance.free_credits)} free credits), less "
             f"than this prompt's estimate of ~{format_usd(total)} ({describe(costs)}). Nothing was sent, so no "
             f"node pays for images the others could not finish. Top up at {TOP_UP_URL}.")
+    return holds
+
+
+def dry_run_verdict(prompt: dict, settings: Settings, root: Path) -> tuple[list[NodeCost], str | None]:
+    """What a run of `prompt` would be told now: its node costs, and the refusal (None: it would run)."""
+    costs = prompt_costs(prompt, root, settings.cache_enabled)
+    try:
+        check_prompt(costs, settings, SpendLedger(root), hold_as=None)
+    except SpendRefused as refused:
+        return costs, str(refused)
+    return costs, None
+
+
+def _decide(budget: PromptBudget, prompt: dict) -> None:
+    """Runs in a worker thread (files, a lock, the network). Raises SpendRefused."""
+    budget.costs = {cost.node_id: cost for cost in prompt_costs(prompt, budget.root, budget.settings.cache_enabled)}
+    if check_prompt(list(budget.costs.values()), budget.settings, budget.ledger, hold_as=budget.key):
+        budget.held = {node_id: cost.usd for node_id, cost in budget.costs.items()}
 
 
 def _begin(prompt_key: str, prompt: dict, settings: Settings, root: Path) -> PromptBudget:
@@ -151,27 +173,16 @@ async def admit(spec: ModelSpec, node_id: str | None, prompt_id: str | None, pro
     return NodeSpend(cost, budget)
 
 
-def settle(spend: NodeSpend, spec: ModelSpec, body: dict, root: Path, info: dict | None = None,
-           maybe_billed: bool = False) -> float | None:
-    """Counts what one job spent: the server's cost, else the estimate for a job that was (or may have
-    been) billed. `info` is the finished job's; without it, `maybe_billed` says whether a job was
-    submitted and not refused. Returns today's spend, or None when the ledger cannot be written."""
+def settle(spend: NodeSpend, spec: ModelSpec, body: dict, root: Path, billing: Billing) -> float | None:
+    """Counts what one job spent, as `billing` (money/billing.py) says, and gives back the rest of what
+    its prompt held for it. Returns today's spend, or None when the ledger cannot be written."""
     budget = spend.budget
     held = budget.held.pop(spend.cost.node_id, 0.0) if budget else 0.0
-    reported = info.get("cost") if info else None
-    if info is not None and (info.get("cached") or info.get("collected_earlier_job")):
-        spent = 0.0  # nothing new was billed (an earlier job was counted when it was submitted)
-    elif isinstance(reported, (int, float)) and not isinstance(reported, bool):
-        spent = float(reported)
-        CostHistory(root).record(spec.slug, spent, work_units(spec, body))
-    elif info is not None or maybe_billed:
-        spent = spend.cost.estimate.usd  # billed (or maybe billed) and not reported: count the estimate
-    else:
-        spent = 0.0  # nothing was submitted, or the server refused the job (a FAILED job is not billed)
-    spend.spent = spent
+    if billing.reported_usd is not None:
+        CostHistory(root).record(spec.slug, billing.reported_usd, work_units(spec, body))
+    spend.spent = billing.counted_usd(spend.cost.estimate.usd)
     try:
-        return SpendLedger(root).settle(budget.key if budget else "", held, spent, spec.slug)
+        return SpendLedger(root).settle(budget.key if budget else "", held, spend.spent, spec.slug)
     except (OSError, ValueError) as exc:
         log.warning("Segmind: the spend ledger could not be updated (%s); today's spend may be counted low.", exc)
         return None
-

@@ -3,19 +3,21 @@
 Page defects settled: `guidance` (typed integer, range 2-5) is a float like flux-dev's;
 `aspect_ratio` defaults to the example's "1:1". Flux Pro has closed weights, so it has no local twin.
 """
-from .choices import ASPECT_RATIOS_DEV_PRO
-from .common import output_params, seed_param
-from .model import ModelSpec
-from .params import EnumParam, FloatParam, IntParam, PromptParam
+from ..choices import ASPECT_RATIOS_DEV_PRO
+from ..common import output_params, seed_param
+from ..model import PER_GENERATION, ModelSpec, Price
+from ..params import EnumParam, FloatParam, IntParam, PromptParam
 
-FLUX_PRO = ModelSpec(
+MODEL = ModelSpec(
     node_id="SegmindFluxPro",
     display_name="Segmind Flux.1 Pro",
     slug="flux-pro",
     description="Flux.1 [pro] on Segmind's servers. Its weights are closed, so this model runs only "
                 "remotely (there is no local twin). Billed per image to the account of SEGMIND_API_KEY.",
     page="002_6a2ec6f7fd0da644.txt",
+    price=Price(0.069, PER_GENERATION, "segmind.com/models/flux-pro/api, 2026-11"),
     typical_seconds=20.0,
+    workflow="segmind_flux_pro",
     params=(
         PromptParam("prompt", "Text prompt for image generation.", required=True, default=(
             "A mesmerizing 4D rendering illustration masterpiece, capturing the name '1 million users "
@@ -39,4 +41,6 @@ FLUX_PRO = ModelSpec(
         seed_param(46588),
         IntParam("steps", "Number of steps.", default=25, minimum=1, maximum=50),
     ),
+    example={"prompt": "melting letters", "aspect_ratio": "3:2", "guidance": 4.5, "interval": 3,
+             "output_format": "jpg", "output_quality": 70, "safety_tolerance": 5, "seed": 300, "steps": 30},
 )

@@ -5,10 +5,10 @@ import json
 import math
 from dataclasses import dataclass
 
-from .config import Settings
-from .endpoints import balance_url
-from .errors import SegmindError, http_error
-from .transport import Transport
+from ..client.config import Settings
+from ..client.endpoints import balance_url
+from ..client.errors import SegmindError, http_error
+from ..client.transport import Transport
 
 ACCOUNT_LABEL = "Segmind account"
 TOP_UP_URL = "https://cloud.segmind.com/console/billing"

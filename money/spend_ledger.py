@@ -13,8 +13,8 @@ import os
 import time
 from pathlib import Path
 
-from .constants import JOB_DEADLINE_S
-from .json_file import LockedJsonFile
+from ..client.constants import JOB_DEADLINE_S
+from ..client.json_file import LockedJsonFile
 
 LEDGER_FILE = "spend-ledger.json"
 RESERVATION_TTL_S = JOB_DEADLINE_S + 300.0
@@ -54,16 +54,25 @@ class SpendLedger:
     def spent_today(self) -> float:
         return float(self.file.read().get("days", {}).get(today(), 0.0))
 
+    @classmethod
+    def _check(cls, data: dict, key: str, usd: float, per_day_cap: float | None) -> dict:
+        days, reservations = cls._tidy(data)
+        spent = float(days.get(today(), 0.0))
+        others = sum(float(r.get("usd", 0.0)) for k, r in reservations.items() if k != key)
+        if per_day_cap is not None and spent + others + usd > per_day_cap + TOLERANCE_USD:
+            raise DayCapExceeded(spent, others)
+        return reservations
+
     def reserve(self, key: str, usd: float, per_day_cap: float | None) -> None:
         """Holds `usd` for a prompt; DayCapExceeded when today's spend, what other prompts hold and this
         would together pass the cap."""
         with self.file.update() as data:
-            days, reservations = self._tidy(data)
-            spent = float(days.get(today(), 0.0))
-            others = sum(float(r.get("usd", 0.0)) for k, r in reservations.items() if k != key)
-            if per_day_cap is not None and spent + others + usd > per_day_cap + TOLERANCE_USD:
-                raise DayCapExceeded(spent, others)
+            reservations = self._check(data, key, usd, per_day_cap)
             reservations[key] = {"usd": usd, "pid": os.getpid(), "until": time.time() + RESERVATION_TTL_S}
+
+    def check(self, usd: float, per_day_cap: float | None) -> None:
+        """What reserve would say now, holding nothing (a dry run)."""
+        self._check(self.file.read(), "", usd, per_day_cap)
 
     def settle(self, key: str, held_usd: float, spent_usd: float, model: str | None = None) -> float:
         """Moves one job's part out of the reservation and counts what it spent (per day, and per model

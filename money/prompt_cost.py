@@ -11,7 +11,7 @@ from pathlib import Path
 from typing import Any
 
 from ..specs import MODELS_BY_NODE_ID, ModelSpec, SpecValidationError
-from .cache import ResultCache, cache_key
+from ..client.cache import ResultCache, cache_key
 from .cost_history import CostHistory
 from .pricing import Estimate, estimate, format_usd
 

@@ -1,0 +1,81 @@
+"""Writes the README's tables of models, local twins and workflows from the specs and the workflow
+catalog, between `<!-- table: NAME -->` and `<!-- end of table -->`. `--check` changes nothing and
+exits 1 when the README is out of date (a test runs it)."""
+from __future__ import annotations
+
+import argparse
+import re
+import sys
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from workflow_catalog import catalog, load_pack_module  # noqa: E402
+
+README = Path(__file__).resolve().parent.parent / "README.md"
+BLOCK = re.compile(r"(<!-- table: (?P<name>[\w-]+) -->\n)(?P<body>.*?)(<!-- end of table -->)", re.S)
+BILLED = {"gpu-second": "per image at the page's inputs, more with more work", "generation": "per generation"}
+
+
+def usd(value: float) -> str:
+    return f"${value:g}"
+
+
+def remote_nodes() -> str:
+    specs = load_pack_module("specs")
+    twins = {twin.remote.node_id for twin in specs.LOCAL_TWINS}
+    rows = ["| node id | model (slug) | typical time | price (page) | notes |", "| --- | --- | --- | --- | --- |"]
+    for spec in specs.MODELS:
+        notes = [f"trigger word `{spec.trigger_word}`"] if spec.trigger_word else []
+        if spec.node_id not in twins:
+            notes.append("remote only: no local twin")
+        name = spec.display_name.removeprefix("Segmind ")
+        rows.append(f"| `{spec.node_id}` | {name} (`{spec.slug}`) | ~{spec.typical_seconds:g} s | "
+                    f"~{usd(spec.price.usd)} {BILLED[spec.price.billed_per]} | {'; '.join(notes)} |")
+    return "\n".join(rows) + "\n"
+
+
+def local_nodes() -> str:
+    specs = load_pack_module("specs")
+    rows = ["| node id | twin of | runs |", "| --- | --- | --- |"]
+    for twin in specs.LOCAL_TWINS:
+        runs = (f"Flux {twin.base_model} + a LoRA file from `models/loras`" if twin.takes_lora
+                else f"Flux.1 {twin.base_model} weights")
+        rows.append(f"| `{twin.node_id}` | `{twin.remote.node_id}` | {runs} |")
+    return "\n".join(rows) + "\n"
+
+
+def workflows() -> str:
+    entries = catalog()
+    group = {True: 0, False: 1, None: 2}  # remote, local, both; each in the catalog's order
+    order = sorted(entries, key=lambda name: group[entries[name]["remote"]])
+    return "".join(f"- [`{name}`](workflows/{name}.json) ([API](workflows/api/{name}.json)): "
+                   f"{entries[name]['summary']}\n" for name in order)
+
+
+TABLES = {"remote-nodes": remote_nodes, "local-nodes": local_nodes, "workflows": workflows}
+
+
+def render(text: str) -> str:
+    found = {match["name"] for match in BLOCK.finditer(text)}
+    if found != set(TABLES):
+        raise SystemExit(f"README.md: expected the tables {sorted(TABLES)}, found {sorted(found)}")
+    return BLOCK.sub(lambda match: match[1] + TABLES[match["name"]]() + match[4], text)
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--check", action="store_true", help="exit 1 when README.md is out of date")
+    args = parser.parse_args()
+    current = README.read_text(encoding="utf-8")
+    wanted = render(current)
+    if args.check:
+        if wanted != current:
+            print("README.md's tables are out of date: run python scripts/readme_tables.py", file=sys.stderr)
+            return 1
+        return 0
+    README.write_text(wanted, encoding="utf-8")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

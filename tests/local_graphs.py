@@ -1,0 +1,46 @@
+"""Prompts for one local twin fed by the test-only tiny Flux models, with each twin's example values
+made cheap for a CPU: shared by the tests of the local nodes."""
+from __future__ import annotations
+
+import uuid
+
+import tiny_flux
+from conftest import LORA_FILE
+from pack_loader import load_pack_module
+
+TWINS = {twin.node_id: twin for twin in load_pack_module("specs").LOCAL_TWINS}
+
+
+def models(variant: str) -> dict:
+    return {"m": {"class_type": "SegmindTestTinyFluxModels", "inputs": {"variant": variant,
+                                                                        "weights_seed": tiny_flux.DEFAULT_SEED}}}
+
+
+def local_graph(node_id: str, variant: str, inputs: dict, output: str = "SaveImage") -> dict:
+    """The tiny models as "m", the twin as "n", its images saved or previewed by "o"."""
+    graph = models(variant)
+    graph["n"] = {"class_type": node_id, "inputs": {"model": ["m", 0], "clip": ["m", 1], "vae": ["m", 2], **inputs}}
+    out_inputs = {"images": ["n", 0]}
+    if output == "SaveImage":
+        out_inputs["filename_prefix"] = f"local/{uuid.uuid4().hex[:8]}"
+    graph["o"] = {"class_type": output, "inputs": out_inputs}
+    return graph
+
+
+def local_example(twin) -> dict:
+    """The remote model's example values that the twin takes, with 1 step (2 for schnell, whose images
+    are smaller) and, at about a megapixel, 1 image; the test LoRA for a LoRA twin."""
+    names = {param.name for param in twin.params}
+    values = {name: value for name, value in twin.remote.example.items() if name in names}
+    small = "width" in values
+    values["steps"] = 2 if small else 1
+    if "samples" in values:
+        values["samples"] = min(values["samples"], 2) if small else 1
+    if twin.takes_lora:
+        values["lora_name"] = LORA_FILE
+    return values
+
+
+# node id -> (tiny model variant, inputs, output node): one run per twin, saving and previewing in turn.
+RUNS = {twin.node_id: (twin.base_model, local_example(twin), ("SaveImage", "PreviewImage")[index % 2])
+        for index, twin in enumerate(TWINS.values())}
