@@ -64,7 +64,7 @@ def observed_duration(last_running_s: float, completed_s: float, info: Mapping[s
 
 
 class DurationHistory:
-    """Thread-safe; one per file and process (see history_beside)."""
+    """Thread-safe; one per file and process (see DurationHistories)."""
 
     def __init__(self, path: Path | None):
         self.path = path
@@ -118,14 +118,17 @@ class DurationHistory:
                                 "this session's jobs only.", self.path, exc)
 
 
-_histories: dict[Path | None, DurationHistory] = {}
-_histories_lock = threading.Lock()
+class DurationHistories:
+    """One history per folder and process (a folder per API server): held by the pack's runtime."""
 
+    def __init__(self):
+        self._histories: dict[Path | None, DurationHistory] = {}
+        self._lock = threading.Lock()
 
-def history_beside(cache_root: Path | None) -> DurationHistory:
-    """The process's history kept in the result cache's folder (in memory only without a cache)."""
-    path = Path(cache_root) / FILE_NAME if cache_root is not None else None
-    with _histories_lock:
-        if path not in _histories:
-            _histories[path] = DurationHistory(path)
-        return _histories[path]
+    def beside(self, cache_root: Path | None) -> DurationHistory:
+        """The history kept in the result cache's folder (in memory only without a cache)."""
+        path = Path(cache_root) / FILE_NAME if cache_root is not None else None
+        with self._lock:
+            if path not in self._histories:
+                self._histories[path] = DurationHistory(path)
+            return self._histories[path]

@@ -1,7 +1,9 @@
 """Running one generation: v1 (one POST that answers with the image) or v2 (submit, poll, fetch).
 
-`run_job` is synchronous and meant for a worker thread; it reports its progress through callbacks and
-notices a cancel within a fraction of a second. It returns image bytes and accounting info.
+`JobRunner.run` is synchronous and meant for a worker thread; it reports its progress through callbacks
+and notices a cancel within a fraction of a second. It returns image bytes, accounting info and what the
+caller's `accept` made of the images. The one retry layer for unusable results is here: a v2 result
+whose answer or images arrive damaged is fetched again (GETs of a finished job are not billed).
 """
 from __future__ import annotations
 
@@ -18,10 +20,10 @@ from .constants import (DAMAGED_RESULT_REFETCHES, DOWNLOAD_READ_TIMEOUT_S, JOB_D
                         POLL_MAX_S, READ_TIMEOUT_S, V1_READ_TIMEOUT_S)
 from .durations import DurationHistory, observed_duration
 from .errors import SegmindCancelled, SegmindError, http_error, redact
-from .outputs import DamagedOutput, ParsedOutput, UnreadableOutput, info_from_json, parse_success
+from .outputs import DamagedOutput, ParsedOutput, UnreadableOutput, UnusableImage, info_from_json, parse_success
 from .poll_schedule import PollSchedule, rate_limited_wait
 from .transport import Answer, Transport, check_output_url
-from .waiting import SUBMISSIONS, Cancelled, StopCheck, sleep_unless_stopped
+from .waiting import Cancelled, StopCheck, SubmissionRateLimiter, sleep_unless_stopped
 
 TRANSPORTS = ("v2", "v1")
 MAX_REDIRECTS = 5
@@ -36,6 +38,7 @@ CANCEL_ADVICE = ("Cancelled. The job had already been submitted and may still be
 class JobResult:
     images: list[bytes]
     info: dict[str, Any] = field(default_factory=dict)
+    accepted: Any = None  # what `accept` returned for the images (e.g. the decoded batch)
 
 
 @dataclass
@@ -44,6 +47,8 @@ class JobCallbacks:
     on_status: Callable[[str, float], None] = lambda status, elapsed: None
     # The request id as soon as it is known, so a time-out or cancel can still be recovered.
     on_request_id: Callable[[str], None] = lambda request_id: None
+    # (why): a finished v2 result arrived damaged and is fetched again.
+    on_refetch: Callable[[str], None] = lambda reason: None
 
 
 def _json(answer: Answer) -> Any:
@@ -56,9 +61,11 @@ def _json(answer: Answer) -> Any:
 class JobRunner:
     def __init__(self, settings: Settings, model_label: str, slug: str, stop: StopCheck,
                  callbacks: JobCallbacks | None = None, durations: DurationHistory | None = None,
-                 typical_seconds: float | None = None):
+                 typical_seconds: float | None = None, submissions: SubmissionRateLimiter | None = None):
         self.settings, self.model_label, self.slug, self.stop = settings, model_label, slug, stop
         self.callbacks = callbacks or JobCallbacks()
+        # The process's spacing of billable submissions (the runtime's); alone, a runner spaces its own.
+        self.submissions = submissions or SubmissionRateLimiter()
         # Where jobs of this model ended before (else the page's typical time): where to poll densely.
         self.durations, self.typical_seconds = durations, typical_seconds
         self.transport = Transport(settings, model_label, stop)
@@ -78,25 +85,26 @@ class JobRunner:
                             "Queue again; if it repeats, the API has changed: report it to the pack.",
                             request_id=self.request_id)
 
-    def run(self, body: dict, transport: str = "v2", resume_request_id: str | None = None) -> JobResult:
+    def _image_unusable(self, exc: UnusableImage, transport: str) -> SegmindError:
+        if transport == "v2" and self.request_id:
+            advice = ("Queue the same inputs again within an hour: the finished job is collected again, "
+                      "not paid again. Report it if it repeats.")
+        else:
+            advice = ("The image was lost on the way and v1 cannot collect it again: queueing again is billed "
+                      "again. The v2 transport can re-collect a damaged result for free.")
+        return SegmindError(self.model_label, f"The server's image could not be used: {exc}.", advice,
+                            request_id=self.request_id)
+
+    def run(self, body: dict, transport: str = "v2", resume_request_id: str | None = None,
+            accept: Callable[[list[bytes]], Any] | None = None) -> JobResult:
+        """`accept(images)` checks (and may convert) the images; raising UnusableImage fetches a v2
+        result again."""
         try:
             if transport == "v1":
-                parsed = self._run_v1(body)
-            else:
-                parsed = self._run_v2(body, resume_request_id)
-            count = len(parsed.images) + len(parsed.urls)
-            if count > MAX_IMAGES_PER_ANSWER:  # checked before downloading: each may be 64 MB
-                raise SegmindError(self.model_label, f"The result names {count} images; at most "
-                                   f"{MAX_IMAGES_PER_ANSWER} are accepted.", "This is not a Segmind result: "
-                                   "report it if it repeats.", request_id=self.request_id)
-            images = parsed.images + [self._download(url) for url in parsed.urls]
-            info = {"model": self.slug, "transport": transport, **parsed.info}
-            if self.request_id:
-                info.setdefault("request_id", self.request_id)
-            # A server that echoes the key in an accounting header must not put it in the info output.
-            key = self.settings.api_key
-            return JobResult(images, {name: redact(value, key) if isinstance(value, str) else value
-                                      for name, value in info.items()})
+                return self._finish(self._run_v1(body), transport, accept)
+            return self._run_v2(body, resume_request_id, accept)
+        except UnusableImage as exc:  # v1's only answer, or v2's after its refetches
+            raise self._image_unusable(exc, transport) from None
         except Cancelled:
             raise SegmindCancelled(self.model_label, "The run was cancelled.",
                                    CANCEL_ADVICE if self.request_id else "Nothing was submitted.",
@@ -104,8 +112,25 @@ class JobRunner:
         finally:
             self.transport.close()
 
+    def _finish(self, parsed: ParsedOutput, transport: str, accept) -> JobResult:
+        """The images (downloaded where the answer names URLs), checked by `accept`, and the info."""
+        count = len(parsed.images) + len(parsed.urls)
+        if count > MAX_IMAGES_PER_ANSWER:  # checked before downloading: each may be 64 MB
+            raise SegmindError(self.model_label, f"The result names {count} images; at most "
+                               f"{MAX_IMAGES_PER_ANSWER} are accepted.", "This is not a Segmind result: "
+                               "report it if it repeats.", request_id=self.request_id)
+        images = parsed.images + [self._download(url) for url in parsed.urls]
+        accepted = accept(images) if accept is not None else None
+        info = {"model": self.slug, "transport": transport, **parsed.info}
+        if self.request_id:
+            info.setdefault("request_id", self.request_id)
+        # A server that echoes the key in an accounting header must not put it in the info output.
+        key = self.settings.api_key
+        return JobResult(images, {name: redact(value, key) if isinstance(value, str) else value
+                                  for name, value in info.items()}, accepted)
+
     def _run_v1(self, body: dict) -> ParsedOutput:
-        SUBMISSIONS.wait_turn(self.settings.requests_per_minute, self.stop)
+        self.submissions.wait_turn(self.settings.requests_per_minute, self.stop)
         self.callbacks.on_status("PROCESSING", self._elapsed())
         answer = self.transport.post_json(endpoints.sync_url(self.settings, self.slug), body,
                                           V1_READ_TIMEOUT_S)
@@ -117,7 +142,7 @@ class JobRunner:
             raise self._unreadable(exc) from None
 
     def _submit_v2(self, body: dict) -> str:
-        SUBMISSIONS.wait_turn(self.settings.requests_per_minute, self.stop)
+        self.submissions.wait_turn(self.settings.requests_per_minute, self.stop)
         answer = self.transport.post_json(endpoints.submit_url(self.settings, self.slug), body, READ_TIMEOUT_S)
         data = _json(answer)
         if not answer.ok:
@@ -131,7 +156,7 @@ class JobRunner:
                                "queueing again: this submission may be billed.")
         return request_id
 
-    def _run_v2(self, body: dict, resume_request_id: str | None) -> ParsedOutput:
+    def _run_v2(self, body: dict, resume_request_id: str | None, accept) -> JobResult:
         self.request_id = resume_request_id or self._submit_v2(body)
         submitted = time.monotonic()
         self.callbacks.on_request_id(self.request_id)
@@ -166,11 +191,10 @@ class JobRunner:
             running_at = polled_at
             wait = polled_at + schedule.gap_after(polled_at) - answered_at
         self.callbacks.on_status("DOWNLOADING", self._elapsed())
-        parsed = self._fetch_v2_result()
-        parsed.info = {**metrics_info, **parsed.info}
+        result = self._collect_v2_result(metrics_info, accept)
         if learning:
-            self.durations.record(self.slug, observed_duration(running_at, answered_at, parsed.info))
-        return parsed
+            self.durations.record(self.slug, observed_duration(running_at, answered_at, result.info))
+        return result
 
     def _wait_for_poll(self, status: str, seconds: float) -> None:
         """Sleeps until the next poll, telling the node the elapsed time at least every POLL_MAX_S."""
@@ -188,7 +212,9 @@ class JobRunner:
                 return
             sleep_unless_stopped(min(left, POLL_MAX_S), self.stop)
 
-    def _fetch_v2_result(self) -> ParsedOutput:
+    def _collect_v2_result(self, metrics_info: dict, accept) -> JobResult:
+        """The finished job's result, with its images, fetched again while the answer or an image arrives
+        damaged (DAMAGED_RESULT_REFETCHES times at most): a GET of a finished job is not billed."""
         for attempt in range(DAMAGED_RESULT_REFETCHES + 1):
             answer = self.transport.get(endpoints.result_url(self.settings, self.request_id),
                                         request_id=self.request_id)
@@ -197,10 +223,16 @@ class JobRunner:
             if not answer.ok:
                 raise self._fail(answer, expired_request=answer.status == 404)
             try:
-                return parse_success(answer.body, answer.content_type, answer.headers)
+                parsed = parse_success(answer.body, answer.content_type, answer.headers)
+                parsed.info = {**metrics_info, **parsed.info}
+                return self._finish(parsed, "v2", accept)
             except UnreadableOutput as exc:
-                if not isinstance(exc, DamagedOutput) or attempt == DAMAGED_RESULT_REFETCHES:
+                last = attempt == DAMAGED_RESULT_REFETCHES
+                if isinstance(exc, UnusableImage) and last:
+                    raise
+                if not isinstance(exc, DamagedOutput) or last:
                     raise self._unreadable(exc) from None
+                self.callbacks.on_refetch(str(exc))
         raise AssertionError("unreachable")
 
     def _download(self, url: str) -> bytes:

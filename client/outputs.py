@@ -30,6 +30,11 @@ class DamagedOutput(UnreadableOutput):
     """The answer is neither an image nor whole JSON: most likely cut off on the way."""
 
 
+class UnusableImage(DamagedOutput):
+    """An image arrived but cannot be used (cut off, or not an image of an accepted kind and size): raised
+    by the caller's check of the images, so that a v2 result is fetched again as for a damaged answer."""
+
+
 @dataclass
 class ParsedOutput:
     images: list[bytes] = field(default_factory=list)

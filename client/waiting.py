@@ -62,7 +62,8 @@ def server_requested_wait(headers: Mapping[str, str], now: float | None = None) 
 
 
 class SubmissionRateLimiter:
-    """Spaces billable submissions of this process at least 60/N seconds apart (N per minute)."""
+    """Spaces billable submissions at least 60/N seconds apart (N per minute): the pack's runtime holds
+    one for the whole ComfyUI process."""
 
     def __init__(self):
         self._lock = threading.Lock()
@@ -80,5 +81,3 @@ class SubmissionRateLimiter:
             self._next_free = start + 60.0 / per_minute
         sleep_unless_stopped(start - now, stop)
 
-
-SUBMISSIONS = SubmissionRateLimiter()

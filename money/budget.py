@@ -57,11 +57,7 @@ class NodeSpend:
     """One remote node's share of its prompt's budget (None: run outside a prompt's decision)."""
     cost: NodeCost
     budget: PromptBudget | None
-    submitted: bool = False  # a billable request went out (set by run_remote however the run ends)
     spent: float = 0.0  # what settle counted for this job
-
-
-_budgets: dict[str, PromptBudget] = {}
 
 
 def _refuse_over_cap(kind: str, cap: float, costs: list[NodeCost], spent: str = "") -> SpendRefused:
@@ -133,44 +129,49 @@ def _decide(budget: PromptBudget, prompt: dict) -> None:
         budget.held = {node_id: cost.usd for node_id, cost in budget.costs.items()}
 
 
-def _begin(prompt_key: str, prompt: dict, settings: Settings, root: Path) -> PromptBudget:
-    finished = [key for key in _budgets if key != prompt_key]
-    for key in finished:  # one prompt at a time per process: the earlier ones are over
-        del _budgets[key]
-    budget = PromptBudget(prompt_key, settings, root, {})
-    _budgets[prompt_key] = budget
+class PromptBudgets:
+    """The money decisions of the prompts running in this process (the pack's runtime holds one)."""
 
-    def decide() -> None:
-        if finished:
-            try:
-                budget.ledger.release(finished)
-            except (OSError, ValueError) as exc:
-                log.warning("Segmind: the spend ledger could not be tidied (%s).", exc)
-        _decide(budget, prompt)
+    def __init__(self):
+        self._budgets: dict[str, PromptBudget] = {}
 
-    budget.decision = asyncio.get_running_loop().run_in_executor(None, decide)
-    return budget
+    def _begin(self, prompt_key: str, prompt: dict, settings: Settings, root: Path) -> PromptBudget:
+        finished = [key for key in self._budgets if key != prompt_key]
+        for key in finished:  # one prompt at a time per process: the earlier ones are over
+            del self._budgets[key]
+        budget = PromptBudget(prompt_key, settings, root, {})
+        self._budgets[prompt_key] = budget
 
+        def decide() -> None:
+            if finished:
+                try:
+                    budget.ledger.release(finished)
+                except (OSError, ValueError) as exc:
+                    log.warning("Segmind: the spend ledger could not be tidied (%s).", exc)
+            _decide(budget, prompt)
 
-async def admit(spec: ModelSpec, node_id: str | None, prompt_id: str | None, prompt: dict | None,
-                values: dict, settings: Settings, root: Path) -> NodeSpend:
-    """Waits for the prompt's decision (made once); raises SpendRefused when the prompt is refused."""
-    if prompt_id is None or not isinstance(prompt, dict) or str(node_id) not in prompt:
-        # Run outside a prompt (a direct call): the node is a prompt of its own.
-        node_key = str(node_id or "node")
-        prompt_id, prompt = f"single-{uuid.uuid4().hex}", {node_key: {"class_type": spec.node_id, "inputs": values}}
-        node_id = node_key
-    key = f"{os.getpid()}:{prompt_id}"
-    budget = _budgets.get(key) or _begin(key, prompt, settings, root)
-    try:
-        await asyncio.shield(budget.decision)
-    except SpendRefused as refused:
-        own = budget.costs.get(str(node_id))
-        raise SpendRefused(str(refused), own.usd if own else 0.0) from None
-    cost = budget.costs.get(str(node_id))
-    if cost is None:
-        return NodeSpend(node_cost(str(node_id), spec, values, CostHistory(root), None), None)
-    return NodeSpend(cost, budget)
+        budget.decision = asyncio.get_running_loop().run_in_executor(None, decide)
+        return budget
+
+    async def admit(self, spec: ModelSpec, node_id: str | None, prompt_id: str | None, prompt: dict | None,
+                    values: dict, settings: Settings, root: Path) -> NodeSpend:
+        """Waits for the prompt's decision (made once); raises SpendRefused when the prompt is refused."""
+        if prompt_id is None or not isinstance(prompt, dict) or str(node_id) not in prompt:
+            # Run outside a prompt (a direct call): the node is a prompt of its own.
+            node_key = str(node_id or "node")
+            prompt_id, prompt = f"single-{uuid.uuid4().hex}", {node_key: {"class_type": spec.node_id, "inputs": values}}
+            node_id = node_key
+        key = f"{os.getpid()}:{prompt_id}"
+        budget = self._budgets.get(key) or self._begin(key, prompt, settings, root)
+        try:
+            await asyncio.shield(budget.decision)
+        except SpendRefused as refused:
+            own = budget.costs.get(str(node_id))
+            raise SpendRefused(str(refused), own.usd if own else 0.0) from None
+        cost = budget.costs.get(str(node_id))
+        if cost is None:
+            return NodeSpend(node_cost(str(node_id), spec, values, CostHistory(root), None), None)
+        return NodeSpend(cost, budget)
 
 
 def settle(spend: NodeSpend, spec: ModelSpec, body: dict, root: Path, billing: Billing) -> float | None:

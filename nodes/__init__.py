@@ -7,23 +7,25 @@ import logging
 
 log = logging.getLogger("comfyui-segmind-flux")
 
-# (module, mapping of node ids to classes, mapping of display names, what the group needs)
+# (module with node_group(runtime) -> (classes, display names), what the group is)
 NODE_GROUPS = (
-    (".remote", "REMOTE_NODES", "REMOTE_DISPLAY_NAMES", "the remote Segmind nodes"),
-    (".local", "LOCAL_NODES", "LOCAL_DISPLAY_NAMES", "the local Flux nodes"),
-    (".lora_loader", "LORA_NODES", "LORA_DISPLAY_NAMES", "the Flux LoRA loader"),
+    (".remote", "the remote Segmind nodes"),
+    (".local", "the local Flux nodes"),
+    (".lora_loader", "the Flux LoRA loader"),
 )
 
 
-def collect_nodes() -> tuple[dict, dict]:
+def collect_nodes(runtime) -> tuple[dict, dict]:
+    """Every node class of the pack, made for `runtime` (nodes/runtime.py)."""
     classes, names = {}, {}
-    for module_name, classes_attr, names_attr, what in NODE_GROUPS:
+    for module_name, what in NODE_GROUPS:
         try:
             module = importlib.import_module(module_name, __name__)
         except ImportError as exc:
             log.error("[comfyui-segmind-flux] %s are disabled: missing dependency '%s' (pip install -r "
                       "requirements.txt in the pack's folder).", what, exc.name or exc)
             continue
-        classes.update(getattr(module, classes_attr))
-        names.update(getattr(module, names_attr))
+        group_classes, group_names = module.node_group(runtime)
+        classes.update(group_classes)
+        names.update(group_names)
     return classes, names

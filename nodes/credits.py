@@ -9,7 +9,7 @@ from ..client.config import load_settings
 from ..client.errors import missing_key_error
 from ..money.pricing import format_usd
 from ..money.spend_ledger import SpendLedger
-from .remote_run import data_dir
+from .user_data import data_dir
 
 
 def _spent_today(root: Path) -> float | None:

@@ -8,7 +8,7 @@ from ..client.cache import ResultCache
 from ..money.cost_history import CostHistory
 from ..money.prompt_cost import node_cost
 from ..specs import MODELS_BY_NODE_ID
-from .remote_run import data_dir
+from .user_data import data_dir
 
 
 def estimate_for_editor(node_type: str, inputs: dict) -> dict:

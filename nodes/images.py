@@ -6,13 +6,14 @@ import io
 import warnings
 
 from ..client.constants import MAX_BATCH_PIXELS, MAX_IMAGE_PIXELS, MAX_IMAGES_PER_ANSWER
+from ..client.outputs import UnusableImage
 
 # What Segmind encodes its outputs as; no other decoder is ever used (some run external programs).
 FORMATS = ("PNG", "JPEG", "WEBP")
 
 
-class UndecodableImage(ValueError):
-    pass
+class UndecodableImage(UnusableImage):
+    """Bytes that are no usable image: the job runner fetches a v2 result again when decoding raises it."""
 
 
 def _undecodable(exc: BaseException, data: bytes) -> UndecodableImage:

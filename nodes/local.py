@@ -13,7 +13,7 @@ from ..specs.local import DEFAULT_FLUX_GUIDANCE, LocalTwin
 from ..specs.params import SEED_MAX, widget_problems
 from .local_checks import check_flux_inputs
 from .local_lora import LORA_FILE, apply_lora
-from .prompt_check import HIDDEN_REFUSED_INPUT, WidgetRules, refusals, watch
+from .prompt_check import HIDDEN_REFUSED_INPUT, WidgetRules, refusals
 
 log = logging.getLogger("comfyui-segmind-flux")
 CATEGORY = "segmind/flux/local"
@@ -121,8 +121,13 @@ def _check_names_once() -> None:
                     "%s (choosing one gives an error, never a silent fall-back).", ", ".join(missing))
 
 
-_check_names_once()
 LOCAL_NODES = {twin.node_id: make_local_node(twin) for twin in LOCAL_TWINS}
 LOCAL_DISPLAY_NAMES = {twin.node_id: twin.remote.display_name + " (local)" for twin in LOCAL_TWINS}
-watch([WidgetRules(twin.node_id, widget_params(twin), link_only=("model", "clip", "vae", "image"))
-       for twin in LOCAL_TWINS])
+
+
+def node_group(runtime) -> tuple[dict, dict]:
+    """The local nodes, their widget values under the runtime's prompt check."""
+    _check_names_once()
+    runtime.watch([WidgetRules(twin.node_id, widget_params(twin), link_only=("model", "clip", "vae", "image"))
+                   for twin in LOCAL_TWINS])
+    return LOCAL_NODES, LOCAL_DISPLAY_NAMES

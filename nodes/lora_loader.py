@@ -4,7 +4,7 @@ from __future__ import annotations
 from ..lora.apply import apply_lora
 from ..specs.params import FloatParam
 from .local_lora import LORA_FILE
-from .prompt_check import HIDDEN_REFUSED_INPUT, WidgetRules, refusals, watch
+from .prompt_check import HIDDEN_REFUSED_INPUT, WidgetRules, refusals
 
 NODE_ID = "SegmindFluxLoRALoader"
 # The Segmind range of lora_strength.
@@ -61,4 +61,9 @@ class SegmindFluxLoRALoader:
 
 LORA_NODES = {NODE_ID: SegmindFluxLoRALoader}
 LORA_DISPLAY_NAMES = {NODE_ID: "Segmind Flux LoRA Loader (any format)"}
-watch([WidgetRules(NODE_ID, STRENGTHS, link_only=("model", "clip"))])
+
+
+def node_group(runtime) -> tuple[dict, dict]:
+    """The LoRA loader, its strengths under the runtime's prompt check."""
+    runtime.watch([WidgetRules(NODE_ID, STRENGTHS, link_only=("model", "clip"))])
+    return LORA_NODES, LORA_DISPLAY_NAMES

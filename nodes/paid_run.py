@@ -5,16 +5,16 @@ from __future__ import annotations
 import asyncio
 import logging
 
-from ..client.cache import cache_key
 from ..client.config import load_settings
 from ..client.errors import SegmindCancelled, SegmindError, missing_key_error
 from ..money.pricing import format_usd
 from ..specs import ModelSpec
 from ..specs.choices import aspect_ratio_size
 from .job_journal import NodeJournal
-from .remote_run import data_dir, info_text, run_remote
+from .remote_job import RemoteJob, info_text
+from .user_data import data_dir
 from ..money.billing import billing_of
-from ..money.budget import NodeSpend, SpendRefused, admit, settle
+from ..money.budget import NodeSpend, SpendRefused, settle
 
 log = logging.getLogger("comfyui-segmind-flux")
 PLACEHOLDER_GREY = 0.5
@@ -71,7 +71,7 @@ def _node_result(images, info: dict) -> dict:
     return {"ui": {"segmind_cost": [{**summary, "text": _badge_text(info)}]}, "result": (images, info_text(info))}
 
 
-async def run_paid(spec: ModelSpec, body: dict, transport: str, force_refresh: bool, on_failure: str,
+async def run_paid(runtime, spec: ModelSpec, body: dict, transport: str, force_refresh: bool, on_failure: str,
                    node_id: str | None, graph: dict | None) -> dict:
     settings = load_settings()  # a bad cap is an error here, naming the setting
     root = data_dir(settings)
@@ -79,22 +79,21 @@ async def run_paid(spec: ModelSpec, body: dict, transport: str, force_refresh: b
     prompt_id = current_prompt_id()
     journal = NodeJournal(root, spec, node_id, prompt_id, graph, transport)
     try:
-        spend = await admit(spec, node_id, prompt_id, graph, body, settings, root)
+        spend = await runtime.budgets.admit(spec, node_id, prompt_id, graph, body, settings, root)
     except SpendRefused as exc:
         await asyncio.to_thread(journal.refused, getattr(exc, "estimate_usd", 0.0), str(exc))
         raise
     await asyncio.to_thread(journal.start, spend.cost.usd)
-    key = cache_key(spec.slug, body) if settings.cache_enabled else None
+    job = RemoteJob(runtime, spec, body, transport, node_id, settings, on_submitted=journal.submitted)
     if spend.cost.billable and not settings.api_key:
         error = missing_key_error(label)
         await asyncio.to_thread(settle, spend, spec, body, root, billing_of(submitted=False))  # give its part back
         await asyncio.to_thread(journal.failed, 0.0, str(error), None, None, False)
         raise error
     try:
-        outcome = await run_remote(spec, body, transport, force_refresh, node_id, settings, spend,
-                                   on_submitted=journal.submitted)
+        outcome = await job.run(force_refresh)
     except SegmindError as exc:
-        billing = billing_of(spend.submitted, error_status=exc.status)
+        billing = billing_of(job.submitted, error_status=exc.status)
         spent_today = await asyncio.to_thread(settle, spend, spec, body, root, billing)
         cancelled = isinstance(exc, SegmindCancelled)
         await asyncio.to_thread(journal.failed, spend.spent, str(exc), exc.status, exc.request_id, cancelled)
@@ -109,11 +108,11 @@ async def run_paid(spec: ModelSpec, body: dict, transport: str, force_refresh: b
         return _node_result(placeholder_images(body), {**info, "images": int(body.get("samples", 1))})
     except BaseException:  # a cancel, or ComfyUI stopping the prompt: count what may have been billed
         # No await: the task is being cancelled.
-        settle(spend, spec, body, root, billing_of(spend.submitted))
+        settle(spend, spec, body, root, billing_of(job.submitted))
         journal.failed(spend.spent, "Cancelled.", None, None, cancelled=True)
         raise
     spent_today = await asyncio.to_thread(settle, spend, spec, body, root, billing_of(True, info=outcome.info))
-    await asyncio.to_thread(journal.finished, outcome.info, spend.spent, key)
+    await asyncio.to_thread(journal.finished, outcome.info, spend.spent, job.key if job.cache is not None else None)
     info = _with_money(outcome.info, spend, spent_today)
     log.info(_money_line(label, info))
     return _node_result(outcome.images, info)

@@ -8,7 +8,6 @@ message. Valid prompts are left untouched. Values over links are checked when th
 """
 from __future__ import annotations
 
-import sys
 from dataclasses import dataclass
 from typing import Sequence
 
@@ -45,9 +44,6 @@ class WidgetRules:
         return None
 
 
-_RULES: dict[str, WidgetRules] = {}
-
-
 def refusals(kwargs: dict) -> list[str]:
     """For VALIDATE_INPUTS: what the prompt check refused in this node."""
     return [str(kwargs[REFUSED_INPUT])] if kwargs.get(REFUSED_INPUT) else []
@@ -57,10 +53,12 @@ def _is_link(value) -> bool:
     return isinstance(value, list) and len(value) == 2 and isinstance(value[1], int)
 
 
-def check_prompt_values(json_data):
+def check_prompt_values(json_data, widget_rules: dict[str, WidgetRules]):
+    """Refuses the bad widget values of the nodes under `widget_rules` (node id -> rules) in a queued
+    prompt: each is put back to its default and the node is told why, so VALIDATE_INPUTS refuses it."""
     prompt = json_data.get("prompt") if isinstance(json_data, dict) else None
     for node in prompt.values() if isinstance(prompt, dict) else ():
-        rules = _RULES.get(node.get("class_type")) if isinstance(node, dict) else None
+        rules = widget_rules.get(node.get("class_type")) if isinstance(node, dict) else None
         inputs = node.get("inputs") if rules else None
         if not isinstance(inputs, dict):
             continue
@@ -78,14 +76,3 @@ def check_prompt_values(json_data):
         if problems:
             inputs[REFUSED_INPUT] = " ".join(problems)
     return json_data
-
-
-def watch(rules: Sequence[WidgetRules]) -> None:
-    """Puts these nodes under the prompt check; installs the hook once, inside a running ComfyUI only
-    (its `server` module is loaded before any custom node)."""
-    _RULES.update({r.node_id: r for r in rules})
-    instance = getattr(getattr(sys.modules.get("server"), "PromptServer", None), "instance", None)
-    handlers = getattr(instance, "on_prompt_handlers", None)
-    if isinstance(handlers, list) and not any(getattr(h, "__name__", "") == check_prompt_values.__name__
-                                              and getattr(h, "__module__", "") == __name__ for h in handlers):
-        instance.add_on_prompt_handler(check_prompt_values)

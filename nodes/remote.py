@@ -6,8 +6,7 @@ from ..specs import MODELS, ModelSpec
 from ..specs.params import BoolParam, EnumParam, widget_problems
 from .credits import CREDITS_DISPLAY_NAMES, CREDITS_NODES
 from .paid_run import run_paid
-from .prompt_check import HIDDEN_REFUSED_INPUT, WidgetRules, refusals, watch
-from .routes import register_routes
+from .prompt_check import HIDDEN_REFUSED_INPUT, WidgetRules, refusals
 
 CATEGORY = "segmind/flux/remote"
 ON_FAILURE_MODES = ("error", "placeholder")
@@ -29,7 +28,7 @@ PACK_OPTIONS = (
 )
 
 
-def make_remote_node(spec: ModelSpec) -> type:
+def make_remote_node(spec: ModelSpec, runtime) -> type:
     def page_values(kwargs: dict) -> dict:
         # Optional inputs left out of an API prompt take the page default, like the widget would.
         return {p.name: kwargs.get(p.name, getattr(p, "default", None)) for p in spec.params}
@@ -68,14 +67,18 @@ def make_remote_node(spec: ModelSpec) -> type:
             for option, value in zip(PACK_OPTIONS, (transport, force_refresh, on_failure)):
                 option.validate(value, spec.node_id)
             body = spec.build_body(page_values(kwargs))
-            return await run_paid(spec, body, transport, force_refresh, on_failure, unique_id,
+            return await run_paid(runtime, spec, body, transport, force_refresh, on_failure, unique_id,
                                   kwargs.get(GRAPH_INPUT))
 
     RemoteNode.__name__ = RemoteNode.__qualname__ = spec.node_id
     return RemoteNode
 
 
-REMOTE_NODES = {**{spec.node_id: make_remote_node(spec) for spec in MODELS}, **CREDITS_NODES}
 REMOTE_DISPLAY_NAMES = {**{spec.node_id: spec.display_name for spec in MODELS}, **CREDITS_DISPLAY_NAMES}
-watch([WidgetRules(spec.node_id, spec.params + PACK_OPTIONS, link_only={}) for spec in MODELS])
-register_routes()
+
+
+def node_group(runtime) -> tuple[dict, dict]:
+    """The remote nodes, each running its jobs with the runtime, their widget values under its prompt check."""
+    runtime.watch([WidgetRules(spec.node_id, spec.params + PACK_OPTIONS, link_only={}) for spec in MODELS])
+    classes = {**{spec.node_id: make_remote_node(spec, runtime) for spec in MODELS}, **CREDITS_NODES}
+    return classes, REMOTE_DISPLAY_NAMES

@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import asyncio
 import dataclasses
-import sys
 from urllib.parse import urlsplit
 
 from ..money.balance import ACCOUNT_LABEL, read_balance
@@ -127,14 +126,9 @@ def _route_handlers(web):
             ("POST", "/collect", guarded(collect)))
 
 
-def register_routes() -> None:
-    """Inside a running ComfyUI only (its `server` module is loaded before any custom node); once."""
-    instance = getattr(getattr(sys.modules.get("server"), "PromptServer", None), "instance", None)
-    if instance is None:
-        return
-    if any(getattr(route, "path", None) == PREFIX + "/config" for route in instance.routes):
-        return  # the pack was loaded twice (e.g. a second copy under another folder name)
+def register_routes(server) -> None:
+    """Adds the routes to ComfyUI's server (nodes/runtime.py does it once)."""
     from aiohttp import web
 
     for method, path, handler in _route_handlers(web):
-        instance.routes.route(method, PREFIX + path)(handler)
+        server.routes.route(method, PREFIX + path)(handler)

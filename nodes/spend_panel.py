@@ -20,7 +20,7 @@ from ..money.pricing import format_usd
 from ..money.spend_ledger import SpendLedger
 from ..specs import MODELS
 from .images import decode_batch, thumbnail_png
-from .remote_run import data_dir
+from .user_data import data_dir
 
 log = logging.getLogger("comfyui-segmind-flux")
 DAYS_SHOWN, JOBS_SHOWN = 30, 50
@@ -147,14 +147,12 @@ def collect_job(job_id: str) -> dict:
     label = f"{job.get('model_name', job.get('model'))} ({job.get('model')})"
     runner = JobRunner(settings, label, str(job.get("model")), stop=lambda: False)
     try:
-        result = runner.run({}, "v2", resume_request_id=job["request_id"])  # status and result: GETs only
-        decode_batch(result.images)  # a damaged result is not stored (it would be paid again)
+        # Status and result: GETs only; a damaged result is fetched again, never stored (it would be paid again).
+        result = runner.run({}, "v2", resume_request_id=job["request_id"], accept=decode_batch)
     except SegmindError as exc:
         if exc.status in (404, 422):
             cache.forget_pending(job["cache_key"])  # nothing is left on the server to collect
         raise PanelError(str(exc), 502) from None
-    except ValueError as exc:
-        raise PanelError(f"{label}: the collected image could not be used ({exc}). Try again.", 502) from None
     info = {**result.info, "images": len(result.images), "collected_earlier_job": True}
     cache.store(job["cache_key"], result.images, info)
     cache.forget_pending(job["cache_key"])

@@ -74,7 +74,7 @@ def pack_module(dotted: str):
 
 def result_cache_dir(settings, base_dir: Path | None) -> Path | None:
     """Where the pack keeps results, observed costs and the spend ledger for this API server (as
-    nodes/remote_run.py's data_dir says)."""
+    nodes/user_data.py's data_dir says)."""
     root = settings.cache_dir or (base_dir / "user" / "comfyui-segmind-flux" / "results" if base_dir else None)
     return pack_module("client.state_folder").state_folder(Path(root), settings.base_url) if root else None
 

@@ -70,9 +70,10 @@ def make_settings(base_url, key=KEY, per_minute=0):
                            requests_per_minute=per_minute)
 
 
-def runner(srv_or_url, key=KEY, stop=lambda: False, callbacks=None, per_minute=0):
+def runner(srv_or_url, key=KEY, stop=lambda: False, callbacks=None, per_minute=0, submissions=None):
     base = srv_or_url if isinstance(srv_or_url, str) else srv_or_url.base_url
-    return jobs.JobRunner(make_settings(base, key, per_minute), LABEL, SLUG, stop=stop, callbacks=callbacks)
+    return jobs.JobRunner(make_settings(base, key, per_minute), LABEL, SLUG, stop=stop, callbacks=callbacks,
+                          submissions=submissions)
 
 
 def job_body(**overrides):
@@ -719,9 +720,8 @@ def test_cancel_during_a_v2_job_lands_within_a_second_and_names_the_request(srv)
     assert len(srv.posts()) == 1 and result_gets(srv) == []
 
 
-def test_cancel_while_waiting_for_a_submission_turn_submits_nothing(srv, monkeypatch):
-    limiter = waiting.SubmissionRateLimiter()  # a private one: the process-wide one stays untouched
-    monkeypatch.setattr(jobs, "SUBMISSIONS", limiter)  # jobs binds the name at import
+def test_cancel_while_waiting_for_a_submission_turn_submits_nothing(srv):
+    limiter = waiting.SubmissionRateLimiter()  # as the runtime's, shared by every job of the process
     stop = threading.Event()
     limiter.wait_turn(1, lambda: False)  # the next submission turn is a minute away
     timer = threading.Timer(0.2, stop.set)
@@ -729,7 +729,7 @@ def test_cancel_while_waiting_for_a_submission_turn_submits_nothing(srv, monkeyp
     started = time.monotonic()
     try:
         with pytest.raises(errors.SegmindCancelled) as caught:
-            runner(srv, stop=stop.is_set, per_minute=1).run(job_body(), "v2")
+            runner(srv, stop=stop.is_set, per_minute=1, submissions=limiter).run(job_body(), "v2")
     finally:
         timer.cancel()
     assert time.monotonic() - started < 1.0

@@ -18,6 +18,7 @@ from hypothesis import given, settings as hyp_settings, strategies as st
 from PIL import Image
 
 from pack_loader import load_pack_module
+from virtual_clock import VirtualClock
 
 outputs = load_pack_module("client.outputs")
 errors = load_pack_module("client.errors")
@@ -459,21 +460,6 @@ def test_backoff_seconds_extremes(monkeypatch):
     assert [waiting.backoff_seconds(a) for a in range(6)] == [0.5, 1.0, 2.0, 4.0, 8.0, 8.0]
     monkeypatch.setattr(waiting, "random", Fixed("low"))
     assert [waiting.backoff_seconds(a) for a in range(6)] == [0.25, 0.5, 1.0, 2.0, 4.0, 4.0]
-
-
-class VirtualClock:
-    """Stands in for `time` in client/waiting.py: sleeping moves the clock on and is recorded, so the
-    waits are checked as counts and amounts, never against a busy machine's wall clock."""
-
-    def __init__(self):
-        self.now, self.sleeps = 1000.0, []
-
-    def monotonic(self) -> float:
-        return self.now
-
-    def sleep(self, seconds: float) -> None:
-        self.sleeps.append(round(seconds, 6))
-        self.now += seconds
 
 
 @pytest.fixture

@@ -210,9 +210,11 @@ def test_an_unwritable_history_never_fails_and_is_kept_in_memory(tmp_path, caplo
 
 
 def test_one_history_per_cache_folder_in_a_process(tmp_path):
-    assert durations.history_beside(tmp_path) is durations.history_beside(tmp_path)
-    assert durations.history_beside(tmp_path).path == tmp_path / durations.FILE_NAME
-    assert durations.history_beside(None).path is None
+    histories = durations.DurationHistories()  # the runtime holds one
+    assert histories.beside(tmp_path) is histories.beside(tmp_path)
+    assert histories.beside(tmp_path).path == tmp_path / durations.FILE_NAME
+    assert histories.beside(None).path is None
+    assert durations.DurationHistories().beside(tmp_path) is not histories.beside(tmp_path)  # a fresh runtime
 
 
 # --------------------------------------------------------------------------------------------------

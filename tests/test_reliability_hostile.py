@@ -36,6 +36,7 @@ from hypothesis import HealthCheck, event, given, settings, strategies as st
 from PIL import Image, ImageFile
 
 from pack_loader import load_pack_module
+from virtual_clock import VirtualClock
 
 outputs = load_pack_module("client.outputs")
 errors = load_pack_module("client.errors")
@@ -389,10 +390,11 @@ class ScriptedTransport:
 @pytest.fixture
 def scripted():
     fake = ScriptedTransport()
+    clock = VirtualClock()  # the polls' waits pass at once, and are not spun through in real time
     patches = [(transport_module.Transport, "_send", lambda transport, *args, **kw: fake(transport, *args, **kw)),
                (transport_module, "backoff_seconds", lambda attempt: 0.0),
                (transport_module, "sleep_unless_stopped", lambda seconds, stop: None),
-               (jobs, "sleep_unless_stopped", lambda seconds, stop: None)]
+               (jobs, "time", clock), (jobs, "sleep_unless_stopped", lambda seconds, stop: clock.sleep(seconds))]
     saved = [(owner, name, getattr(owner, name)) for owner, name, _ in patches]
     for owner, name, value in patches:
         setattr(owner, name, value)

@@ -18,7 +18,6 @@ from remote_graphs import NON_DEFAULTS, graph
 specs = load_pack_module("specs")
 params = load_pack_module("specs.params")
 remote = load_pack_module("nodes.remote")
-prompt_check = load_pack_module("nodes.prompt_check")
 
 PACK_OPTION_RULES = {"transport": "one of " + ", ".join(remote.TRANSPORTS), "force_refresh": "true or false"}
 
@@ -52,7 +51,9 @@ def test_every_bad_widget_value_is_refused_when_queued_naming_node_input_rule_an
 def test_a_valid_prompt_is_left_untouched_by_the_check(comfy, segmind):
     inputs = {**NON_DEFAULTS["SegmindFluxSchnell"], "seed": 1.0e3, "denoise": 1, "transport": "v2"}
     prompt = {"prompt": graph("SegmindFluxSchnell", inputs)}
-    assert prompt_check.check_prompt_values(prompt) is prompt
+    runtime = load_pack_module("nodes.runtime").PackRuntime()  # a fresh one, as the pack makes when it loads
+    load_pack_module("nodes").collect_nodes(runtime)
+    assert runtime.check_prompt(prompt) is prompt
     assert prompt["prompt"]["1"]["inputs"] == inputs
     result = comfy.run(prompt["prompt"])
     assert result.ok, result.error() or result.rejected

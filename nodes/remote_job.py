@@ -1,0 +1,196 @@
+"""One remote generation inside ComfyUI, as one object: its spec, body, settings, result cache and key,
+and the state its worker thread shares with the loop (status, elapsed time, request id, stop).
+
+The HTTP work runs in a worker thread of the pack's runtime, so ComfyUI's executor loop stays free and
+independent remote nodes of one graph run at the same time. Everything that talks to ComfyUI (progress,
+the cancel) stays on the loop. A damaged result is fetched again by the job runner, the one retry layer.
+"""
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+import threading
+import time
+from dataclasses import dataclass
+
+from ..client.cache import ResultCache, cache_key
+from ..client.config import Settings
+from ..client.constants import CANCEL_CHECK_S
+from ..client.errors import SegmindCancelled, SegmindError
+from ..client.jobs import JobCallbacks, JobResult, JobRunner
+from ..money.billing import billing_of
+from ..specs import RANDOM_SEED, ModelSpec
+from .images import UndecodableImage, decode_batch
+from .user_data import data_dir
+
+log = logging.getLogger("comfyui-segmind-flux")
+PROGRESS_STEPS = 100
+
+
+@dataclass
+class RemoteOutcome:
+    images: object  # torch tensor [B,H,W,3]
+    info: dict
+
+
+def info_text(info: dict) -> str:
+    return json.dumps(info, sort_keys=True)
+
+
+class RemoteJob:
+    def __init__(self, runtime, spec: ModelSpec, body: dict, transport: str, node_id: str | None,
+                 settings: Settings, on_submitted=None):
+        self.runtime, self.spec, self.body, self.transport, self.node_id = runtime, spec, body, transport, node_id
+        self.settings, self.label = settings, f"{spec.display_name} ({spec.slug})"
+        self.cache = ResultCache(data_dir(settings)) if settings.cache_enabled else None
+        self.key = cache_key(spec.slug, body)
+        # (request id, cache key), from the worker thread once the server has the job: the jobs list.
+        self.on_submitted = on_submitted
+        # Written by the worker thread, read by the loop.
+        self.status, self.elapsed, self.request_id = "SUBMITTING", 0.0, None
+        self.stop = threading.Event()
+
+    @property
+    def submitted(self) -> bool:
+        """Whether a billable request went out: v1 reports PROCESSING just before its POST, v2 once queued."""
+        return self.status != "SUBMITTING"
+
+    async def run(self, force_refresh: bool) -> RemoteOutcome:
+        """From the result cache when these inputs were paid for before, else from the API (collecting a
+        job submitted earlier and never collected, instead of paying again)."""
+        if self.cache is not None and not force_refresh:
+            cached = await self._from_cache()
+            if cached is not None:
+                return cached
+        resume = self.cache.pending_request_id(self.key) if self.cache is not None and self.transport == "v2" else None
+        if resume:
+            log.info("%s: collecting the earlier request %s instead of paying again", self.label, resume)
+        started = time.monotonic()
+        progress = _NodeProgress(self.spec, self.node_id)
+        result = await self._in_worker(progress, resume)
+        images = result.accepted
+        info = {**result.info, "seed": self._seed_used(result.info), "images": int(images.shape[0]),
+                "elapsed_s": round(time.monotonic() - started, 3), "cached": False}
+        if resume is not None:
+            info["collected_earlier_job"] = True  # paid (and counted) when it was first submitted
+        if self.cache is not None:
+            self._cache_write(self.cache.store, self.key, result.images, info)
+            self._cache_write(self.cache.forget_pending, self.key)
+        self.status = "DONE"
+        progress.show(self)
+        return RemoteOutcome(images, info)
+
+    async def _from_cache(self) -> RemoteOutcome | None:
+        hit = self.cache.load(self.key)
+        if hit is None:
+            return None
+        try:
+            # Decoding a megapixel image is CPU work: off the loop, so other remote nodes keep going.
+            images = await asyncio.get_running_loop().run_in_executor(self.runtime.job_pool(), decode_batch, hit[0])
+        except UndecodableImage:
+            return None  # a damaged entry is simply fetched again
+        log.info("%s: served from the result cache, nothing billed", self.label)
+        return RemoteOutcome(images, {**hit[1], "cached": True})
+
+    async def _in_worker(self, progress: "_NodeProgress", resume: str | None) -> JobResult:
+        """Runs the job in a worker thread while the loop shows its progress and watches for a cancel."""
+        import comfy.model_management as mm
+
+        worker = asyncio.get_running_loop().run_in_executor(self.runtime.job_pool(), self._work, resume)
+        try:
+            while not worker.done():
+                await asyncio.wait({worker}, timeout=CANCEL_CHECK_S)
+                mm.throw_exception_if_processing_interrupted()
+                progress.show(self)  # ComfyUI's progress hook may raise the interrupt from in here too
+            return worker.result()
+        except BaseException as exc:  # cancel, another node's failure (CancelledError), time-out, error
+            self._abandon(exc)
+            if isinstance(exc, SegmindCancelled):
+                raise mm.InterruptProcessingException() from None
+            raise
+
+    def _work(self, resume: str | None) -> JobResult:
+        """In the worker thread: the job, its images decoded (a damaged v2 result is fetched again)."""
+        try:
+            return self._runner().run(self.body, self.transport, resume_request_id=resume, accept=decode_batch)
+        except SegmindError as exc:
+            if resume and exc.status == 404 and self.cache is not None:
+                self._cache_write(self.cache.forget_pending, self.key)  # the journalled job expired: submit anew
+                return self._runner().run(self.body, self.transport, accept=decode_batch)
+            if self.cache is not None and exc.status in (404, 422):
+                self._cache_write(self.cache.forget_pending, self.key)  # terminal: nothing left to collect
+            raise
+
+    def _runner(self) -> JobRunner:
+        callbacks = JobCallbacks(on_status=self._on_status, on_request_id=self._on_request_id,
+                                 on_refetch=self._on_refetch)
+        # When this model's jobs ended before (else its page's typical time) decides when to poll.
+        durations = self.runtime.durations.beside(self.cache.root if self.cache is not None else None)
+        return JobRunner(self.settings, self.label, self.spec.slug, self.stop.is_set, callbacks,
+                         durations=durations, typical_seconds=self.spec.typical_seconds,
+                         submissions=self.runtime.submissions)
+
+    def _on_status(self, status: str, elapsed: float) -> None:
+        self.status, self.elapsed = status, elapsed
+
+    def _on_request_id(self, request_id: str) -> None:
+        self.request_id = request_id
+        log.info("%s: request id %s", self.label, request_id)
+        if self.cache is not None:
+            self._cache_write(self.cache.remember_pending, self.key, request_id)
+        if self.on_submitted is not None:
+            self.on_submitted(request_id, self.key if self.cache is not None else None)
+
+    def _on_refetch(self, reason: str) -> None:
+        log.warning("%s: the result of request %s arrived damaged (%s); fetching it again (not billed).",
+                    self.label, self.request_id, reason)
+
+    def _abandon(self, exc: BaseException) -> None:
+        """Every way out without a result stops the worker, and says so when a submitted job may be billed."""
+        self.stop.set()
+        status = exc.status if isinstance(exc, SegmindError) else None
+        if billing_of(submitted=bool(self.request_id), error_status=status).may_cost:
+            failed = isinstance(exc, SegmindError) and not isinstance(exc, SegmindCancelled)
+            log.warning("%s: %s after submission; request %s may still be billed. Queue the same inputs within "
+                        "an hour to collect it.", self.label, "failed" if failed else "cancelled", self.request_id)
+
+    def _cache_write(self, action, *args) -> None:
+        """The result cache and its journal are a saving, never a reason to lose a paid result."""
+        try:
+            action(*args)
+        except OSError as exc:
+            log.warning("%s: the result cache could not be written (%s); the run goes on without it.",
+                        self.label, exc)
+
+    def _seed_used(self, info: dict):
+        if "seed" not in self.body:
+            return None
+        if self.body["seed"] != RANDOM_SEED:
+            return self.body["seed"]
+        return info.get("seed", "not reported by the server")
+
+
+class _NodeProgress:
+    def __init__(self, spec: ModelSpec, node_id: str | None):
+        import comfy.utils
+
+        self.spec, self.node_id = spec, node_id
+        self.bar = comfy.utils.ProgressBar(PROGRESS_STEPS, node_id=node_id)
+        self.shown = None
+
+    def show(self, job: RemoteJob) -> None:
+        text = f"{job.status} {job.elapsed:.0f}s" + (f" · {job.request_id}" if job.request_id else "")
+        if text == self.shown:
+            return
+        self.shown = text
+        # No real progress is reported by the API: estimate from the page's typical time, never 100%.
+        fraction = 1.0 if job.status == "DONE" else min(0.95, job.elapsed / (2 * self.spec.typical_seconds))
+        self.bar.update_absolute(int(fraction * PROGRESS_STEPS))
+        try:
+            from server import PromptServer
+
+            if self.node_id is not None and PromptServer.instance is not None:
+                PromptServer.instance.send_progress_text(text, self.node_id)
+        except (ImportError, AttributeError):
+            pass
