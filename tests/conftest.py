@@ -104,6 +104,24 @@ def comfy(loopback, comfy_home):
     server.stop()
 
 
+@pytest.fixture(scope="module")
+def dev():
+    """Tiny Flux dev weights (MODEL, CLIP, VAE) built in this process, with ComfyUI's modules."""
+    import tiny_flux  # torch and comfy: only for the tests that use it
+
+    tiny_flux.comfy_in_process()
+    return tiny_flux.build_flux("dev")
+
+
+@pytest.fixture(scope="module")
+def schnell():
+    """Tiny Flux schnell weights (MODEL, CLIP, VAE) built in this process, with ComfyUI's modules."""
+    import tiny_flux
+
+    tiny_flux.comfy_in_process()
+    return tiny_flux.build_flux("schnell")
+
+
 LORA_FILE = "segmind-test-tiny-flux-lora.safetensors"
 
 

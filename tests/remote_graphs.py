@@ -2,7 +2,9 @@
 from __future__ import annotations
 
 import json
+import time
 import uuid
+from dataclasses import dataclass
 
 import numpy as np
 from PIL import Image
@@ -32,3 +34,45 @@ def saved_images(comfy_home, result) -> list[np.ndarray]:
 
 def info_of(result) -> dict:
     return json.loads(result.node_output("3")["text"][0])
+
+
+def wait_for(condition, timeout: float, step: float = 0.01):
+    """What `condition()` returns once it is truthy; an AssertionError after `timeout` seconds."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        found = condition()
+        if found:
+            return found
+        time.sleep(step)
+    raise AssertionError("timed out waiting")
+
+
+def finished(comfy, prompt_id: str):
+    """The prompt's history entry once it has ended (None while it runs)."""
+    entry = comfy.get_json(f"/history/{prompt_id}").get(prompt_id)
+    return entry if entry and entry.get("status", {}).get("completed") is not None else None
+
+
+@dataclass
+class Cancel:
+    entry: dict  # the cancelled prompt's history entry
+    cancelled_at: float  # time.monotonic() of the cancel
+    took_s: float  # from the cancel to the prompt's end
+    request_id: str  # the job the server had
+
+
+def cancel_after_submission(comfy, segmind, prompt: dict, wait_s: float = 0.0, before_cancel=None) -> Cancel:
+    """Queues `prompt`, waits until the stand-in has its job, `before_cancel()`, `wait_s` more, then
+    cancels the prompt and waits for it to end."""
+    posts_before = len(segmind.posts())
+    status, answer = comfy.queue_prompt(prompt)
+    assert status == 200, answer
+    wait_for(lambda: len(segmind.posts()) > posts_before, 20)
+    request_id = list(segmind.jobs)[-1]  # the newest job is this prompt's
+    if before_cancel is not None:
+        before_cancel()
+    time.sleep(wait_s)
+    cancelled_at = time.monotonic()
+    comfy.interrupt()
+    entry = wait_for(lambda: finished(comfy, answer["prompt_id"]), 10)
+    return Cancel(entry, cancelled_at, time.monotonic() - cancelled_at, request_id)

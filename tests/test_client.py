@@ -15,10 +15,11 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 import pytest
 from PIL import Image
 
+from conftest import TEST_API_KEY
+from example_files import client_settings
 from pack_loader import load_pack_module
-from segmind_loopback import START_CREDITS, TEST_PRICES, Fault, SegmindLoopback, expected_color
+from segmind_loopback import START_CREDITS, TEST_PRICES, Fault, expected_color
 
-config = load_pack_module("client.config")
 constants = load_pack_module("client.constants")
 errors = load_pack_module("client.errors")
 transport_module = load_pack_module("client.transport")
@@ -26,7 +27,7 @@ waiting = load_pack_module("client.waiting")
 jobs = load_pack_module("client.jobs")
 cache_module = load_pack_module("client.cache")
 
-KEY = "sk-client-test-key-51d2e8c4"
+KEY = TEST_API_KEY
 WRONG_KEY = "sk-WRONG-key-0b7e11f3aa"
 LABEL = "Segmind Flux.1 Dev (flux-dev)"
 SLUG = "flux-dev"
@@ -34,22 +35,14 @@ FAST_JOB_S = 0.05
 
 
 # --------------------------------------------------------------------------------------------------
-# fixtures and helpers (own names: tests/conftest.py has `loopback` and `segmind`)
-
-
-@pytest.fixture(scope="module")
-def _client_stand_in():
-    stand_in = SegmindLoopback(api_key=KEY).start()
-    yield stand_in
-    stand_in.stop()
+# fixtures and helpers
 
 
 @pytest.fixture
-def srv(_client_stand_in):
-    _client_stand_in.reset()
-    _client_stand_in.job_seconds = FAST_JOB_S
-    yield _client_stand_in
-    _client_stand_in.reset()
+def srv(segmind):
+    """The session's loopback Segmind (tests/conftest.py), reset, with quick jobs."""
+    segmind.job_seconds = FAST_JOB_S
+    return segmind
 
 
 @pytest.fixture(autouse=True)
@@ -66,8 +59,7 @@ def quick_backoff(monkeypatch):
 
 
 def make_settings(base_url, key=KEY, per_minute=0):
-    return config.Settings(api_key=key, base_url=base_url, cache_enabled=False, cache_dir=None,
-                           requests_per_minute=per_minute)
+    return client_settings(base_url, key, per_minute)
 
 
 def runner(srv_or_url, key=KEY, stop=lambda: False, callbacks=None, per_minute=0, submissions=None):

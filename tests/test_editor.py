@@ -7,7 +7,6 @@ Screenshots of every workflow in each editor: tests/screenshots/<editor>/<name>.
 """
 from __future__ import annotations
 
-import json
 import os
 import time
 import uuid
@@ -19,26 +18,18 @@ from conftest import TEST_API_KEY, comfy_base, start_pack_server
 from frontend_driver import (EDITORS, NEWEST_FRONTEND, PINNED_FRONTEND, api_prompt, click_run, error_report,
                              front_end_root, frontend, layout, load, reopen, set_widget, widget_names,
                              widget_value)
+from example_files import api_of, ui_of
 from pack_loader import load_pack_module
 from segmind_loopback import Fault
 from workflow_catalog import catalog, place_placeholder_models
 from workflow_layout import layout_problems
 
 REPO = Path(__file__).resolve().parent.parent
-WORKFLOWS = REPO / "workflows"
 CATALOG = catalog()
 NAMES = sorted(CATALOG)
 SCREENSHOTS = Path(os.environ.get("SEGMIND_SCREENSHOT_DIR", REPO / "tests" / "screenshots"))
 REMOTE_WORKFLOW, REMOTE_NODE = "segmind_flux_schnell", "SegmindFluxSchnell"
 specs = load_pack_module("specs")
-
-
-def ui_of(name: str) -> dict:
-    return json.loads((WORKFLOWS / f"{name}.json").read_text(encoding="utf-8"))
-
-
-def api_of(name: str) -> dict:
-    return json.loads((WORKFLOWS / "api" / f"{name}.json").read_text(encoding="utf-8"))
 
 
 @pytest.fixture(scope="module", params=EDITORS, ids=lambda which: which.name)

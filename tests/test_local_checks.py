@@ -19,16 +19,6 @@ def local():
     return load_pack_module("nodes.local")
 
 
-@pytest.fixture(scope="module")
-def dev(local):
-    return tiny_flux.build_flux("dev")
-
-
-@pytest.fixture(scope="module")
-def schnell(local):
-    return tiny_flux.build_flux("schnell")
-
-
 def run(local, node_id, model, clip, vae, **inputs):
     node_class = local.LOCAL_NODES[node_id]
     with torch.inference_mode():

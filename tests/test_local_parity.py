@@ -47,16 +47,6 @@ def comfy():
 
 
 @pytest.fixture(scope="module")
-def dev(comfy):
-    return tiny_flux.build_flux("dev")
-
-
-@pytest.fixture(scope="module")
-def schnell(comfy):
-    return tiny_flux.build_flux("schnell")
-
-
-@pytest.fixture(scope="module")
 def lora_name(comfy, tmp_path_factory):
     import folder_paths
 

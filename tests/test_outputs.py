@@ -17,6 +17,7 @@ import pytest
 from hypothesis import given, settings as hyp_settings, strategies as st
 from PIL import Image
 
+from example_files import png_bytes
 from pack_loader import load_pack_module
 from virtual_clock import VirtualClock
 
@@ -27,12 +28,6 @@ constants = load_pack_module("client.constants")
 
 MODEL = "Segmind Flux.1 Dev (flux-dev)"
 NOW = 1_700_000_000.0  # a fixed "now" (2023-11-14T22:13:20Z) for the wait arithmetic
-
-
-def png_bytes(color=(12, 34, 56), size=(6, 4), fmt="PNG") -> bytes:
-    out = io.BytesIO()
-    Image.new("RGB", size, color).save(out, fmt)
-    return out.getvalue()
 
 
 def pixel(data: bytes) -> tuple:

@@ -18,10 +18,10 @@ import pytest
 from PIL import Image
 
 from conftest import TEST_API_KEY
+from example_files import client_settings
 from pack_loader import load_pack_module
 from segmind_loopback import Fault, expected_color
 
-config = load_pack_module("client.config")
 constants = load_pack_module("client.constants")
 durations = load_pack_module("client.durations")
 errors = load_pack_module("client.errors")
@@ -222,8 +222,7 @@ def test_one_history_per_cache_folder_in_a_process(tmp_path):
 
 
 def run_job(segmind, history=None, body=None, stop=lambda: False, resume=None):
-    settings = config.Settings(api_key=TEST_API_KEY, base_url=segmind.base_url, cache_enabled=False, cache_dir=None,
-                               requests_per_minute=0)
+    settings = client_settings(segmind.base_url, TEST_API_KEY)
     runner = jobs.JobRunner(settings, "Segmind Flux.1 Schnell (flux-schnell)", SLUG, stop, durations=history,
                             typical_seconds=10.0)
     return runner.run(body or {"prompt": "a fox", "seed": 5, "steps": 4, "width": 16, "height": 16}, "v2",

@@ -14,26 +14,11 @@ import time
 import pytest
 
 from segmind_loopback import Fault
-from remote_graphs import NON_DEFAULTS, graph
+from remote_graphs import NON_DEFAULTS, cancel_after_submission, graph
 
 FULL = os.environ.get("SEGMIND_FULL_RELIABILITY") == "1"
 CANCELS = 50 if FULL else 8
 STOP_WITHIN_S = 1.0
-
-
-def wait_for(condition, timeout: float, step: float = 0.01):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        found = condition()
-        if found:
-            return found
-        time.sleep(step)
-    raise AssertionError("timed out waiting")
-
-
-def finished(comfy, prompt_id: str):
-    entry = comfy.get_json(f"/history/{prompt_id}").get(prompt_id)
-    return entry if entry and entry.get("status", {}).get("completed") is not None else None
 
 
 @pytest.mark.slow
@@ -47,17 +32,13 @@ def test_cancel_at_random_moments_stops_within_a_second_and_the_next_prompt_runs
         segmind.reset()
         segmind.job_seconds = 30.0
         stalled = index % 3 == 2  # cancel while a status request hangs on the server
-        status, answer = comfy.queue_prompt(graph(node_id, inputs))
-        assert status == 200, answer
-        wait_for(lambda: segmind.posts(), 20)
-        request_id = list(segmind.jobs)[-1]  # jobs outlive reset(): the newest is this prompt's
-        if stalled:
-            segmind.inject(Fault("GET", "/status", status=200, body={"status": "PROCESSING"}, delay_s=5.0))
-        time.sleep(rng.uniform(0.05, 1.5))
-        cancelled_at = time.monotonic()
-        comfy.interrupt()
-        entry = wait_for(lambda: finished(comfy, answer["prompt_id"]), 10)
-        latency = time.monotonic() - cancelled_at
+
+        def stall():
+            if stalled:
+                segmind.inject(Fault("GET", "/status", status=200, body={"status": "PROCESSING"}, delay_s=5.0))
+
+        cancel = cancel_after_submission(comfy, segmind, graph(node_id, inputs), rng.uniform(0.05, 1.5), stall)
+        entry, cancelled_at, latency, request_id = cancel.entry, cancel.cancelled_at, cancel.took_s, cancel.request_id
         latencies.append(latency)
         assert "execution_interrupted" in [name for name, _ in entry["status"]["messages"]], entry["status"]
         time.sleep(0.3)
@@ -94,16 +75,11 @@ def test_no_request_for_a_cancelled_job_after_its_prompt_ends_and_the_billing_wa
     for index in range(cancels):
         node_id = sorted(NON_DEFAULTS)[index % len(NON_DEFAULTS)]
         inputs = {**NON_DEFAULTS[node_id], "seed": 90_000 + index, "transport": "v2", "force_refresh": True}
-        posts_before = len(segmind.posts())
         log_before = log_path.stat().st_size
-        status, answer = comfy.queue_prompt(graph(node_id, inputs))
-        assert status == 200, answer
-        wait_for(lambda: len(segmind.posts()) > posts_before, 20)
-        request_id = list(segmind.jobs)[-1]  # the newest job is this prompt's
-        time.sleep(rng.uniform(0.0, 1.2))  # progress text changes once a second: cancels land on both sides
-        comfy.interrupt()
-        wait_for(lambda: finished(comfy, answer["prompt_id"]), 10)
-        ended_at[request_id] = time.monotonic()
+        # Progress text changes once a second: cancels land on both sides of an update.
+        cancel = cancel_after_submission(comfy, segmind, graph(node_id, inputs), rng.uniform(0.0, 1.2))
+        request_id = cancel.request_id
+        ended_at[request_id] = cancel.cancelled_at + cancel.took_s
         with open(log_path, "rb") as log:
             log.seek(log_before)
             new_log = log.read().decode("utf-8", "replace")

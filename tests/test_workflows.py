@@ -7,23 +7,15 @@ from pathlib import Path
 import pytest
 from PIL import Image
 
+from example_files import WORKFLOWS, api_of, ui_of
 from pack_loader import load_pack_module
 from workflow_catalog import catalog, workflow_names
 
 REPO = Path(__file__).resolve().parent.parent
-WORKFLOWS = REPO / "workflows"
 CATALOG = catalog()
 NAMES = sorted(CATALOG)
 specs = load_pack_module("specs")
 choices = load_pack_module("specs.choices")
-
-
-def api_of(name: str) -> dict:
-    return json.loads((WORKFLOWS / "api" / f"{name}.json").read_text(encoding="utf-8"))
-
-
-def ui_of(name: str) -> dict:
-    return json.loads((WORKFLOWS / f"{name}.json").read_text(encoding="utf-8"))
 
 
 def test_every_workflow_exists_in_both_formats_with_a_thumbnail_and_a_note():
