@@ -25,7 +25,6 @@ from .poll_schedule import PollSchedule, rate_limited_wait
 from .transport import Answer, Transport, check_output_url
 from .waiting import Cancelled, StopCheck, SubmissionRateLimiter, sleep_unless_stopped
 
-TRANSPORTS = ("v2", "v1")
 MAX_REDIRECTS = 5
 TERMINAL_OK, TERMINAL_FAILED = "COMPLETED", "FAILED"
 # Request ids go into URL paths: a plain token only (Segmind's are UUIDs), never "..", "/", "?" or "#".

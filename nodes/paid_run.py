@@ -67,7 +67,9 @@ def _badge_text(info: dict) -> str:
 
 def _node_result(images, info: dict) -> dict:
     """The outputs, and a summary the pack's editor extension shows on the node after the run."""
-    summary = {key: info.get(key) for key in ("estimated_cost", "cost", "spent_today", "cached", "failed")}
+    # request_id and seed: what a batch's results file records for the row (scripts/batch_run.py).
+    summary = {key: info.get(key) for key in ("estimated_cost", "cost", "spent_today", "cached", "failed",
+                                              "request_id", "seed", "reason")}
     return {"ui": {"segmind_cost": [{**summary, "text": _badge_text(info)}]}, "result": (images, info_text(info))}
 
 

@@ -1,31 +1,16 @@
 """The remote node classes, generated from the model specs (classic ComfyUI node API)."""
 from __future__ import annotations
 
-from ..client.jobs import TRANSPORTS
 from ..specs import MODELS, ModelSpec
-from ..specs.params import BoolParam, EnumParam, widget_problems
+from ..specs.pack_options import PACK_OPTIONS
+from ..specs.params import widget_problems
 from .credits import CREDITS_DISPLAY_NAMES, CREDITS_NODES
 from .paid_run import run_paid
 from .prompt_check import HIDDEN_REFUSED_INPUT, WidgetRules, refusals
 
 CATEGORY = "segmind/flux/remote"
-ON_FAILURE_MODES = ("error", "placeholder")
 # The whole prompt (ComfyUI's hidden PROMPT input): its remote nodes are estimated together, once.
 GRAPH_INPUT = "segmind_graph"
-# Pack options come after every page parameter and never reuse a page name (flux-pro has `interval`).
-PACK_OPTIONS = (
-    EnumParam("transport", (
-        "v2: submit the job and poll for it (recommended; a cancelled or timed-out job can be collected "
-        "later). v1: one synchronous request (in maintenance at Segmind)."), default="v2", allowed=TRANSPORTS),
-    BoolParam("force_refresh", (
-        "Call the API even when these exact inputs were already generated (and paid for). Off: the "
-        "earlier result is reused from the cache.")),
-    EnumParam("on_failure", (
-        "error: a job the server refuses (e.g. its safety filter) or that fails for good stops the run. "
-        "placeholder: it yields a neutral grey image of the requested size and count instead, info says "
-        "\"failed\": true and why, and the rest of the graph goes on. A cancel always stops the run."),
-        default="error", allowed=ON_FAILURE_MODES),
-)
 
 
 def make_remote_node(spec: ModelSpec, runtime) -> type:

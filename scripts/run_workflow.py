@@ -1,6 +1,7 @@
 """Run an API-format ComfyUI workflow headless and print where each output image was written.
 
     python scripts/run_workflow.py [WORKFLOW.json] [--set NODE.INPUT=VALUE ...] [--url http://host:port] [--dry-run]
+                                   [--batch ROWS [--parallel N] [--max-spend USD] [--results FILE] [--retry-failed]]
 
 NODE is a node id of the workflow, a node's title, or its class type. Without --url, a ComfyUI server is
 started for the run (the one scripts/setup.sh prepared, or COMFYUI_PATH) and stopped afterwards.
@@ -105,6 +106,20 @@ def dry_run(prompt: dict, titles: dict, base_dir: Path | None) -> int:
     return 0
 
 
+def batch(args, prompt: dict, base_dir: Path | None, env: dict, start_server) -> int:
+    """--batch ROWS: scripts/batch_run.py, with the settings the started server will have."""
+    from batch_run import run_batch
+
+    config = pack_module("client.config")
+    try:
+        settings = config.load_settings(environ={**os.environ, **env})
+    except config.ConfigError as exc:
+        print(f"[batch] {exc}", file=sys.stderr)
+        return 2
+    root = result_cache_dir(settings, base_dir)
+    return run_batch(args, prompt, pack_module, base_dir, root, settings, start_server)
+
+
 def spent_in_run(history: dict) -> tuple[float, int]:
     """What the run's Segmind nodes counted: the server's cost, or the estimate where none was reported."""
     spent, jobs = 0.0, 0
@@ -147,6 +162,15 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--timeout", type=float, default=900.0, help="seconds to wait for the run")
     parser.add_argument("--dry-run", action="store_true",
                         help="print each Segmind node's estimated cost, the total and the caps; send nothing")
+    parser.add_argument("--batch", metavar="ROWS", help="run the workflow once per row of ROWS (CSV with a "
+                        "NODE.input header, or JSON Lines), several rows to a prompt; resumable")
+    parser.add_argument("--parallel", type=int, default=8, help="with --batch: rows per ComfyUI prompt (default 8)")
+    parser.add_argument("--max-spend", type=float, metavar="USD",
+                        help="with --batch: refuse the batch, sending nothing, when its estimate is higher")
+    parser.add_argument("--results", metavar="FILE", help="with --batch: the results file (default: "
+                        "ROWS' name .results.csv, next to it)")
+    parser.add_argument("--retry-failed", action="store_true",
+                        help="with --batch: run again the rows the results file says failed or were refused")
     parser.add_argument("--fake-segmind", action="store_true",
                         help="use the offline Segmind stand-in (the default when SEGMIND_API_KEY is unset)")
     args = parser.parse_args(argv)
@@ -166,20 +190,28 @@ def main(argv: list[str] | None = None) -> int:
 
     stand_in, server, env = None, None, {}
     base_dir = Path(os.environ.get("COMFYUI_BASE_DIR", "")) if not args.url else None
-    if args.dry_run:
+    if args.dry_run and not args.batch:
         return dry_run(prompt, titles, base_dir)
-    try:
+
+    def start_server() -> ComfyServer:
+        nonlocal server
         if args.url:
             server = ComfyServer(args.url.rstrip("/"))
             server.wait_ready(10)
-        else:
-            if args.fake_segmind or not has_api_key():
-                stand_in = start_fake_segmind(env)
-            print("[run] starting ComfyUI ...", flush=True)
-            log_path = Path(tempfile.gettempdir()) / f"comfyui-segmind-flux-{uuid.uuid4().hex[:8]}.log"
-            server = ComfyServer.start(Path(os.environ["COMFYUI_PATH"]), os.environ["COMFYUI_PYTHON"],
-                                       base_dir, env=env, log_path=log_path)
-            print(f"[run] ComfyUI is up at {server.url} (log: {log_path})", flush=True)
+            return server
+        print("[run] starting ComfyUI ...", flush=True)
+        log_path = Path(tempfile.gettempdir()) / f"comfyui-segmind-flux-{uuid.uuid4().hex[:8]}.log"
+        server = ComfyServer.start(Path(os.environ["COMFYUI_PATH"]), os.environ["COMFYUI_PYTHON"],
+                                   base_dir, env=env, log_path=log_path)
+        print(f"[run] ComfyUI is up at {server.url} (log: {log_path})", flush=True)
+        return server
+
+    try:
+        if not args.url and not args.dry_run and (args.fake_segmind or not has_api_key()):
+            stand_in = start_fake_segmind(env)
+        if args.batch:
+            return batch(args, prompt, base_dir, env, start_server)
+        start_server()
         client_id = uuid.uuid4().hex
         stop = threading.Event()
         follow_progress(server.url, client_id, lambda kind, data: print_event(kind, data, titles), stop)

@@ -17,9 +17,9 @@ from remote_graphs import NON_DEFAULTS, graph
 
 specs = load_pack_module("specs")
 params = load_pack_module("specs.params")
-remote = load_pack_module("nodes.remote")
+pack_options = load_pack_module("specs.pack_options")
 
-PACK_OPTION_RULES = {"transport": "one of " + ", ".join(remote.TRANSPORTS), "force_refresh": "true or false"}
+PACK_OPTION_RULES = {"transport": "one of " + ", ".join(pack_options.TRANSPORTS), "force_refresh": "true or false"}
 
 
 def expected(node_id: str, name: str, value) -> str:

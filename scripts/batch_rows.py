@@ -1,0 +1,131 @@
+"""The rows of a batch: CSV whose header names `NODE.input` (as --set does), or JSON Lines, one object
+per row with the same keys. Every bad row is found before anything is sent: an unknown node or input, a
+value the page does not allow, a malformed line; each problem names the file's line."""
+from __future__ import annotations
+
+import copy
+import csv
+import json
+from dataclasses import dataclass, field
+from pathlib import Path
+
+
+@dataclass
+class Row:
+    number: int  # 1 for the first row of data
+    line: int  # where it starts in the file
+    values: dict = field(default_factory=dict)  # "NODE.input" -> value, as written
+
+
+class BadRows(Exception):
+    def __init__(self, problems: list[str]):
+        super().__init__("\n".join(problems))
+        self.problems = problems
+
+
+def parse_cell(text: str):
+    """A CSV cell as --set reads a value: JSON where it parses (7, 0.5, true), else the text itself."""
+    try:
+        return json.loads(text)
+    except ValueError:
+        return text
+
+
+def read_rows(path: Path) -> list[Row]:
+    """The rows of `path` (.csv, else JSON Lines); BadRows lists every line that cannot be read."""
+    text = path.read_text(encoding="utf-8-sig")
+    if path.suffix.lower() == ".csv":
+        return _csv_rows(text)
+    return _json_rows(text)
+
+
+def _csv_rows(text: str) -> list[Row]:
+    reader = csv.reader(text.splitlines())
+    try:
+        header = next(reader)
+    except StopIteration:
+        raise BadRows(["line 1: the file is empty; the first line names the inputs, as NODE.input"]) from None
+    rows, problems = [], []
+    for cells in reader:
+        line = reader.line_num
+        if not any(cell.strip() for cell in cells):
+            continue  # a blank line
+        if len(cells) != len(header):
+            problems.append(f"line {line}: {len(cells)} cells, the header has {len(header)}")
+            continue
+        values = {key.strip(): parse_cell(cell) for key, cell in zip(header, cells) if cell != ""}
+        rows.append(Row(len(rows) + len(problems) + 1, line, values))
+    if problems:
+        raise BadRows(problems)
+    return rows
+
+
+def _json_rows(text: str) -> list[Row]:
+    rows, problems = [], []
+    for line, raw in enumerate(text.splitlines(), start=1):
+        if not raw.strip():
+            continue
+        try:
+            values = json.loads(raw)
+        except ValueError as exc:
+            problems.append(f"line {line}: not JSON ({exc.msg})")
+            continue
+        if not isinstance(values, dict):
+            problems.append(f"line {line}: a row is one JSON object of NODE.input keys, not {type(values).__name__}")
+            continue
+        rows.append(Row(len(rows) + len(problems) + 1, line, values))
+    if problems:
+        raise BadRows(problems)
+    return rows
+
+
+def find_node(prompt: dict, node_ref: str) -> list[str]:
+    """The ids of the nodes `node_ref` names: a node id, a title or a class type, as --set takes it."""
+    return [node_id for node_id, node in prompt.items()
+            if node_ref in (node_id, node.get("class_type"), node.get("_meta", {}).get("title"))]
+
+
+def check_rows(rows: list[Row], prompt: dict, rules: dict) -> None:
+    """Raises BadRows naming every bad value of every row. `rules`: class type -> {input: Param}, the
+    pack's nodes' inputs with their page rules; other nodes take any input they already have."""
+    problems = []
+    for row in rows:
+        for key, value in row.values.items():
+            problem = _problem(prompt, rules, key, value)
+            if problem:
+                problems.append(f"line {row.line} (row {row.number}): {problem}")
+    if problems:
+        raise BadRows(problems)
+
+
+def _problem(prompt: dict, rules: dict, key: str, value) -> str | None:
+    node_ref, _, input_name = str(key).rpartition(".")
+    if not node_ref or not input_name:
+        return f"{key!r} is not NODE.input"
+    matches = find_node(prompt, node_ref)
+    if len(matches) != 1:
+        return f"{key!r}: {len(matches)} nodes match {node_ref!r} (use a node id: {', '.join(prompt)})"
+    node = prompt[matches[0]]
+    params = rules.get(node.get("class_type"))
+    if params is None:
+        if input_name not in node.get("inputs", {}):
+            return f"{key!r}: the node has no input {input_name!r}"
+        return None
+    if input_name not in params:
+        if input_name in node.get("inputs", {}):
+            return None  # an input without a page rule (a twin's lora_name): ComfyUI checks it when queued
+        return f"{key!r}: {node['class_type']} has no input {input_name!r} (it has {', '.join(params)})"
+    try:
+        params[input_name].validate(value, node["class_type"])
+    except ValueError as exc:
+        return str(exc)
+    return None
+
+
+def row_prompt(prompt: dict, row: Row) -> dict:
+    """The workflow with the row's values in place."""
+    changed = copy.deepcopy(prompt)
+    for key, value in row.values.items():
+        node_ref, _, input_name = key.rpartition(".")
+        changed[find_node(changed, node_ref)[0]]["inputs"][input_name] = value
+    return changed
