@@ -2,12 +2,16 @@
 
 Keyed by model slug and the exact request body, so identical inputs are never paid for twice, across
 ComfyUI restarts too. Only images that decoded are stored; every write is atomic (temp file + rename).
+Its size is bounded: after each store the least recently used results go (a load counts as a use) until
+it fits. An evicted result is paid again if the same inputs are asked again. The journal of submitted
+jobs is never evicted.
 """
 from __future__ import annotations
 
 import hashlib
 import json
 import os
+import shutil
 import tempfile
 import time
 from pathlib import Path
@@ -33,8 +37,9 @@ def _write_atomically(path: Path, data: bytes) -> None:
 
 
 class ResultCache:
-    def __init__(self, root: Path):
+    def __init__(self, root: Path, max_bytes: int | None = None):
         self.root = Path(root)
+        self.max_bytes = max_bytes  # None: no bound
 
     def _entry(self, key: str) -> Path:
         return self.root / key[:2] / key
@@ -46,6 +51,10 @@ class ResultCache:
             images = [(entry / name).read_bytes() for name in info["files"]]
         except (OSError, ValueError, KeyError, TypeError):
             return None
+        try:
+            os.utime(entry / "info.json")  # used now: the last to be evicted
+        except OSError:
+            pass
         return images, info["info"]
 
     def has(self, key: str) -> bool:
@@ -59,6 +68,37 @@ class ResultCache:
             _write_atomically(entry / name, data)
         # info.json last: an entry without it is invisible, so a half-written entry is never read.
         _write_atomically(entry / "info.json", json.dumps({"files": names, "info": info}).encode())
+        if self.max_bytes is not None:
+            self.evict(self.max_bytes, keep=key)
+
+    def _entries(self):
+        """(last use, bytes, folder) of every stored result; the journal of pending jobs is not one."""
+        for shard in os.scandir(self.root) if self.root.is_dir() else ():
+            if not shard.is_dir() or len(shard.name) != 2:
+                continue
+            for entry in os.scandir(shard.path):
+                try:
+                    files = [item for item in os.scandir(entry.path) if item.is_file()]
+                    info = next((item for item in files if item.name == "info.json"), None)
+                    used = info.stat().st_mtime if info else 0.0  # half-written: the first to go
+                    yield used, sum(item.stat().st_size for item in files), Path(entry.path)
+                except OSError:
+                    continue  # removed meanwhile by another ComfyUI sharing the folder
+
+    def evict(self, max_bytes: int, keep: str | None = None) -> int:
+        """Removes the least recently used results until the cache holds at most `max_bytes` (never the
+        entry `keep`, just stored); returns how many went."""
+        entries = sorted(self._entries(), key=lambda item: item[0])
+        total, removed = sum(size for _, size, _ in entries), 0
+        for _, size, folder in entries:
+            if total <= max_bytes:
+                break
+            if keep is not None and folder.name == keep:
+                continue
+            shutil.rmtree(folder, ignore_errors=True)
+            total -= size
+            removed += 1
+        return removed
 
     def _pending_path(self, key: str) -> Path:
         return self.root / "pending" / f"{key}.json"

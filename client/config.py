@@ -15,6 +15,8 @@ from pathlib import Path
 from .user_settings import comfy_user_settings_file, read_user_settings
 
 DEFAULT_BASE_URL = "https://api.segmind.com"
+# The result cache keeps every paid image next to SaveImage's copy: bounded, oldest use first out.
+DEFAULT_CACHE_MAX_GB = 2.0
 PACK_DIR = Path(__file__).resolve().parent.parent
 DEFAULT_CONFIG_FILE = PACK_DIR / "config.json"
 
@@ -38,6 +40,8 @@ class Settings:
     # Spend caps in US dollars (None: no cap).
     max_spend_per_prompt: float | None = None
     max_spend_per_day: float | None = None
+    # The result cache's size bound in bytes: the least recently used results go first.
+    cache_max_bytes: int = int(DEFAULT_CACHE_MAX_GB * 1e9)
 
     def __repr__(self) -> str:  # the key must never reach a log line through a repr
         return (f"Settings(api_key={'<set>' if self.api_key else None}, base_url={self.base_url!r}, "
@@ -110,6 +114,18 @@ class SettingLayers:
         return dict(self.layers).get(layer, {}).get(file_key)
 
 
+def parse_cache_bound(value) -> int:
+    """SEGMIND_CACHE_MAX_GB / cache_max_gb: gigabytes, a positive number."""
+    try:
+        gigabytes = float(DEFAULT_CACHE_MAX_GB if value in (None, "") else value)
+    except (TypeError, ValueError):
+        gigabytes = math.nan
+    if not math.isfinite(gigabytes) or gigabytes <= 0:
+        raise ConfigError(f"SEGMIND_CACHE_MAX_GB / cache_max_gb must be a positive number of gigabytes (e.g. 2); "
+                          f"got {str(value)!r}.")
+    return int(gigabytes * 1e9)
+
+
 def load_settings(environ: os._Environ | dict | None = None, user_file: Path | None = None) -> Settings:
     """Read the settings afresh (cheap): a key or cap saved after start-up is used on the next run."""
     layers = SettingLayers(environ, user_file)
@@ -129,4 +145,5 @@ def load_settings(environ: os._Environ | dict | None = None, user_file: Path | N
         requests_per_minute=max(0.0, per_minute),
         max_spend_per_prompt=parse_cap(pick("max_spend_per_prompt"), "max_spend_per_prompt"),
         max_spend_per_day=parse_cap(pick("max_spend_per_day"), "max_spend_per_day"),
+        cache_max_bytes=parse_cache_bound(pick("cache_max_gb")),
     )

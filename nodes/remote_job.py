@@ -43,7 +43,7 @@ class RemoteJob:
                  settings: Settings, on_submitted=None):
         self.runtime, self.spec, self.body, self.transport, self.node_id = runtime, spec, body, transport, node_id
         self.settings, self.label = settings, f"{spec.display_name} ({spec.slug})"
-        self.cache = ResultCache(data_dir(settings)) if settings.cache_enabled else None
+        self.cache = ResultCache(data_dir(settings), settings.cache_max_bytes) if settings.cache_enabled else None
         self.key = cache_key(spec.slug, body)
         # (request id, cache key), from the worker thread once the server has the job: the jobs list.
         self.on_submitted = on_submitted
@@ -74,9 +74,8 @@ class RemoteJob:
                 "elapsed_s": round(time.monotonic() - started, 3), "cached": False}
         if resume is not None:
             info["collected_earlier_job"] = True  # paid (and counted) when it was first submitted
-        if self.cache is not None:
-            self._cache_write(self.cache.store, self.key, result.images, info)
-            self._cache_write(self.cache.forget_pending, self.key)
+        if self.cache is not None:  # files, and the size bound's scan: off the loop
+            await asyncio.get_running_loop().run_in_executor(self.runtime.job_pool(), self._store, result.images, info)
         self.status = "DONE"
         progress.show(self)
         return RemoteOutcome(images, info)
@@ -154,6 +153,10 @@ class RemoteJob:
             failed = isinstance(exc, SegmindError) and not isinstance(exc, SegmindCancelled)
             log.warning("%s: %s after submission; request %s may still be billed. Queue the same inputs within "
                         "an hour to collect it.", self.label, "failed" if failed else "cancelled", self.request_id)
+
+    def _store(self, images: list[bytes], info: dict) -> None:
+        self._cache_write(self.cache.store, self.key, images, info)
+        self._cache_write(self.cache.forget_pending, self.key)
 
     def _cache_write(self, action, *args) -> None:
         """The result cache and its journal are a saving, never a reason to lose a paid result."""

@@ -126,7 +126,7 @@ def _job_and_cache(job_id: str):
     job = JobLog(root).get(str(job_id))
     if job is None:
         raise PanelError(f"No job {str(job_id)[:40]!r} in the jobs list.", 404)
-    return settings, root, job, ResultCache(root) if settings.cache_enabled else None
+    return settings, root, job, ResultCache(root, settings.cache_max_bytes) if settings.cache_enabled else None
 
 
 def job_thumbnail(job_id: str) -> bytes:

@@ -6,6 +6,7 @@ from __future__ import annotations
 import csv
 import json
 import os
+import shutil
 import signal
 import subprocess
 import sys
@@ -194,3 +195,29 @@ def test_a_batch_killed_mid_way_and_run_again_pays_each_row_once(batch, comfy, s
     assert sorted(final, key=int) == [str(n) for n in range(1, 9)] and all(r["status"] == "ok" for r in final.values())
     seeds = [p.body["seed"] for p in segmind.posts()]
     assert sorted(seeds) == list(range(900, 908))  # one POST per row: nothing was paid twice
+
+
+def test_the_cache_bound_holds_under_a_batch_and_an_evicted_row_is_paid_again_only_when_asked(
+        batch, comfy_home, segmind, tmp_path):
+    state = pack_state(comfy_home, segmind)
+
+    def entries() -> dict[str, int]:
+        return {info.parent.name: sum(f.stat().st_size for f in info.parent.iterdir())
+                for info in state.glob("??/*/info.json")}
+
+    for shard in state.glob("??"):  # an empty cache: what other tests paid for is not counted here
+        shutil.rmtree(shard)
+    one = write_rows(tmp_path / "one.csv", fox_rows(1, 1000))
+    assert batch(one).returncode == 0
+    size = sum(entries().values())
+    batch.caps(cache_max_gb=2.5 * size / 1e9)  # room for two results
+    rows = write_rows(tmp_path / "five.csv", fox_rows(5, 1100))
+    assert batch(rows, "--parallel", "1").returncode == 0
+    assert len(entries()) == 2 and sum(entries().values()) <= 2.5 * size
+    assert len(segmind.posts()) == 6  # the batch paid each row once, evicting as it went
+    # Asked again: the newest row is still cached and costs nothing; the oldest was evicted and is paid again.
+    newest, oldest = (write_rows(tmp_path / f"{name}.csv", [row]) for name, row in
+                      (("newest", fox_rows(5, 1100)[4]), ("oldest", fox_rows(1, 1100)[0])))
+    assert batch(newest).returncode == 0 and len(segmind.posts()) == 6
+    assert batch(oldest).returncode == 0 and [p.body["seed"] for p in segmind.posts()[6:]] == [1100]
+    assert len(entries()) == 2 and sum(entries().values()) <= 2.5 * size

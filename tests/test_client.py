@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import io
 import json
+import os
 import socket
 import threading
 import time
@@ -20,6 +21,7 @@ from example_files import client_settings
 from pack_loader import load_pack_module
 from segmind_loopback import START_CREDITS, TEST_PRICES, Fault, expected_color
 
+config = load_pack_module("client.config")
 constants = load_pack_module("client.constants")
 errors = load_pack_module("client.errors")
 transport_module = load_pack_module("client.transport")
@@ -824,3 +826,37 @@ def test_corrupt_pending_record_reads_as_none(tmp_path):
     assert cache.pending_request_id(key) is None
     path.write_text("garbage")
     assert cache.pending_request_id(key) is None
+
+
+def test_the_cache_keeps_to_its_size_bound_dropping_the_least_recently_used(tmp_path):
+    image = b"x" * 1000
+    cache = cache_module.ResultCache(tmp_path, max_bytes=3500)  # room for three results and their info
+    keys = [cache_module.cache_key(SLUG, {"prompt": f"fox {n}"}) for n in range(5)]
+    for age, key in enumerate(keys[:3]):
+        cache.store(key, [image], {"n": age})
+        info = tmp_path / key[:2] / key / "info.json"
+        os.utime(info, (1_000_000 + age, 1_000_000 + age))  # stored one after the other
+    cache.remember_pending(keys[4], "req-pending")
+    assert cache.load(keys[0]) is not None  # a use: now the most recent
+    cache.store(keys[3], [image], {"n": 3})
+    assert [cache.has(key) for key in keys[:4]] == [True, False, True, True]  # the oldest use went
+    assert cache.pending_request_id(keys[4]) == "req-pending"  # the journal is never evicted
+    total = sum(path.stat().st_size for path in tmp_path.rglob("*") if path.is_file() and "pending" not in path.parts)
+    assert total <= 3500
+
+
+def test_a_result_larger_than_the_bound_is_still_kept_until_the_next_store(tmp_path):
+    cache = cache_module.ResultCache(tmp_path, max_bytes=10)
+    first, second = (cache_module.cache_key(SLUG, {"prompt": p}) for p in ("a", "b"))
+    cache.store(first, [b"y" * 100], {})
+    assert cache.has(first)  # the result just paid for is served at least once
+    cache.store(second, [b"z" * 100], {})
+    assert not cache.has(first) and cache.has(second)
+
+
+@pytest.mark.parametrize("value", ["abc", "-1", "0", "nan"])
+def test_a_cache_bound_that_is_not_a_positive_number_is_an_error_naming_the_setting(value):
+    with pytest.raises(config.ConfigError, match=r"SEGMIND_CACHE_MAX_GB / cache_max_gb must be a positive"):
+        config.load_settings(environ={"SEGMIND_CACHE_MAX_GB": value, "SEGMIND_CONFIG_FILE": "/nonexistent.json"},
+                             user_file=None)
+    assert config.load_settings(environ={"SEGMIND_CONFIG_FILE": "/nonexistent.json"}).cache_max_bytes == 2 * 10**9
