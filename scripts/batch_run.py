@@ -13,6 +13,7 @@ from pathlib import Path
 from batch_prompts import failed_node_row, merged_prompt, row_outputs
 from batch_results import FAILED, OK, REFUSED, ResultsFile, RowResult, default_results_path
 from batch_rows import BadRows, Row, check_rows, read_rows, row_prompt
+from comfy_driver import ComfyError
 
 # Words of the pack's refusals before any billable request (money/budget.py): the row is "refused".
 REFUSAL_MARKS = ("Segmind spend cap", "Segmind balance check")
@@ -119,48 +120,102 @@ def row_result(number: int, found: dict) -> RowResult:
                      f"{cost:.6g}", " ".join(ids), "; ".join(str(r.get("reason") or "") for r in failures))
 
 
-def execute(server, batch: BatchPlan, groups: list[list[int]], results: ResultsFile, base_dir: Path | None,
-            progress: Progress, timeout: float) -> int:
-    """Runs the prompts, QUEUED_AHEAD at a time; a prompt that fails runs its rows one by one (the rows
-    that finished are served from the result cache), so that one row's failure is that row's only."""
-    waiting: list[tuple[list[int], str]] = []
-    groups = list(groups)
-    failed = 0
-    while groups or waiting:
-        while groups and len(waiting) < QUEUED_AHEAD:
-            group = groups.pop(0)
-            status, answer = server.queue_prompt(merged_prompt({n: batch.prompts[n] for n in group}))
-            if status != 200:
-                message = str(answer.get("error", {}).get("message") or answer)[:500]
-                for number in group:
-                    results.record(result := RowResult(number, FAILED, error=f"ComfyUI rejected it: {message}"))
-                    progress.row(result)
-                failed += len(group)
+class Lane:
+    """One ComfyUI server of the batch and the prompts waiting on it."""
+
+    def __init__(self, server):
+        self.server, self.waiting, self.alive = server, [], True  # waiting: (group, prompt id)
+
+    def finished(self, prompt_id: str) -> dict | None:
+        entry = self.server.get_json(f"/history/{prompt_id}").get(prompt_id)
+        done = entry and entry.get("status", {}).get("status_str") in ("success", "error")
+        return entry if done else None
+
+
+SERVER_GONE = (ComfyError, OSError, ValueError)  # refused, reset, or an answer that is not JSON
+
+
+def execute(servers: list, batch: BatchPlan, groups: list[list[int]], results: ResultsFile,
+            base_dir: Path | None, progress: Progress, timeout: float) -> int:
+    """Runs the prompts, QUEUED_AHEAD at a time on each server. A prompt that fails runs its other rows
+    one by one (the rows that finished are served from the result cache), so that one row's failure is
+    that row's only. A server that stops answering gives its prompts back to the others: with a shared
+    state folder (one machine, or SEGMIND_CACHE_DIR on a shared disk) their submitted jobs are collected,
+    never paid twice."""
+    lanes, groups, failed = [Lane(server) for server in servers], list(groups), 0
+    started = {}  # prompt id -> when it was queued, for the time-out
+
+    def record(result: RowResult) -> None:
+        nonlocal failed
+        results.record(result)
+        progress.row(result)
+        failed += result.status != OK
+
+    def lose(lane: Lane, why: BaseException) -> None:
+        lane.alive = False
+        print(f"\n[batch] {lane.server.url} stopped answering ({why}); its rows move to the other server(s)",
+              file=sys.stderr, flush=True)
+        groups[:0] = [group for group, _ in lane.waiting]
+        lane.waiting.clear()
+
+    while groups or any(lane.waiting for lane in lanes):
+        alive = [lane for lane in lanes if lane.alive]
+        if not alive:
+            raise ComfyError("no ComfyUI server of the batch answers; run the same command again to go on")
+        for lane in alive:
+            while groups and len(lane.waiting) < QUEUED_AHEAD and lane.alive:
+                group = groups.pop(0)
+                try:
+                    status, answer = lane.server.queue_prompt(merged_prompt({n: batch.prompts[n] for n in group}))
+                except SERVER_GONE as exc:
+                    groups.insert(0, group)
+                    lose(lane, exc)
+                    break
+                if status != 200:
+                    message = str(answer.get("error", {}).get("message") or answer)[:500]
+                    for number in group:
+                        record(RowResult(number, FAILED, error=f"ComfyUI rejected it: {message}"))
+                    continue
+                lane.waiting.append((group, answer["prompt_id"]))
+                started[answer["prompt_id"]] = time.monotonic()
+        progressed = False
+        for lane in alive:
+            if not lane.alive or not lane.waiting:
                 continue
-            waiting.append((group, answer["prompt_id"]))
-        if not waiting:
-            continue
-        group, prompt_id = waiting.pop(0)
-        history = server.wait_history(prompt_id, timeout)
-        if history["status"].get("status_str") != "success":
-            culprit, message = failed_node_row(history)
-            refused = any(mark in message for mark in REFUSAL_MARKS)
-            if len(group) == 1 or (culprit in group and not refused):
-                # That row's own failure: recorded, never sent again (only --retry-failed does).
-                culprit = group[0] if len(group) == 1 else culprit
-                results.record(result := RowResult(culprit, REFUSED if refused else FAILED, error=message[:2000]))
-                progress.row(result)
-                failed += 1
-            # The others run alone: finished ones come from the result cache, cut-off ones are collected.
-            groups[:0] = [[number] for number in group if number != culprit or (refused and len(group) > 1)]
-            continue
-        outputs = row_outputs(history, base_dir, server.url)
-        for number in group:
-            result = row_result(number, outputs.get(number, {}))
-            results.record(result)
-            progress.row(result)
-            failed += result.status != OK
+            group, prompt_id = lane.waiting[0]
+            try:
+                history = lane.finished(prompt_id)
+            except SERVER_GONE as exc:
+                lose(lane, exc)
+                continue
+            if history is None:
+                if time.monotonic() - started[prompt_id] > timeout:
+                    lose(lane, TimeoutError(f"prompt {prompt_id} did not end within {timeout:.0f} s"))
+                continue
+            lane.waiting.pop(0)
+            progressed = True
+            if history["status"].get("status_str") != "success":
+                groups[:0] = _after_failure(group, history, record)
+                continue
+            outputs = row_outputs(history, base_dir, lane.server.url)
+            for number in group:
+                record(row_result(number, outputs.get(number, {})))
+        if not progressed:
+            time.sleep(0.1)
     return failed
+
+
+def _after_failure(group: list[int], history: dict, record) -> list[list[int]]:
+    """Records the row whose own failure stopped the prompt; returns the rows to run again alone."""
+    culprit, message = failed_node_row(history)
+    refused = any(mark in message for mark in REFUSAL_MARKS)
+    if len(group) == 1 or (culprit in group and not refused):
+        # That row's own failure: recorded, never sent again (only --retry-failed does).
+        culprit = group[0] if len(group) == 1 else culprit
+        record(RowResult(culprit, REFUSED if refused else FAILED, error=message[:2000]))
+        return [[number] for number in group if number != culprit]
+    # A refused prompt sent nothing: alone, each row gets its own verdict.
+    return [[number] for number in group]
 
 
 def run_batch(args, prompt: dict, pack_module, base_dir: Path | None, root: Path | None, settings,
@@ -196,9 +251,9 @@ def run_batch(args, prompt: dict, pack_module, base_dir: Path | None, root: Path
         print("[batch] nothing to do")
         return 0
     groups = chunks(batch, max(1, args.parallel), settings.max_spend_per_prompt)
-    server = start_server()
+    servers = start_server()
     progress = Progress(len(batch.rows), usd)
-    failed = execute(server, batch, groups, results, base_dir, progress, args.timeout)
+    failed = execute(servers, batch, groups, results, base_dir, progress, args.timeout)
     print(f"[batch] done: {len(batch.rows) - failed} ok, {failed} failed or refused; spent "
           f"{usd(progress.spent)}; results in {results.path}")
     return 1 if failed else 0

@@ -110,6 +110,14 @@ def batch(args, prompt: dict, base_dir: Path | None, env: dict, start_server) ->
     """--batch ROWS: scripts/batch_run.py, with the settings the started server will have."""
     from batch_run import run_batch
 
+    def start_servers() -> list[ComfyServer]:
+        if not args.url or len(args.url) == 1:
+            return [start_server()]
+        servers = [ComfyServer(url.rstrip("/")) for url in args.url]
+        for each in servers:
+            each.wait_ready(10)
+        return servers
+
     config = pack_module("client.config")
     try:
         settings = config.load_settings(environ={**os.environ, **env})
@@ -117,7 +125,7 @@ def batch(args, prompt: dict, base_dir: Path | None, env: dict, start_server) ->
         print(f"[batch] {exc}", file=sys.stderr)
         return 2
     root = result_cache_dir(settings, base_dir)
-    return run_batch(args, prompt, pack_module, base_dir, root, settings, start_server)
+    return run_batch(args, prompt, pack_module, base_dir, root, settings, start_servers)
 
 
 def spent_in_run(history: dict) -> tuple[float, int]:
@@ -158,7 +166,8 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("workflow", nargs="?", default=str(DEFAULT_WORKFLOW))
     parser.add_argument("--set", dest="overrides", action="append", default=[], metavar="NODE.INPUT=VALUE")
-    parser.add_argument("--url", help="use a running ComfyUI server instead of starting one")
+    parser.add_argument("--url", action="append", help="use a running ComfyUI server instead of starting one; "
+                        "with --batch, give it more than once to spread the rows over several servers")
     parser.add_argument("--timeout", type=float, default=900.0, help="seconds to wait for the run")
     parser.add_argument("--dry-run", action="store_true",
                         help="print each Segmind node's estimated cost, the total and the caps; send nothing")
@@ -193,10 +202,14 @@ def main(argv: list[str] | None = None) -> int:
     if args.dry_run and not args.batch:
         return dry_run(prompt, titles, base_dir)
 
+    if args.url and len(args.url) > 1 and not args.batch:
+        print("[run] several --url are for --batch; a single run uses one server", file=sys.stderr)
+        return 2
+
     def start_server() -> ComfyServer:
         nonlocal server
         if args.url:
-            server = ComfyServer(args.url.rstrip("/"))
+            server = ComfyServer(args.url[0].rstrip("/"))
             server.wait_ready(10)
             return server
         print("[run] starting ComfyUI ...", flush=True)

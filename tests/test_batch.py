@@ -16,7 +16,8 @@ from pathlib import Path
 import pytest
 from PIL import Image
 
-from conftest import TEST_API_KEY, pack_state
+from comfy_driver import ComfyServer
+from conftest import TEST_API_KEY, comfy_base, comfy_runtime, pack_state
 from remote_graphs import wait_for
 from segmind_loopback import TEST_PRICES
 
@@ -221,3 +222,36 @@ def test_the_cache_bound_holds_under_a_batch_and_an_evicted_row_is_paid_again_on
     assert batch(newest).returncode == 0 and len(segmind.posts()) == 6
     assert batch(oldest).returncode == 0 and [p.body["seed"] for p in segmind.posts()[6:]] == [1100]
     assert len(entries()) == 2 and sum(entries().values()) <= 2.5 * size
+
+
+def test_two_servers_share_the_rows_and_one_killed_mid_batch_leaves_the_batch_complete(
+        loopback, segmind, tmp_path_factory, tmp_path):
+    """Two ComfyUI processes on one machine share the state folder: when one dies, the other collects
+    the jobs it had submitted instead of paying for them again."""
+    shared_cache = tmp_path / "shared-segmind-cache"
+    env = {"SEGMIND_BASE_URL": loopback.base_url, "SEGMIND_API_KEY": TEST_API_KEY,
+           "SEGMIND_CACHE_DIR": str(shared_cache), "SEGMIND_CONFIG_FILE": str(tmp_path / "none.json")}
+    comfy_dir, python = comfy_runtime()
+    servers = [ComfyServer.start(comfy_dir, python, comfy_base(tmp_path_factory, f"lane-{n}"), env=env)
+               for n in range(2)]
+    try:
+        segmind.job_seconds = 1.5
+        rows = write_rows(tmp_path / "shared.csv", fox_rows(12, 1200))
+        command = [sys.executable, str(RUNNER), str(SCHNELL), "--batch", str(rows), "--parallel", "2",
+                   *[arg for server in servers for arg in ("--url", server.url)]]
+        runner = subprocess.Popen(command, env={**os.environ, **env}, stdout=subprocess.PIPE,
+                                  stderr=subprocess.STDOUT, text=True)
+        results = rows.with_name("shared.results.csv")
+        wait_for(lambda: results.exists() and len(results.read_text().splitlines()) >= 3, 120, step=0.1)
+        servers[1].process.kill()  # mid-batch, with prompts queued and running on it
+        output, _ = runner.communicate(timeout=240)
+        assert runner.returncode == 0, output
+        assert "stopped answering" in output and "done: 12 ok, 0 failed" in output
+        final = {r["row"]: r for r in results_of(rows)}
+        assert sorted(final, key=int) == [str(n) for n in range(1, 13)]
+        assert all(r["status"] == "ok" for r in final.values())
+        seeds = [p.body["seed"] for p in segmind.posts()]
+        assert sorted(seeds) == list(range(1200, 1212))  # every row paid once, the moved ones too
+    finally:
+        for server in servers:
+            server.stop()
