@@ -121,6 +121,10 @@ class SegmindLoopback:
         self.chaos_random = random.Random(0)
         self.credits = START_CREDITS  # the balance: every accepted job pays cost_of(body) from it
         self.cost_reported = True  # False: answers carry no cost (the pack then counts its estimate)
+        # Segmind's tier limit on submissions (free: 5 a minute): more in the last minute get a 429 naming
+        # when the window frees (x-rate-limit-reset-at-utc). None: no limit.
+        self.submissions_per_minute: float | None = None
+        self.submission_times: list[float] = []  # time.time() of each accepted submission
         handler = type("Handler", (_Handler,), {"stand_in": self})
         self.httpd = _QuietServer(("127.0.0.1", 0), handler)
         self.httpd.daemon_threads = True
@@ -149,6 +153,20 @@ class SegmindLoopback:
             self.v1_shape, self.v2_shape, self.status_sequence = "raw", "url_list", None
             self.job_seconds, self.seed_header = 0.3, True
             self.credits, self.cost_reported = START_CREDITS, True
+            self.submissions_per_minute, self.submission_times = None, []
+
+    def rate_limited_until(self) -> float | None:
+        """When a submission refused now may go (epoch seconds); None: it goes now, and is counted."""
+        with self.lock:
+            if self.submissions_per_minute is None:
+                return None
+            now = time.time()
+            recent = [t for t in self.submission_times if t > now - 60.0]
+            self.submission_times = recent
+            if len(recent) >= self.submissions_per_minute:
+                return recent[-int(self.submissions_per_minute)] + 60.0
+            recent.append(now)
+            return None
 
     def charge(self, slug: str, body: dict) -> float:
         """Takes a finished job's price from the balance: the model's flat test price per image."""
@@ -341,6 +359,10 @@ class _Handler(BaseHTTPRequestHandler):
             return self._error(404, f"Model {slug} not found")
         if not isinstance(body, dict) or not str(body.get("prompt", "")).strip():
             return self._error(400, "prompt is required")
+        limited_until = self.stand_in.rate_limited_until()
+        if limited_until is not None:
+            return self._send(429, {"error": "Too many requests"},
+                              headers={"x-rate-limit-reset-at-utc": f"{limited_until:.3f}"})
         with self.stand_in.lock:
             self.stand_in.billable_submissions += 1
             self.stand_in.accepted.append(Received(self.command, self.path, {}, body))
