@@ -61,8 +61,11 @@ JOB_DEADLINE_S = 600.0
 GET_ATTEMPTS = 5
 BACKOFF_FIRST_S = 0.5
 BACKOFF_MAX_S = 8.0
-# A 429'd POST (nothing was created) is retried this often, waiting what the server asks, at most this.
+# A POST that never reached the server, or a 429 that names no wait, is tried this often in all (nothing
+# was created). A 429 naming a wait of at most RATE_LIMIT_WAIT_MAX_S (a tier's per-minute limit) is
+# waited out RATE_LIMITED_POST_WAITS times: a batch on a free-tier key queues behind the limit, no row fails.
 RATE_LIMITED_POST_ATTEMPTS = 4
+RATE_LIMITED_POST_WAITS = 12
 RATE_LIMIT_WAIT_MAX_S = 60.0
 
 # A v2 result that arrives damaged (an answer cut off without a Content-Length cannot be told from a

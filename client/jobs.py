@@ -128,11 +128,19 @@ class JobRunner:
         return JobResult(images, {name: redact(value, key) if isinstance(value, str) else value
                                   for name, value in info.items()}, accepted)
 
+    def _post(self, url: str, body: dict, read_timeout: float, status: str | None = None) -> Answer:
+        """A billable POST in the process's turn (each attempt), holding the process's other submissions
+        back when the server's limit says; `status` is reported right before each attempt goes out."""
+        def turn() -> None:
+            self.submissions.wait_turn(self.settings.requests_per_minute, self.stop)
+            if status is not None:
+                self.callbacks.on_status(status, self._elapsed())
+
+        return self.transport.post_json(url, body, read_timeout, turn=turn, on_rate_limited=self.submissions.hold)
+
     def _run_v1(self, body: dict) -> ParsedOutput:
-        self.submissions.wait_turn(self.settings.requests_per_minute, self.stop)
-        self.callbacks.on_status("PROCESSING", self._elapsed())
-        answer = self.transport.post_json(endpoints.sync_url(self.settings, self.slug), body,
-                                          V1_READ_TIMEOUT_S)
+        # PROCESSING right before the POST: from then on the job may be billed (nodes/remote_job.py).
+        answer = self._post(endpoints.sync_url(self.settings, self.slug), body, V1_READ_TIMEOUT_S, "PROCESSING")
         if not answer.ok:
             raise self._fail(answer)
         try:
@@ -141,8 +149,7 @@ class JobRunner:
             raise self._unreadable(exc) from None
 
     def _submit_v2(self, body: dict) -> str:
-        self.submissions.wait_turn(self.settings.requests_per_minute, self.stop)
-        answer = self.transport.post_json(endpoints.submit_url(self.settings, self.slug), body, READ_TIMEOUT_S)
+        answer = self._post(endpoints.submit_url(self.settings, self.slug), body, READ_TIMEOUT_S)
         data = _json(answer)
         if not answer.ok:
             raise self._fail(answer)

@@ -10,6 +10,7 @@ from __future__ import annotations
 import ipaddress
 import socket
 from dataclasses import dataclass
+from typing import Callable
 from urllib.parse import urlsplit
 
 import requests
@@ -17,7 +18,7 @@ from urllib3.exceptions import NewConnectionError
 
 from .config import Settings
 from .constants import (CONNECT_TIMEOUT_S, GET_ATTEMPTS, MAX_RESPONSE_BYTES, RATE_LIMIT_WAIT_MAX_S,
-                        RATE_LIMITED_POST_ATTEMPTS, READ_TIMEOUT_S, USER_AGENT)
+                        RATE_LIMITED_POST_ATTEMPTS, RATE_LIMITED_POST_WAITS, READ_TIMEOUT_S, USER_AGENT)
 from .errors import SegmindError, missing_key_error, redact
 from .waiting import Cancelled, StopCheck, backoff_seconds, server_requested_wait, sleep_unless_stopped
 
@@ -115,27 +116,46 @@ class Transport:
                                  else backoff_seconds(attempt), self.stop)
         raise AssertionError("unreachable")
 
-    def post_json(self, url: str, body: dict, read_timeout: float) -> Answer:
-        """POST a billable request. Retried only after a 429 or a connection that never got through."""
+    def post_json(self, url: str, body: dict, read_timeout: float, turn: Callable[[], None] | None = None,
+                  on_rate_limited: Callable[[float], None] | None = None) -> Answer:
+        """POST a billable request. Retried only after a 429 or a connection that never got through.
+        `turn()` is called before every attempt (the process's spacing of submissions); a 429 that says
+        when the limit frees (within RATE_LIMIT_WAIT_MAX_S) goes to `on_rate_limited(seconds)`, so that
+        the process's other submissions hold back too, and is retried up to RATE_LIMITED_POST_WAITS
+        times; other failures RATE_LIMITED_POST_ATTEMPTS times in all."""
         headers = self._api_headers()
-        for attempt in range(RATE_LIMITED_POST_ATTEMPTS):
-            last_try = attempt == RATE_LIMITED_POST_ATTEMPTS - 1
+        waited, failed = 0, 0
+        while True:
+            if turn is not None:
+                turn()
             try:
                 answer = self._send("POST", url, read_timeout, json=body, headers=headers,
                                     allow_redirects=False)
             except (requests.RequestException, OSError) as exc:
                 never_reached = isinstance(exc, requests.RequestException) and _never_reached_server(exc)
-                if never_reached and not last_try:
-                    sleep_unless_stopped(backoff_seconds(attempt), self.stop)
+                failed += 1
+                if never_reached and failed < RATE_LIMITED_POST_ATTEMPTS:
+                    sleep_unless_stopped(backoff_seconds(failed - 1), self.stop)
                     continue
                 raise self._network_error(exc, url, maybe_billed=not never_reached) from None
-            if answer.status != 429 or last_try:
+            if answer.status != 429:
                 return answer
             asked = server_requested_wait(answer.headers)
             if asked is not None and asked > RATE_LIMIT_WAIT_MAX_S:
                 return answer  # the caller reports the 429; waiting that long silently would look hung
-            sleep_unless_stopped(asked if asked is not None else backoff_seconds(attempt + 2), self.stop)
-        raise AssertionError("unreachable")
+            if asked is None:
+                failed += 1
+                if failed >= RATE_LIMITED_POST_ATTEMPTS:
+                    return answer
+                sleep_unless_stopped(backoff_seconds(failed + 1), self.stop)
+                continue
+            waited += 1
+            if waited > RATE_LIMITED_POST_WAITS:
+                return answer
+            if on_rate_limited is not None and turn is not None:
+                on_rate_limited(asked)  # turn() now waits for it, with the process's other submissions
+            else:
+                sleep_unless_stopped(asked, self.stop)
 
 
 def _is_internal_host(host: str) -> bool:

@@ -67,17 +67,22 @@ class SubmissionRateLimiter:
 
     def __init__(self):
         self._lock = threading.Lock()
-        self._next_free = 0.0
+        self._next_free = 0.0  # the spacing of N a minute
+        self._held_until = 0.0  # the server's limit (a 429 named when it frees)
+
+    def hold(self, seconds: float) -> None:
+        """No submission before `seconds` from now: the server said its limit frees then (a 429)."""
+        with self._lock:
+            self._held_until = max(self._held_until, time.monotonic() + max(0.0, seconds))
 
     def wait_turn(self, per_minute: float, stop: StopCheck) -> None:
         """Called right before every billable POST: a run cancelled by now submits nothing."""
         if stop():
             raise Cancelled()
-        if per_minute <= 0:
-            return
         with self._lock:
             now = time.monotonic()
-            start = max(now, self._next_free)
-            self._next_free = start + 60.0 / per_minute
+            start = max(now, self._held_until, self._next_free if per_minute > 0 else now)
+            if per_minute > 0:
+                self._next_free = start + 60.0 / per_minute
         sleep_unless_stopped(start - now, stop)
 

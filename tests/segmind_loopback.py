@@ -121,9 +121,10 @@ class SegmindLoopback:
         self.chaos_random = random.Random(0)
         self.credits = START_CREDITS  # the balance: every accepted job pays cost_of(body) from it
         self.cost_reported = True  # False: answers carry no cost (the pack then counts its estimate)
-        # Segmind's tier limit on submissions (free: 5 a minute): more in the last minute get a 429 naming
+        # Segmind's tier limit on submissions (free: 5 a minute): more in the last window get a 429 naming
         # when the window frees (x-rate-limit-reset-at-utc). None: no limit.
         self.submissions_per_minute: float | None = None
+        self.rate_window_s = 60.0  # the limit's window (shorter in tests)
         self.submission_times: list[float] = []  # time.time() of each accepted submission
         handler = type("Handler", (_Handler,), {"stand_in": self})
         self.httpd = _QuietServer(("127.0.0.1", 0), handler)
@@ -153,7 +154,7 @@ class SegmindLoopback:
             self.v1_shape, self.v2_shape, self.status_sequence = "raw", "url_list", None
             self.job_seconds, self.seed_header = 0.3, True
             self.credits, self.cost_reported = START_CREDITS, True
-            self.submissions_per_minute, self.submission_times = None, []
+            self.submissions_per_minute, self.submission_times, self.rate_window_s = None, [], 60.0
 
     def rate_limited_until(self) -> float | None:
         """When a submission refused now may go (epoch seconds); None: it goes now, and is counted."""
@@ -161,10 +162,10 @@ class SegmindLoopback:
             if self.submissions_per_minute is None:
                 return None
             now = time.time()
-            recent = [t for t in self.submission_times if t > now - 60.0]
+            recent = [t for t in self.submission_times if t > now - self.rate_window_s]
             self.submission_times = recent
             if len(recent) >= self.submissions_per_minute:
-                return recent[-int(self.submissions_per_minute)] + 60.0
+                return recent[-int(self.submissions_per_minute)] + self.rate_window_s
             recent.append(now)
             return None
 

@@ -175,6 +175,19 @@ def test_a_refused_and_a_failed_row_are_recorded_while_the_others_finish(batch, 
     assert sorted(p.body["seed"] for p in segmind.posts()) == [801, 802, 803, 803, 804]
 
 
+def test_a_batch_on_a_rate_limited_key_waits_for_the_limit_and_no_row_fails(batch, segmind, tmp_path):
+    # The tier's limit, shortened: 2 submissions per 2 s; nothing set on the pack's side.
+    segmind.submissions_per_minute, segmind.rate_window_s = 2, 2.0
+    rows = write_rows(tmp_path / "limited.csv", fox_rows(6, 1300))
+    out = batch(rows, "--parallel", "6")
+    assert out.returncode == 0, out.stdout + out.stderr
+    assert [r["status"] for r in results_of(rows)] == ["ok"] * 6
+    refused = [r for r in segmind.received if r.method == "POST"]
+    assert len(segmind.accepted) == 6 and len(refused) > 6  # some were refused (429) and waited out
+    accepted = sorted(r.at for r in segmind.accepted)
+    assert accepted[-1] - accepted[0] >= 2 * segmind.rate_window_s * 0.9  # the limit held: three windows
+
+
 def test_a_batch_killed_mid_way_and_run_again_pays_each_row_once(batch, comfy, segmind, tmp_path):
     segmind.job_seconds = 2.0
     rows = write_rows(tmp_path / "killed.csv", fox_rows(8, 900))

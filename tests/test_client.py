@@ -366,14 +366,30 @@ def test_post_429_asking_for_too_long_is_reported_at_once(srv):
     assert len(srv.posts()) == 1
 
 
-def test_post_429_every_time_gives_up_after_the_capped_attempts(srv):
+def test_post_429_naming_its_wait_every_time_gives_up_after_the_capped_waits(srv):
     srv.inject(Fault("POST", "/v1/", status=429, body={"error": "slow down"}, headers={"Retry-After": "0"},
-                     times=10))
+                     times=50))
     with pytest.raises(errors.SegmindError) as caught:
         runner(srv).run(job_body(), "v1")
     assert caught.value.status == 429
-    assert len(srv.posts()) == constants.RATE_LIMITED_POST_ATTEMPTS
+    assert len(srv.posts()) == constants.RATE_LIMITED_POST_WAITS + 1
     assert srv.billable_submissions == 0
+
+
+def test_a_429_holds_back_the_other_submissions_of_the_process(srv):
+    limiter = waiting.SubmissionRateLimiter()  # as the runtime's, shared by every job of the process
+    srv.inject(Fault("POST", "/v2/", status=429, body={"error": "Too many requests"}, headers={"Retry-After": "1"}))
+    first = threading.Thread(target=lambda: runner(srv, submissions=limiter).run(job_body(seed=1), "v2"))
+    first.start()
+    wait_until = time.monotonic() + 5
+    while not srv.posts() and time.monotonic() < wait_until:
+        time.sleep(0.01)
+    runner(srv, submissions=limiter).run(job_body(seed=2), "v2")  # waits out the limit the 429 named
+    first.join(10)
+    posts = srv.posts()
+    assert [p.body["seed"] for p in posts] == [1, 1, 2] or [p.body["seed"] for p in posts] == [1, 2, 1]
+    assert posts[1].at - posts[0].at >= 0.9 and posts[2].at - posts[0].at >= 0.9  # none before the limit freed
+    assert srv.billable_submissions == 2
 
 
 def test_post_429_without_a_wait_header_backs_off(srv, quick_backoff):

@@ -507,3 +507,12 @@ def test_submission_rate_limiter_wait_is_cancellable(clock):
     with pytest.raises(waiting.Cancelled):
         limiter.wait_turn(1, lambda: clock.now - started > 0.1)
     assert clock.now - started <= 0.1 + constants.CANCEL_CHECK_S  # not the minute
+
+
+def test_a_hold_from_the_servers_limit_delays_every_next_submission_even_without_a_limit(clock):
+    limiter = waiting.SubmissionRateLimiter()
+    limiter.hold(5.0)  # a 429 said the limit frees in 5 s
+    limiter.wait_turn(0, lambda: False)
+    assert sum(clock.sleeps) == pytest.approx(5.0)
+    limiter.wait_turn(0, lambda: False)  # the hold has passed: at once
+    assert sum(clock.sleeps) == pytest.approx(5.0)
