@@ -8,8 +8,10 @@ from __future__ import annotations
 import json
 import os
 import shutil
+import signal
 import socket
 import subprocess
+import sys
 import threading
 import time
 import urllib.error
@@ -37,6 +39,16 @@ def has_gpu() -> bool:
         ["nvidia-smi", "-L"], capture_output=True).returncode == 0
 
 
+def _ends_with_its_parent() -> None:
+    """In the child, before ComfyUI starts: on Linux it is stopped when the process that started it dies,
+    even killed (a batch runner's crash must not leave a ComfyUI running its queued, paid prompts)."""
+    if sys.platform.startswith("linux"):
+        import ctypes
+
+        pr_set_pdeathsig = 1
+        ctypes.CDLL("libc.so.6", use_errno=True).prctl(pr_set_pdeathsig, signal.SIGTERM)
+
+
 @dataclass
 class ComfyServer:
     url: str
@@ -58,7 +70,8 @@ class ComfyServer:
         log_path = log_path or Path(base_dir) / "comfyui.log"
         log_file = open(log_path, "ab")
         process = subprocess.Popen(args + (extra_args or []), stdout=log_file, stderr=subprocess.STDOUT,
-                                   env={**os.environ, **(env or {})}, cwd=str(comfy_dir))
+                                   env={**os.environ, **(env or {})}, cwd=str(comfy_dir),
+                                   preexec_fn=_ends_with_its_parent)
         log_file.close()
         server = cls(f"http://127.0.0.1:{port}", process, log_path)
         server.wait_ready()

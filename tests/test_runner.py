@@ -66,3 +66,38 @@ def test_runner_starts_its_own_server_with_the_offline_stand_in(tmp_path):
     assert "[dry-run] spent today (counted on this machine): $0" in dry.stdout.splitlines()
     assert "(from the page price)" in dry.stdout, dry.stdout
     assert Image.open(paths[0]).size == (1024, 1024)
+
+
+def test_a_killed_runner_leaves_no_comfyui_running(tmp_path):
+    """The runner's own ComfyUI dies with it, even when the runner is killed: it would otherwise go on
+    with the prompts a batch had queued."""
+    import signal
+    import time
+    import urllib.request
+
+    base = tmp_path / "base"
+    (base / "custom_nodes").mkdir(parents=True)
+    (base / "custom_nodes" / "comfyui-segmind-flux").symlink_to(REPO, target_is_directory=True)
+    rows = tmp_path / "rows.jsonl"
+    rows.write_text("".join(f'{{"SegmindFluxSchnell.seed": {n}}}\n' for n in range(4)))
+    env = {**os.environ, "COMFYUI_BASE_DIR": str(base), "SEGMIND_API_KEY": "",
+           "SEGMIND_CONFIG_FILE": str(tmp_path / "none.json")}
+    runner = subprocess.Popen([sys.executable, str(RUNNER), "--batch", str(rows)], env=env, text=True,
+                              stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+    url = None
+    for line in runner.stdout:
+        if "ComfyUI is up at " in line:
+            url = line.split("ComfyUI is up at ")[1].split()[0]
+            break
+    assert url, "the runner never started its ComfyUI"
+    urllib.request.urlopen(url + "/system_stats", timeout=5).read()  # it answers while the runner lives
+    runner.send_signal(signal.SIGKILL)
+    runner.wait(10)
+    deadline = time.monotonic() + 20
+    while time.monotonic() < deadline:
+        try:
+            urllib.request.urlopen(url + "/system_stats", timeout=1).read()
+        except OSError:
+            return  # gone
+        time.sleep(0.2)
+    raise AssertionError(f"ComfyUI at {url} still answers after its runner was killed")
