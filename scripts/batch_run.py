@@ -4,6 +4,7 @@ result written as soon as it ends, and resumable: run again, finished rows are s
 submitted but never collected is collected by the pack (its result cache), never paid again."""
 from __future__ import annotations
 
+import re
 import sys
 import tempfile
 import time
@@ -17,7 +18,8 @@ from comfy_driver import ComfyError
 
 # Words of the pack's refusals before any billable request (money/budget.py): the row is "refused".
 REFUSAL_MARKS = ("Segmind spend cap", "Segmind balance check")
-QUEUED_AHEAD = 2  # prompts waiting in ComfyUI's queue while one runs: it never idles, a Ctrl+C leaves little
+QUEUED_AHEAD = 2
+REQUEST_ID_IN_ERROR = re.compile(r"Request id: ([A-Za-z0-9][A-Za-z0-9._:-]*[A-Za-z0-9])")  # prompts waiting in ComfyUI's queue while one runs: it never idles, a Ctrl+C leaves little
 
 
 @dataclass
@@ -212,7 +214,9 @@ def _after_failure(group: list[int], history: dict, record) -> list[list[int]]:
     if len(group) == 1 or (culprit in group and not refused):
         # That row's own failure: recorded, never sent again (only --retry-failed does).
         culprit = group[0] if len(group) == 1 else culprit
-        record(RowResult(culprit, REFUSED if refused else FAILED, error=message[:2000]))
+        request_id = REQUEST_ID_IN_ERROR.search(message)  # a job that reached the server says which
+        record(RowResult(culprit, REFUSED if refused else FAILED, request_id=request_id[1] if request_id else "",
+                         error=message[:2000]))
         return [[number] for number in group if number != culprit]
     # A refused prompt sent nothing: alone, each row gets its own verdict.
     return [[number] for number in group]

@@ -167,6 +167,7 @@ def test_a_refused_and_a_failed_row_are_recorded_while_the_others_finish(batch, 
     assert results["1"]["status"] == "ok" and results["4"]["status"] == "ok"
     assert results["2"]["status"] == "refused" and "over the per-prompt cap of $0.01" in results["2"]["error"]
     assert results["3"]["status"] == "failed" and "Content flagged by the safety checker" in results["3"]["error"]
+    assert results["3"]["request_id"] in segmind.jobs and results["2"]["request_id"] == ""  # refused: no job
     assert sorted(p.body["seed"] for p in segmind.posts()) == [801, 803, 804]  # the refused row sent nothing
     # --retry-failed runs the failed and refused rows again, and only those.
     batch.caps()
