@@ -146,6 +146,7 @@ def execute(servers: list, batch: BatchPlan, groups: list[list[int]], results: R
     never paid twice."""
     lanes, groups, failed = [Lane(server) for server in servers], list(groups), 0
     started = {}  # prompt id -> when it was queued, for the time-out
+    reports: dict[int, list] = {}  # row -> what its Segmind nodes reported, in any prompt
 
     def record(result: RowResult) -> None:
         nonlocal failed
@@ -196,12 +197,17 @@ def execute(servers: list, batch: BatchPlan, groups: list[list[int]], results: R
                 continue
             lane.waiting.pop(0)
             progressed = True
+            outputs = row_outputs(history, base_dir, lane.server.url)
+            for number, found in outputs.items():  # what each job said, wherever it ran
+                reports.setdefault(number, []).extend(found["segmind"])
             if history["status"].get("status_str") != "success":
                 groups[:0] = _after_failure(group, history, record)
                 continue
-            outputs = row_outputs(history, base_dir, lane.server.url)
             for number in group:
-                record(row_result(number, outputs.get(number, {})))
+                found = outputs.get(number, {"images": [], "segmind": []})
+                # A row run again after its prompt failed may be served from ComfyUI's own cache, which
+                # reports nothing: what its job said the first time stands.
+                record(row_result(number, {**found, "segmind": found["segmind"] or reports.get(number, [])}))
         if not progressed:
             time.sleep(0.1)
     return failed

@@ -176,6 +176,19 @@ def test_a_refused_and_a_failed_row_are_recorded_while_the_others_finish(batch, 
     assert sorted(p.body["seed"] for p in segmind.posts()) == [801, 802, 803, 803, 804]
 
 
+def test_rows_that_shared_a_prompt_with_a_failing_row_are_recorded_whole_and_paid_once(batch, segmind, tmp_path):
+    rows = write_rows(tmp_path / "shared.csv", [{"prompt": "fox 1", "seed": 1401}, {"prompt": "fox 2", "seed": 1402},
+                                                {"prompt": "FAIL", "seed": 1403}])
+    out = batch(rows, "--parallel", "3")
+    assert out.returncode == 1, out.stdout + out.stderr
+    results = {r["row"]: r for r in results_of(rows)}
+    for row, seed in (("1", 1401), ("2", 1402)):
+        assert results[row]["status"] == "ok" and results[row]["seed"] == str(seed)
+        assert results[row]["request_id"] in segmind.jobs and float(results[row]["cost_usd"]) > 0
+    assert results["3"]["status"] == "failed"
+    assert sorted(p.body["seed"] for p in segmind.posts()) == [1401, 1402, 1403]  # run again alone: no new POST
+
+
 def test_a_batch_on_a_rate_limited_key_waits_for_the_limit_and_no_row_fails(batch, segmind, tmp_path):
     # The tier's limit, shortened: 2 submissions per 2 s; nothing set on the pack's side.
     segmind.submissions_per_minute, segmind.rate_window_s = 2, 2.0
