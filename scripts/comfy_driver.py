@@ -5,6 +5,7 @@ only, plus aiohttp (ComfyUI's own dependency) for the progress websocket.
 """
 from __future__ import annotations
 
+import functools
 import json
 import os
 import shutil
@@ -39,14 +40,17 @@ def has_gpu() -> bool:
         ["nvidia-smi", "-L"], capture_output=True).returncode == 0
 
 
-def _ends_with_its_parent() -> None:
-    """In the child, before ComfyUI starts: on Linux it is stopped when the process that started it dies,
-    even killed (a batch runner's crash must not leave a ComfyUI running its queued, paid prompts)."""
-    if sys.platform.startswith("linux"):
-        import ctypes
+def _ends_with_its_parent():
+    """What the child runs before ComfyUI starts: on Linux it is then stopped when the process that
+    started it dies, even killed (a batch runner's crash must not leave a ComfyUI running its queued,
+    paid prompts). Prepared here, in the parent: the child only makes the one C call (no import, no
+    lock, as a fork beside other threads requires)."""
+    if not sys.platform.startswith("linux"):
+        return None
+    import ctypes
 
-        pr_set_pdeathsig = 1
-        ctypes.CDLL("libc.so.6", use_errno=True).prctl(pr_set_pdeathsig, signal.SIGTERM)
+    pr_set_pdeathsig = 1
+    return functools.partial(ctypes.CDLL(None, use_errno=True).prctl, pr_set_pdeathsig, int(signal.SIGTERM))
 
 
 @dataclass
@@ -71,7 +75,7 @@ class ComfyServer:
         log_file = open(log_path, "ab")
         process = subprocess.Popen(args + (extra_args or []), stdout=log_file, stderr=subprocess.STDOUT,
                                    env={**os.environ, **(env or {})}, cwd=str(comfy_dir),
-                                   preexec_fn=_ends_with_its_parent)
+                                   preexec_fn=_ends_with_its_parent())
         log_file.close()
         server = cls(f"http://127.0.0.1:{port}", process, log_path)
         server.wait_ready()
