@@ -28,7 +28,16 @@ def row_of(node_id: str) -> int:
     return int(str(node_id).split(SEPARATOR, 1)[0])
 
 
-def row_outputs(history: dict, base_dir: Path | None, server_url: str) -> dict[int, dict]:
+def counted_cost(summary: dict) -> float:
+    """What one Segmind node's summary (its UI output) says its job cost: the server's figure, else $0 for
+    a result from the cache, else the estimate."""
+    cost = summary.get("cost")
+    if isinstance(cost, (int, float)):
+        return cost
+    return 0.0 if summary.get("cached") else summary.get("estimated_cost") or 0.0
+
+
+def row_outputs(history: dict, base_dir: Path | None, server) -> dict[int, dict]:
     """Per row: the saved image paths (URLs when the output folder is not here) and what its Segmind
     nodes reported (request ids, seeds, costs, failures)."""
     rows: dict[int, dict] = {}
@@ -37,11 +46,8 @@ def row_outputs(history: dict, base_dir: Path | None, server_url: str) -> dict[i
         for image in output.get("images", []):
             if image.get("type") != "output":
                 continue
-            if base_dir is not None:
-                found["images"].append(str(base_dir / "output" / image.get("subfolder", "") / image["filename"]))
-            else:
-                found["images"].append(f"{server_url}/view?filename={image['filename']}&subfolder="
-                                       f"{image.get('subfolder', '')}&type=output")
+            found["images"].append(str(base_dir / "output" / image.get("subfolder", "") / image["filename"])
+                                   if base_dir is not None else server.output_url(image))
         found["segmind"].extend(output.get("segmind_cost", []))
     return rows
 

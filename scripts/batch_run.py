@@ -11,7 +11,7 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
-from batch_prompts import failed_node_row, merged_prompt, row_outputs
+from batch_prompts import counted_cost, failed_node_row, merged_prompt, row_outputs
 from batch_results import FAILED, OK, REFUSED, ResultsFile, RowResult, default_results_path
 from batch_rows import BadRows, Row, check_rows, read_rows, row_prompt
 from comfy_driver import ComfyError
@@ -114,8 +114,7 @@ class Progress:
 def row_result(number: int, found: dict) -> RowResult:
     reports = found.get("segmind", [])
     failures = [r for r in reports if r.get("failed")]
-    cost = sum(r["cost"] if isinstance(r.get("cost"), (int, float)) else
-               0.0 if r.get("cached") else (r.get("estimated_cost") or 0.0) for r in reports)
+    cost = sum(counted_cost(r) for r in reports)
     seeds = [str(r["seed"]) for r in reports if r.get("seed") is not None]
     ids = [str(r["request_id"]) for r in reports if r.get("request_id")]
     return RowResult(number, FAILED if failures else OK, " | ".join(found.get("images", [])), " ".join(seeds),
@@ -127,11 +126,6 @@ class Lane:
 
     def __init__(self, server):
         self.server, self.waiting, self.alive = server, [], True  # waiting: (group, prompt id)
-
-    def finished(self, prompt_id: str) -> dict | None:
-        entry = self.server.get_json(f"/history/{prompt_id}").get(prompt_id)
-        done = entry and entry.get("status", {}).get("status_str") in ("success", "error")
-        return entry if done else None
 
 
 SERVER_GONE = (ComfyError, OSError, ValueError)  # refused, reset, or an answer that is not JSON
@@ -187,7 +181,7 @@ def execute(servers: list, batch: BatchPlan, groups: list[list[int]], results: R
                 continue
             group, prompt_id = lane.waiting[0]
             try:
-                history = lane.finished(prompt_id)
+                history = lane.server.finished(prompt_id)
             except SERVER_GONE as exc:
                 lose(lane, exc)
                 continue
@@ -197,7 +191,7 @@ def execute(servers: list, batch: BatchPlan, groups: list[list[int]], results: R
                 continue
             lane.waiting.pop(0)
             progressed = True
-            outputs = row_outputs(history, base_dir, lane.server.url)
+            outputs = row_outputs(history, base_dir, lane.server)
             for number, found in outputs.items():  # what each job said, wherever it ran
                 reports.setdefault(number, []).extend(found["segmind"])
             if history["status"].get("status_str") != "success":

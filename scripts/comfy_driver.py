@@ -136,13 +136,24 @@ class ComfyServer:
     def interrupt(self) -> None:
         self.request("POST", "/interrupt", {})
 
+    def finished(self, prompt_id: str) -> dict | None:
+        """The prompt's history entry once it has ended (None while it waits or runs)."""
+        entry = self.get_json(f"/history/{prompt_id}").get(prompt_id)
+        if entry and entry.get("status", {}).get("completed") is not None and (
+                entry["status"].get("status_str") in ("success", "error")):
+            return entry
+        return None
+
+    def output_url(self, image: dict) -> str:
+        """Where the server serves an output image that its history names."""
+        return (f"{self.url}/view?filename={image['filename']}&subfolder={image.get('subfolder', '')}"
+                f"&type={image.get('type', 'output')}")
+
     def wait_history(self, prompt_id: str, timeout: float = 300.0) -> dict:
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
-            history = self.get_json(f"/history/{prompt_id}")
-            entry = history.get(prompt_id)
-            if entry and entry.get("status", {}).get("completed") is not None and (
-                    entry["status"].get("status_str") in ("success", "error")):
+            entry = self.finished(prompt_id)
+            if entry is not None:
                 return entry
             time.sleep(0.1)
         raise ComfyError(f"prompt {prompt_id} did not finish within {timeout:.0f} s")

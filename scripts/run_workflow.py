@@ -130,14 +130,11 @@ def batch(args, prompt: dict, base_dir: Path | None, env: dict, start_server) ->
 
 def spent_in_run(history: dict) -> tuple[float, int]:
     """What the run's Segmind nodes counted: the server's cost, or the estimate where none was reported."""
-    spent, jobs = 0.0, 0
-    for output in history.get("outputs", {}).values():
-        for summary in output.get("segmind_cost", []):
-            jobs += 1
-            if not (summary.get("cached") or summary.get("failed")):
-                cost = summary.get("cost")
-                spent += cost if isinstance(cost, (int, float)) else summary.get("estimated_cost") or 0.0
-    return spent, jobs
+    from batch_prompts import counted_cost
+
+    summaries = [summary for output in history.get("outputs", {}).values()
+                 for summary in output.get("segmind_cost", [])]
+    return sum(counted_cost(s) for s in summaries if not (s.get("cached") or s.get("failed"))), len(summaries)
 
 
 def has_api_key() -> bool:
@@ -250,8 +247,7 @@ def main(argv: list[str] | None = None) -> int:
                     path = base_dir / "output" / image.get("subfolder", "") / image["filename"]
                     print(f"[run] {titles.get(node_id, node_id)} wrote {path}")
                 else:
-                    print(f"[run] {titles.get(node_id, node_id)} wrote {image['filename']} "
-                          f"({server.url}/view?filename={image['filename']}&subfolder={image.get('subfolder', '')}&type=output)")
+                    print(f"[run] {titles.get(node_id, node_id)} wrote {image['filename']} ({server.output_url(image)})")
         spent, jobs = spent_in_run(history)
         if jobs:
             print(f"[run] Segmind: {jobs} job(s), spent {pack_module('money.pricing').format_usd(spent)}"

@@ -47,12 +47,6 @@ def wait_for(condition, timeout: float, step: float = 0.01):
     raise AssertionError("timed out waiting")
 
 
-def finished(comfy, prompt_id: str):
-    """The prompt's history entry once it has ended (None while it runs)."""
-    entry = comfy.get_json(f"/history/{prompt_id}").get(prompt_id)
-    return entry if entry and entry.get("status", {}).get("completed") is not None else None
-
-
 @dataclass
 class Cancel:
     entry: dict  # the cancelled prompt's history entry
@@ -74,5 +68,5 @@ def cancel_after_submission(comfy, segmind, prompt: dict, wait_s: float = 0.0, b
     time.sleep(wait_s)
     cancelled_at = time.monotonic()
     comfy.interrupt()
-    entry = wait_for(lambda: finished(comfy, answer["prompt_id"]), 10)
+    entry = wait_for(lambda: comfy.finished(answer["prompt_id"]), 10)
     return Cancel(entry, cancelled_at, time.monotonic() - cancelled_at, request_id)
