@@ -86,7 +86,7 @@ async def run_paid(runtime, spec: ModelSpec, body: dict, transport: str, force_r
         await asyncio.to_thread(journal.refused, getattr(exc, "estimate_usd", 0.0), str(exc))
         raise
     await asyncio.to_thread(journal.start, spend.cost.usd)
-    job = RemoteJob(runtime, spec, body, transport, node_id, settings, on_submitted=journal.submitted)
+    job = RemoteJob(runtime, spec, body, transport, node_id, settings, root, on_submitted=journal.submitted)
     if spend.cost.billable and not settings.api_key:
         error = missing_key_error(label)
         await asyncio.to_thread(settle, spend, spec, body, root, billing_of(submitted=False))  # give its part back

@@ -13,6 +13,7 @@ import logging
 import threading
 import time
 from dataclasses import dataclass
+from pathlib import Path
 
 from ..client.cache import ResultCache, cache_key
 from ..client.config import Settings
@@ -22,7 +23,6 @@ from ..client.jobs import JobCallbacks, JobResult, JobRunner
 from ..money.billing import billing_of
 from ..specs import RANDOM_SEED, ModelSpec
 from .images import UndecodableImage, decode_batch
-from .user_data import data_dir
 
 log = logging.getLogger("comfyui-segmind-flux")
 PROGRESS_STEPS = 100
@@ -40,10 +40,11 @@ def info_text(info: dict) -> str:
 
 class RemoteJob:
     def __init__(self, runtime, spec: ModelSpec, body: dict, transport: str, node_id: str | None,
-                 settings: Settings, on_submitted=None):
+                 settings: Settings, root: Path, on_submitted=None):
+        """`root`: the state folder of the settings' API server (nodes/user_data.data_dir)."""
         self.runtime, self.spec, self.body, self.transport, self.node_id = runtime, spec, body, transport, node_id
         self.settings, self.label = settings, f"{spec.display_name} ({spec.slug})"
-        self.cache = ResultCache(data_dir(settings), settings.cache_max_bytes) if settings.cache_enabled else None
+        self.cache = ResultCache(root, settings.cache_max_bytes) if settings.cache_enabled else None
         self.key = cache_key(spec.slug, body)
         # (request id, cache key), from the worker thread once the server has the job: the jobs list.
         self.on_submitted = on_submitted
