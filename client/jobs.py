@@ -48,6 +48,9 @@ class JobCallbacks:
     on_request_id: Callable[[str], None] = lambda request_id: None
     # (why): a finished v2 result arrived damaged and is fetched again.
     on_refetch: Callable[[str], None] = lambda reason: None
+    # True right before a billable POST goes out; False when its answer says no job was made. A cancel
+    # in between may leave a billed job whose request id is not known yet (on_request_id follows).
+    on_posting: Callable[[bool], None] = lambda posting: None
 
 
 def _json(answer: Answer) -> Any:
@@ -135,8 +138,14 @@ class JobRunner:
             self.submissions.wait_turn(self.settings.requests_per_minute, self.stop)
             if status is not None:
                 self.callbacks.on_status(status, self._elapsed())
+            self.callbacks.on_posting(True)
 
-        return self.transport.post_json(url, body, read_timeout, turn=turn, on_rate_limited=self.submissions.hold)
+        try:
+            return self.transport.post_json(url, body, read_timeout, turn=turn,
+                                            on_rate_limited=self.submissions.hold)
+        except SegmindError:
+            self.callbacks.on_posting(False)  # no answer, no request id: reported as before, not counted
+            raise
 
     def _run_v1(self, body: dict) -> ParsedOutput:
         # PROCESSING right before the POST: from then on the job may be billed (nodes/remote_job.py).
@@ -152,6 +161,7 @@ class JobRunner:
         answer = self._post(endpoints.submit_url(self.settings, self.slug), body, READ_TIMEOUT_S)
         data = _json(answer)
         if not answer.ok:
+            self.callbacks.on_posting(False)
             raise self._fail(answer)
         request_id = data.get("request_id") if isinstance(data, dict) else None
         key = self.settings.api_key

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import logging
 import os
+import threading
 import time
 from pathlib import Path
 
@@ -32,6 +33,9 @@ class NodeJournal:
                        "transport": transport, "pid": os.getpid()}
         self.job_id: str | None = None
         self.started = time.monotonic()
+        # The worker thread may learn the request id after the loop ended the job (a cancel while the POST
+        # was on its way): the id is added, the final state stays.
+        self._lock, self._ended = threading.Lock(), False
 
     def _write(self, action, *args, **fields):
         try:
@@ -49,8 +53,10 @@ class NodeJournal:
 
     def submitted(self, request_id: str, cache_key: str | None) -> None:
         """From the worker thread, as soon as the server has accepted the job."""
-        if self.job_id:
-            self._write(self.log.update, self.job_id, state=SUBMITTED, request_id=request_id, cache_key=cache_key)
+        with self._lock:
+            if self.job_id:
+                state = {} if self._ended else {"state": SUBMITTED}
+                self._write(self.log.update, self.job_id, request_id=request_id, cache_key=cache_key, **state)
 
     def finished(self, info: dict, cost: float, cache_key: str | None) -> None:
         state = CACHED if info.get("cached") else COLLECTED if info.get("collected_earlier_job") else PAID
@@ -63,6 +69,8 @@ class NodeJournal:
                   **({"request_id": request_id} if request_id else {}))
 
     def _end(self, state: str, **fields) -> None:
-        if self.job_id:
-            self._write(self.log.update, self.job_id, state=state, ended_at=time.time(),
-                        duration_s=round(time.monotonic() - self.started, 3), **fields)
+        with self._lock:
+            self._ended = True
+            if self.job_id:
+                self._write(self.log.update, self.job_id, state=state, ended_at=time.time(),
+                            duration_s=round(time.monotonic() - self.started, 3), **fields)

@@ -49,13 +49,17 @@ class RemoteJob:
         # (request id, cache key), from the worker thread once the server has the job: the jobs list.
         self.on_submitted = on_submitted
         # Written by the worker thread, read by the loop.
-        self.status, self.elapsed, self.request_id = "SUBMITTING", 0.0, None
+        self.status, self.elapsed, self.request_id, self.posting = "SUBMITTING", 0.0, None, False
         self.stop = threading.Event()
+        # The billing warning of an abandoned job is logged once: by the loop, or by the worker when the
+        # request id arrives after the cancel (the POST was on its way).
+        self._warning_lock, self._abandoned_as, self._warned = threading.Lock(), None, False
 
     @property
     def submitted(self) -> bool:
-        """Whether a billable request went out: v1 reports PROCESSING just before its POST, v2 once queued."""
-        return self.status != "SUBMITTING"
+        """Whether a billable request went out: v1 reports PROCESSING just before its POST; a v2 POST counts
+        from when it goes out until its answer says no job was made."""
+        return self.status != "SUBMITTING" or self.posting or self.request_id is not None
 
     async def run(self, force_refresh: bool) -> RemoteOutcome:
         """From the result cache when these inputs were paid for before, else from the API (collecting a
@@ -124,7 +128,7 @@ class RemoteJob:
 
     def _runner(self) -> JobRunner:
         callbacks = JobCallbacks(on_status=self._on_status, on_request_id=self._on_request_id,
-                                 on_refetch=self._on_refetch)
+                                 on_refetch=self._on_refetch, on_posting=self._on_posting)
         # When this model's jobs ended before (else its page's typical time) decides when to poll.
         durations = self.runtime.durations.beside(self.cache.root if self.cache is not None else None)
         return JobRunner(self.settings, self.label, self.spec.slug, self.stop.is_set, callbacks,
@@ -134,6 +138,9 @@ class RemoteJob:
     def _on_status(self, status: str, elapsed: float) -> None:
         self.status, self.elapsed = status, elapsed
 
+    def _on_posting(self, posting: bool) -> None:
+        self.posting = posting
+
     def _on_request_id(self, request_id: str) -> None:
         self.request_id = request_id
         log.info("%s: request id %s", self.label, request_id)
@@ -141,6 +148,7 @@ class RemoteJob:
             self._cache_write(self.cache.remember_pending, self.key, request_id)
         if self.on_submitted is not None:
             self.on_submitted(request_id, self.key if self.cache is not None else None)
+        self._warn_if_abandoned()  # cancelled while the POST was on its way: the job exists all the same
 
     def _on_refetch(self, reason: str) -> None:
         log.warning("%s: the result of request %s arrived damaged (%s); fetching it again (not billed).",
@@ -148,12 +156,25 @@ class RemoteJob:
 
     def _abandon(self, exc: BaseException) -> None:
         """Every way out without a result stops the worker, and says so when a submitted job may be billed."""
-        self.stop.set()
         status = exc.status if isinstance(exc, SegmindError) else None
-        if billing_of(submitted=bool(self.request_id), error_status=status).may_cost:
-            failed = isinstance(exc, SegmindError) and not isinstance(exc, SegmindCancelled)
-            log.warning("%s: %s after submission; request %s may still be billed. Queue the same inputs within "
-                        "an hour to collect it.", self.label, "failed" if failed else "cancelled", self.request_id)
+        failed = isinstance(exc, SegmindError) and not isinstance(exc, SegmindCancelled)
+        with self._warning_lock:
+            self._abandoned_as = "failed" if failed else "cancelled"
+            self.stop.set()
+        if billing_of(submitted=self.submitted, error_status=status).may_cost:
+            if self.request_id is None:
+                log.warning("%s: %s while its submission was on the way; it may still be billed. Its request id "
+                            "follows when the server answers.", self.label, self._abandoned_as)
+            self._warn_if_abandoned()
+
+    def _warn_if_abandoned(self) -> None:
+        """The billing warning, naming the request, once the job is both abandoned and known."""
+        with self._warning_lock:
+            if self._abandoned_as is None or self.request_id is None or self._warned:
+                return
+            self._warned = True
+        log.warning("%s: %s after submission; request %s may still be billed. Queue the same inputs within "
+                    "an hour to collect it.", self.label, self._abandoned_as, self.request_id)
 
     def _store(self, images: list[bytes], info: dict) -> None:
         self._cache_write(self.cache.store, self.key, images, info)

@@ -58,11 +58,11 @@ class Cancel:
 def cancel_after_submission(comfy, segmind, prompt: dict, wait_s: float = 0.0, before_cancel=None) -> Cancel:
     """Queues `prompt`, waits until the stand-in has its job, `before_cancel()`, `wait_s` more, then
     cancels the prompt and waits for it to end."""
-    posts_before = len(segmind.posts())
+    jobs_before = set(segmind.jobs)
     status, answer = comfy.queue_prompt(prompt)
     assert status == 200, answer
-    wait_for(lambda: len(segmind.posts()) > posts_before, 20)
-    request_id = list(segmind.jobs)[-1]  # the newest job is this prompt's
+    # The job, not the POST: the stand-in records a POST before it makes the job and its request id.
+    request_id = wait_for(lambda: next((job for job in list(segmind.jobs) if job not in jobs_before), None), 20)
     if before_cancel is not None:
         before_cancel()
     time.sleep(wait_s)

@@ -9,7 +9,7 @@ from PIL import Image
 
 from conftest import TEST_API_KEY
 from pack_loader import load_pack_module
-from remote_graphs import NON_DEFAULTS, cancel_after_submission, graph, info_of, saved_images
+from remote_graphs import NON_DEFAULTS, cancel_after_submission, graph, info_of, saved_images, wait_for
 from segmind_loopback import START_CREDITS, TEST_PRICES, Fault, expected_color
 
 specs = load_pack_module("specs")
@@ -167,6 +167,38 @@ def test_cancel_stops_the_node_within_a_second_and_the_next_prompt_runs(comfy, s
     assert result.ok, result.error()
     # The cancelled job was collected instead of paying for a second one.
     assert len(segmind.posts()) == 1
+
+
+def test_a_cancel_while_the_submission_is_on_its_way_warns_counts_and_collects_the_job(comfy, comfy_home, segmind):
+    """The server has made the job but its answer is still on the way when the user cancels: the job may
+    be billed, so it is counted, the log names its request once the answer arrives, the jobs list keeps it
+    as cancelled and collectable, and the same inputs collect it instead of paying again."""
+    segmind.inject(Fault("POST", "/v2/", mangle="stall"))  # the job is made; its answer comes 3 s later
+    inputs = {**NON_DEFAULTS["SegmindFluxDev"], "seed": 4713}
+    log_path = comfy_home / "comfyui.log"
+    log_before = log_path.stat().st_size
+    jobs_before = set(segmind.jobs)
+    status, answer = comfy.queue_prompt(graph("SegmindFluxDev", inputs))
+    assert status == 200, answer
+    request_id = wait_for(lambda: next((job for job in list(segmind.jobs) if job not in jobs_before), None), 20)
+    comfy.interrupt()
+    entry = wait_for(lambda: comfy.finished(answer["prompt_id"]), 10)
+    assert "execution_interrupted" in [name for name, _ in entry["status"]["messages"]]
+
+    def new_log() -> str:
+        with open(log_path, "rb") as log:
+            log.seek(log_before)
+            return log.read().decode("utf-8", "replace")
+
+    wait_for(lambda: "cancelled while its submission was on the way; it may still be billed" in new_log(), 10)
+    wait_for(lambda: f"cancelled after submission; request {request_id} may still be billed" in new_log(), 10)
+    job = comfy.get_json("/segmind-flux/spend")["jobs"][0]
+    assert (job["state"], job["request_id"], job["collectable"]) == ("cancelled", request_id, True), job
+    assert job["cost"] == job["estimate"] > 0  # maybe billed: the estimate is counted until Segmind says
+    segmind.job_seconds = 0.3
+    result = comfy.run(graph("SegmindFluxDev", inputs))
+    assert result.ok, result.error()
+    assert info_of(result)["collected_earlier_job"] is True and len(segmind.accepted) == 1
 
 
 def test_the_key_appears_nowhere_the_server_shows(comfy, comfy_home, segmind):
