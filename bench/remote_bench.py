@@ -13,6 +13,9 @@
     Each series of the pack starts with an empty history: its first --warmup jobs teach it (their lag
     is reported apart as `pack_warmup`); then every measured job runs with each client in turn.
     Goal: mean lag <= 0.15 s, max <= 0.4 s, requests per job <= the SDK's.
+(3) First jobs (`first_jobs`): every model's first job on a fresh install, the history empty for each
+    job, at its page's time + a random 0-1 s, the pack against the SDK on the same job; --first-jobs of
+    them per model, all side by side (each with its own length on the stand-in). Same goal.
 
     bash scripts/setup.sh && source ~/.cache/comfyui-segmind-flux/env.sh
     $COMFYUI_PYTHON -m pip install --target ~/.cache/comfyui-segmind-flux/bench-deps -r bench/requirements.txt
@@ -31,6 +34,7 @@ import statistics
 import sys
 import tempfile
 import time
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Callable
 
@@ -173,6 +177,70 @@ def series(stand_in: SegmindLoopback, clients: Clients, slug: str, lengths: list
     return report
 
 
+FIRST_JOB_ENDS_APART_S = 1.5  # side by side, yet no two jobs end (and download and decode) together
+FIRST_JOB_CLIENTS = ("pack", "sdk_1_3_0")
+
+
+def _side_by_side(stand_in: SegmindLoopback, clients: Clients, runs: list[tuple[str, int, str]],
+                  lengths: dict[int, float]) -> list[tuple[str, str, float, float, int]]:
+    """(model, client, lag, poll lag, requests) of each (model, seed, client) run, started so that the
+    runs end FIRST_JOB_ENDS_APART_S apart."""
+    starts, end = [], 0.0
+    for slug, seed, name in sorted(runs, key=lambda run: lengths[run[1]]):
+        end = max(lengths[seed], end + FIRST_JOB_ENDS_APART_S)
+        starts.append((end - lengths[seed], slug, seed, name))
+    began = time.monotonic()
+
+    def one(start: float, slug: str, seed: int, name: str) -> tuple[str, str, float, float, int]:
+        time.sleep(max(0.0, began + start - time.monotonic()))
+        client = clients.pack() if name == "pack" else clients.sdk_job  # pack(): a fresh, empty history
+        request_id = client(slug, {**JOB_BODY, "seed": seed})
+        in_hand = time.monotonic()
+        job = stand_in.jobs[request_id]
+        completed = job["submitted"] + job["seconds"]
+        mine = [r for r in list(stand_in.received) if request_id in r.path]
+        done_poll = min(r.at for r in mine if r.path.endswith("/status") and r.at >= completed)
+        # The POST, the polls and the result of this job, and its one image's download.
+        return slug, name, in_hand - completed, done_poll - completed, 1 + len(mine) + 1
+
+    with ThreadPoolExecutor(len(starts)) as pool:
+        return list(pool.map(lambda start: one(*start), starts))
+
+
+def first_jobs(stand_in: SegmindLoopback, clients: Clients, count: int, rng: random.Random) -> dict:
+    """Each model's first job with an empty history, against the SDK on the same job (the same seed, so
+    the same length). A model's runs go side by side, ending FIRST_JOB_ENDS_APART_S apart (a quiet
+    machine at each end, as in a sequential run, in a fraction of its time); one model at a time."""
+    lengths = {}
+    stand_in.job_seconds = 0.2
+    for client in (clients.pack(), clients.sdk_job):  # warm-up: the first run imports and allocates
+        client(SHORT_MODEL, {**JOB_BODY, "seed": 49_999})
+    stand_in.job_seconds_of = lambda body: lengths[body["seed"]]
+    results = []
+    try:
+        for number, (slug, page) in enumerate(clients.typical.items()):
+            seeds = [50_000 + 100 * number + index for index in range(count)]
+            lengths.update({seed: page + rng.random() for seed in seeds})
+            runs = [(slug, seed, name) for seed in seeds for name in FIRST_JOB_CLIENTS]
+            results += _side_by_side(stand_in, clients, runs, lengths)
+    finally:
+        stand_in.job_seconds_of = None
+    report = {}
+    for slug, page in clients.typical.items():
+        entry = {"model": slug, "page_seconds": page}
+        for name in FIRST_JOB_CLIENTS:
+            mine = [result[2:] for result in results if result[:2] == (slug, name)]
+            lags = [lag for lag, _, _ in mine]
+            entry[name] = {"jobs": len(mine), "lag_mean_s": round(statistics.mean(lags), 3),
+                           "lag_max_s": round(max(lags), 3),
+                           "poll_lag_mean_s": round(statistics.mean(poll_lag for _, poll_lag, _ in mine), 3),
+                           "requests_per_job": round(statistics.mean(requests for _, _, requests in mine), 2),
+                           "lags_s": [round(lag, 3) for lag in lags]}
+        entry["goal_met"] = goal_met(entry)
+        report[slug] = entry
+    return report
+
+
 def goal_met(report: dict) -> bool:
     pack, sdk = report["pack"], report["sdk_1_3_0"]
     fewer_requests = pack["requests_per_job"] <= sdk["requests_per_job"]
@@ -189,6 +257,8 @@ def main() -> None:
     parser.add_argument("--job-seconds", type=float, default=2.0, help="job length of the concurrency figure")
     parser.add_argument("--repeats", type=int, default=3)
     parser.add_argument("--skip-concurrency", action="store_true")
+    parser.add_argument("--first-jobs", type=int, default=4, help="first jobs per model (0: none)")
+    parser.add_argument("--only-first-jobs", action="store_true", help="only the first-job series")
     parser.add_argument("--loopback-nagle", action="store_true",
                         help="leave Nagle on in the loopback (each answer then waits ~40 ms for a delayed ACK)")
     args = parser.parse_args()
@@ -199,16 +269,21 @@ def main() -> None:
     stand_in.start()
     report = {"load_average_before": os.getloadavg(), "loopback_nagle": args.loopback_nagle}
     try:
-        if not args.skip_concurrency:
+        if not args.skip_concurrency and not args.only_first_jobs:
             report["concurrency"] = concurrency(stand_in, args.job_seconds, args.repeats)
         clients = Clients(stand_in)
+        if args.first_jobs:
+            report["first_jobs"] = first_jobs(stand_in, clients, args.first_jobs, random.Random(7))
+            print(json.dumps({"first_jobs": report["first_jobs"]}), flush=True)
+        if args.only_first_jobs:
+            args.short_jobs, args.lengths = 0, ""
         rng = random.Random(2024)  # the same jobs for every client, and from run to run
         short = [rng.uniform(0.5, 4.0) for _ in range(args.warmup + args.short_jobs)]
         if args.short_jobs:
             report["short_jobs"] = series(stand_in, clients, SHORT_MODEL, short[args.warmup:], short[:args.warmup],
                                           True, 1)
             print(json.dumps({"short_jobs": report["short_jobs"]}), flush=True)
-        for number, length in enumerate(float(text) for text in args.lengths.split(",")):
+        for number, length in enumerate(float(text) for text in args.lengths.split(",") if text):
             jobs = [length + rng.random() for _ in range(args.warmup + args.jobs)]
             slug = LENGTH_MODELS.get(length, "flux-dev")
             entry = series(stand_in, clients, slug, jobs[args.warmup:], jobs[:args.warmup], args.legacy,

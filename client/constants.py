@@ -39,20 +39,26 @@ POLL_EARLY_MAX_S = 4.0
 # A window that opens sooner than this keeps the steady polls before it: a job that ends before its
 # history says would otherwise wait seconds, to save a handful of requests.
 POLL_SPARSE_FROM_S = 5.0
-# When the window comes only from the page's typical time, early gaps grow at most this much per
-# second elapsed: a model that is faster than its page is still noticed quickly.
-POLL_COLD_GROWTH_PER_ELAPSED_S = 0.25
+# When the window comes only from the page's typical time (a model's first job), the first poll is at
+# POLL_COLD_FIRST_S (the SDK's too), and early gaps are at most POLL_COLD_GROWTH_PER_ELAPSED_S of the
+# time elapsed and POLL_COLD_EARLY_MAX_S: a model faster than its page is still seen within seconds
+# (bench/first_job_sim.py weighs these against the polls and the lag at the page's time).
+POLL_COLD_FIRST_S = 1.0
+POLL_COLD_GROWTH_PER_ELAPSED_S = 0.5
+POLL_COLD_EARLY_MAX_S = 2.5
 # Past the window the gap grows by this many seconds per second late, up to POLL_MAX_S.
 POLL_LATE_GROWTH = 0.5
 
 # The duration history (client/durations.py): the last this many finished jobs of each model.
 DURATION_HISTORY_SIZE = 10
 # The window spans the history's range widened on each side by this plus the larger of the range /
-# (samples - 1) and DURATION_FEW_SAMPLES_SPREAD x the longest / samples. With no history, the page's
-# typical time +- DURATION_PAGE_SPREAD of it (real jobs may be much faster or slower than the page says).
+# (samples - 1) and DURATION_FEW_SAMPLES_SPREAD x the longest / samples. With no history, from
+# DURATION_PAGE_EARLY before the page's typical time to DURATION_PAGE_LATE after it (shares of it): the
+# pages' times are measured, and a job off them teaches the history for the next one.
 DURATION_MARGIN_S = 0.2
 DURATION_FEW_SAMPLES_SPREAD = 0.1
-DURATION_PAGE_SPREAD = 0.5
+DURATION_PAGE_EARLY = 0.03
+DURATION_PAGE_LATE = 0.12
 
 # Give up waiting for a job after this long; the request id is reported so the result can be recovered.
 JOB_DEADLINE_S = 600.0

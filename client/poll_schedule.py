@@ -10,9 +10,10 @@ import math
 from dataclasses import dataclass
 from typing import Mapping
 
-from .constants import (POLL_APPROACH, POLL_BUDGET_SHARE, POLL_COLD_GROWTH_PER_ELAPSED_S, POLL_DENSE_MIN_S,
-                        POLL_EARLY_MAX_S, POLL_FIRST_S, POLL_GROWTH_PER_ELAPSED_S, POLL_LATE_GROWTH, POLL_MAX_S,
-                        POLL_SPARSE_FROM_S, POLL_WINDOW_POLLS, RATE_LIMIT_WAIT_MAX_S)
+from .constants import (POLL_APPROACH, POLL_BUDGET_SHARE, POLL_COLD_EARLY_MAX_S, POLL_COLD_FIRST_S,
+                        POLL_COLD_GROWTH_PER_ELAPSED_S, POLL_DENSE_MIN_S, POLL_EARLY_MAX_S, POLL_FIRST_S,
+                        POLL_GROWTH_PER_ELAPSED_S, POLL_LATE_GROWTH, POLL_MAX_S, POLL_SPARSE_FROM_S, POLL_WINDOW_POLLS,
+                        RATE_LIMIT_WAIT_MAX_S)
 from .waiting import backoff_seconds, server_requested_wait
 
 
@@ -64,7 +65,8 @@ class PollSchedule:
             gap = POLL_APPROACH * (expected.earliest - elapsed) + self._window_gap(expected.earliest)
             gap = min(POLL_EARLY_MAX_S, gap)
             if not expected.from_history:
-                gap = min(gap, max(POLL_FIRST_S, POLL_COLD_GROWTH_PER_ELAPSED_S * elapsed))
+                cold_gap = max(POLL_COLD_FIRST_S, POLL_COLD_GROWTH_PER_ELAPSED_S * elapsed)
+                gap = min(gap, POLL_COLD_EARLY_MAX_S, cold_gap)
             return gap
         return self._window_gap(elapsed)
 

@@ -21,6 +21,7 @@ import time
 import uuid
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Callable
 
 from PIL import Image
 
@@ -109,6 +110,8 @@ class SegmindLoopback:
         self.v2_shape = "url_list"   # url_string | url_list | images_list | base64_json
         self.seed_header = True
         self.jobs: dict[str, dict] = {}
+        # A job's own length from its body (jobs of several lengths side by side); None: job_seconds.
+        self.job_seconds_of: Callable[[dict], float] | None = None
         self.files: dict[str, tuple[bytes, str]] = {}
         self.received: list[Received] = []
         self.faults: list[Fault] = []
@@ -373,6 +376,8 @@ class _Handler(BaseHTTPRequestHandler):
         with self.stand_in.lock:
             self.stand_in.jobs[request_id] = {"body": body, "submitted": time.monotonic(),
                                               "slug": slug, "polls": itertools.count()}
+            if self.stand_in.job_seconds_of is not None:
+                self.stand_in.jobs[request_id]["seconds"] = self.stand_in.job_seconds_of(body)
         self._send(200, {"request_id": request_id, "status": "QUEUED",
                          "poll_url": f"{self.stand_in.base_url}/v2/requests/{request_id}/status",
                          "status_url": f"{self.stand_in.base_url}/v2/requests/{request_id}/status",
@@ -424,10 +429,10 @@ class _Handler(BaseHTTPRequestHandler):
         if self.stand_in.status_sequence:
             sequence = self.stand_in.status_sequence
             return sequence[min(next(job["polls"]), len(sequence) - 1)]
-        elapsed = time.monotonic() - job["submitted"]
-        if elapsed >= self.stand_in.job_seconds:
+        elapsed, seconds = time.monotonic() - job["submitted"], job.get("seconds", self.stand_in.job_seconds)
+        if elapsed >= seconds:
             return "FAILED" if job["body"].get("prompt") == "FAIL" else "COMPLETED"
-        return "QUEUED" if elapsed < self.stand_in.job_seconds / 3 else "PROCESSING"
+        return "QUEUED" if elapsed < seconds / 3 else "PROCESSING"
 
     def _v2_status(self, request_id: str, job: dict) -> None:
         if self.mangle == "flap":

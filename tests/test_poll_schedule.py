@@ -27,6 +27,7 @@ durations = load_pack_module("client.durations")
 errors = load_pack_module("client.errors")
 jobs = load_pack_module("client.jobs")
 schedule_module = load_pack_module("client.poll_schedule")
+specs = load_pack_module("specs")
 transport_module = load_pack_module("client.transport")
 
 PollSchedule, ExpectedEnd = schedule_module.PollSchedule, schedule_module.ExpectedEnd
@@ -116,14 +117,30 @@ def test_a_job_ending_very_late_falls_back_to_the_steady_one_second_cadence():
     assert len(times) <= sdk_polls(60.0) + window_polls
 
 
-def test_without_history_the_page_time_saves_polls_but_a_faster_model_is_still_seen_quickly():
+@pytest.mark.parametrize("page_seconds", sorted({spec.typical_seconds for spec in specs.MODELS}))
+def test_a_model_s_first_job_ending_at_its_page_time_is_seen_as_quickly_as_later_ones(page_seconds):
+    """No history yet, only the page's time: jobs ending at it + 0-1 s are seen within 0.15 s on average
+    and 0.4 s at most, with no more polls than the SDK's (a poll at once, then one a second)."""
+    ends = [page_seconds + step / 50 for step in range(51)]
+    lags, polls, sdk = [], [], []
+    for end in ends:
+        times = poll_times(PollSchedule(durations.expected_end([], page_seconds)), end)
+        lags.append(times[-1] - end)
+        polls.append(len(times))
+        sdk.append(sdk_polls(end))
+    assert sum(lags) / len(lags) <= 0.15 and max(lags) <= 0.4, (sum(lags) / len(lags), max(lags))
+    assert sum(polls) <= sum(sdk), (sum(polls) / len(ends), sum(sdk) / len(ends))
+
+
+@pytest.mark.parametrize("end", [0.3, 1.0, 2.0, 4.0, 6.5, 9.0])
+def test_without_history_a_model_faster_than_its_page_is_still_seen_within_seconds(end):
     cold = PollSchedule(durations.expected_end([], 10.0))
-    assert not cold.expected.from_history
-    assert cold.expected.earliest == 10.0 * (1 - constants.DURATION_PAGE_SPREAD)
-    two_seconds = poll_times(cold, 2.0)
-    assert two_seconds[-1] - 2.0 <= constants.POLL_COLD_GROWTH_PER_ELAPSED_S * 2.5
-    without = PollSchedule(None)
-    assert len(poll_times(cold, 10.5)) < len(poll_times(without, 10.5))
+    assert not cold.expected.from_history and cold.expected.earliest > end
+    times = poll_times(cold, end)
+    bound = min(constants.POLL_COLD_EARLY_MAX_S, max(constants.POLL_COLD_FIRST_S,
+                                                     constants.POLL_COLD_GROWTH_PER_ELAPSED_S * end))
+    assert times[-1] - end <= bound + 1e-9
+    assert len(times) <= sdk_polls(end)
 
 
 def test_short_jobs_are_never_polled_more_sparsely_than_without_a_history():
