@@ -2,8 +2,8 @@
 
 Keyed by model slug and the exact request body, so identical inputs are never paid for twice, across
 ComfyUI restarts too. Only images that decoded are stored; every write is atomic (temp file + rename).
-Its size is bounded: after each store the least recently used results go (a load counts as a use) until
-it fits. An evicted result is paid again if the same inputs are asked again. The journal of submitted
+Its size is bounded: when a store passes the bound, the least recently used results go (a load counts as
+a use) until it fits (client/cache_usage.py spares a store the scan while the cache is well within it). An evicted result is paid again if the same inputs are asked again. The journal of submitted
 jobs is never evicted.
 """
 from __future__ import annotations
@@ -16,6 +16,7 @@ import tempfile
 import time
 from pathlib import Path
 
+from .cache_usage import CacheUsage
 from .constants import RESULT_RETENTION_S
 
 
@@ -37,9 +38,10 @@ def _write_atomically(path: Path, data: bytes) -> None:
 
 
 class ResultCache:
-    def __init__(self, root: Path, max_bytes: int | None = None):
+    def __init__(self, root: Path, max_bytes: int | None = None, usage: CacheUsage | None = None):
         self.root = Path(root)
         self.max_bytes = max_bytes  # None: no bound
+        self.usage = usage  # the process's figure of how full the folder is (None: scan on every store)
 
     def _entry(self, key: str) -> Path:
         return self.root / key[:2] / key
@@ -67,9 +69,15 @@ class ResultCache:
         for name, data in zip(names, images):
             _write_atomically(entry / name, data)
         # info.json last: an entry without it is invisible, so a half-written entry is never read.
-        _write_atomically(entry / "info.json", json.dumps({"files": names, "info": info}).encode())
-        if self.max_bytes is not None:
-            self.evict(self.max_bytes, keep=key)
+        index = json.dumps({"files": names, "info": info}).encode()
+        _write_atomically(entry / "info.json", index)
+        if self.max_bytes is None:
+            return
+        stored = sum(len(data) for data in images) + len(index)
+        if self.usage is None or self.usage.stored(self.root, stored, self.max_bytes):
+            held = self.evict(self.max_bytes, keep=key)
+            if self.usage is not None:
+                self.usage.scanned(self.root, held)
 
     def _entries(self):
         """(last use, bytes, folder) of every stored result; the journal of pending jobs is not one."""
@@ -87,9 +95,9 @@ class ResultCache:
 
     def evict(self, max_bytes: int, keep: str | None = None) -> int:
         """Removes the least recently used results until the cache holds at most `max_bytes` (never the
-        entry `keep`, just stored); returns how many went."""
+        entry `keep`, just stored); returns the bytes it holds then."""
         entries = sorted(self._entries(), key=lambda item: item[0])
-        total, removed = sum(size for _, size, _ in entries), 0
+        total = sum(size for _, size, _ in entries)
         for _, size, folder in entries:
             if total <= max_bytes:
                 break
@@ -97,8 +105,7 @@ class ResultCache:
                 continue
             shutil.rmtree(folder, ignore_errors=True)
             total -= size
-            removed += 1
-        return removed
+        return total
 
     def _pending_path(self, key: str) -> Path:
         return self.root / "pending" / f"{key}.json"

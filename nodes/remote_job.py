@@ -44,7 +44,8 @@ class RemoteJob:
         """`root`: the state folder of the settings' API server (nodes/user_data.data_dir)."""
         self.runtime, self.spec, self.body, self.transport, self.node_id = runtime, spec, body, transport, node_id
         self.settings, self.label = settings, f"{spec.display_name} ({spec.slug})"
-        self.cache = ResultCache(root, settings.cache_max_bytes) if settings.cache_enabled else None
+        self.cache = (ResultCache(root, settings.cache_max_bytes, runtime.cache_usage)
+                      if settings.cache_enabled else None)
         self.key = cache_key(spec.slug, body)
         # (request id, cache key), from the worker thread once the server has the job: the jobs list.
         self.on_submitted = on_submitted

@@ -9,6 +9,7 @@ import threading
 from concurrent.futures import ThreadPoolExecutor
 from typing import Sequence
 
+from ..client.cache_usage import CacheUsage
 from ..client.durations import DurationHistories
 from ..client.waiting import SubmissionRateLimiter
 from .prompt_check import WidgetRules, check_prompt_values
@@ -25,6 +26,7 @@ class PackRuntime:
         self.widget_rules: dict[str, WidgetRules] = {}
         self.durations = DurationHistories()
         self.submissions = SubmissionRateLimiter()
+        self.cache_usage = CacheUsage()
         self._pool: ThreadPoolExecutor | None = None
         self._pool_lock = threading.Lock()
 

@@ -28,6 +28,7 @@ transport_module = load_pack_module("client.transport")
 waiting = load_pack_module("client.waiting")
 jobs = load_pack_module("client.jobs")
 cache_module = load_pack_module("client.cache")
+cache_usage = load_pack_module("client.cache_usage")
 
 KEY = TEST_API_KEY
 WRONG_KEY = "sk-WRONG-key-0b7e11f3aa"
@@ -868,6 +869,51 @@ def test_a_result_larger_than_the_bound_is_still_kept_until_the_next_store(tmp_p
     assert cache.has(first)  # the result just paid for is served at least once
     cache.store(second, [b"z" * 100], {})
     assert not cache.has(first) and cache.has(second)
+
+
+def bytes_under(folder) -> int:
+    return sum(path.stat().st_size for path in folder.rglob("*") if path.is_file())
+
+
+class CountedScans:
+    """A result cache whose folder scans are counted."""
+    def __init__(self, cache):
+        self.cache, self.scans, entries = cache, 0, cache._entries
+
+        def counted():
+            self.scans += 1
+            return entries()
+        cache._entries = counted
+
+
+def test_stores_well_within_the_bound_scan_the_folder_once_and_one_that_passes_it_evicts(tmp_path):
+    clock = [0.0]
+    usage = cache_usage.CacheUsage(clock=lambda: clock[0])
+    image = b"x" * 1000
+    counted = CountedScans(cache_module.ResultCache(tmp_path, max_bytes=20_000, usage=usage))
+    keys = [cache_module.cache_key(SLUG, {"prompt": f"fox {n}"}) for n in range(30)]
+    for key in keys[:15]:
+        counted.cache.store(key, [image], {})
+    assert counted.scans == 1  # the first store learns the folder; the next 14 only count their bytes
+    for key in keys[15:]:
+        counted.cache.store(key, [image], {})
+    assert bytes_under(tmp_path) <= 20_000 and counted.cache.has(keys[-1]) and not counted.cache.has(keys[0])
+    assert counted.scans < 30 - 15  # only stores that found the cache full scanned
+
+
+def test_results_another_comfyui_stored_are_seen_within_a_minute(tmp_path):
+    clock = [0.0]
+    usage = cache_usage.CacheUsage(clock=lambda: clock[0])
+    ours = cache_module.ResultCache(tmp_path, max_bytes=20_000, usage=usage)
+    ours.store(cache_module.cache_key(SLUG, {"prompt": "ours"}), [b"o" * 1000], {})
+    theirs = cache_module.ResultCache(tmp_path)  # another process: its stores are not counted here
+    for n in range(40):
+        theirs.store(cache_module.cache_key(SLUG, {"prompt": f"theirs {n}"}), [b"t" * 1000], {})
+    ours.store(cache_module.cache_key(SLUG, {"prompt": "ours 2"}), [b"o" * 1000], {})
+    assert bytes_under(tmp_path) > 40_000  # within the minute, this process's figure stands
+    clock[0] += cache_usage.RESCAN_S
+    ours.store(cache_module.cache_key(SLUG, {"prompt": "ours 3"}), [b"o" * 1000], {})
+    assert bytes_under(tmp_path) <= 20_000
 
 
 @pytest.mark.parametrize("value", ["abc", "-1", "0", "nan"])
