@@ -70,7 +70,7 @@ def write_native_lora(model, path: Path, rank: int, dtype) -> tuple[int, int]:
 
 def pack_path(model, path: Path, cold: bool, patch: bool = True):
     if cold:
-        apply_module._cache.clear()
+        apply_module._read_lora.cache_clear()
     new_model, _, report = apply_module.apply_lora(model, None, str(path), 1.0, 0.0)
     if patch:
         new_model.patch_model(device_to=torch.device("cpu"))

@@ -7,6 +7,7 @@ they went through.
 """
 from __future__ import annotations
 
+import functools
 import logging
 import os
 from dataclasses import dataclass
@@ -28,9 +29,6 @@ class LoadedLoRA:
     file_key: dict                # key of state_dict -> the file's key it came from (added keys have none)
 
 
-_cache: dict[str, tuple[tuple, LoadedLoRA]] = {}
-
-
 def _modified(path: Path) -> int | None:
     try:
         return path.stat().st_mtime_ns
@@ -40,15 +38,18 @@ def _modified(path: Path) -> int | None:
 
 def read_lora(path: str) -> LoadedLoRA:
     """The file in ComfyUI's layout, its format and its own key names; cached by path and mtimes."""
+    stamp = (_modified(Path(path)), _modified(peft_config_path(Path(path))))
+    if stamp[0] is None:
+        raise LoRAError(f"LoRA file {os.path.basename(path)} cannot be read (it does not exist).")
+    return _read_lora(path, stamp)
+
+
+@functools.lru_cache(maxsize=1)  # one LoRA in memory is enough for a chain; the rest reload from disk
+def _read_lora(path: str, stamp: tuple) -> LoadedLoRA:
+    import comfy.lora_convert
     import comfy.utils
 
     name = os.path.basename(path)
-    stamp = (_modified(Path(path)), _modified(peft_config_path(Path(path))))
-    if stamp[0] is None:
-        raise LoRAError(f"LoRA file {name} cannot be read (it does not exist).")
-    cached = _cache.get(path)
-    if cached and cached[0] == stamp:
-        return cached[1]
     try:
         state_dict = comfy.utils.load_torch_file(path, safe_load=True)
     except Exception as exc:  # safetensors and torch raise many types for a damaged file
@@ -56,16 +57,11 @@ def read_lora(path: str) -> LoadedLoRA:
                         f"{str(exc)[:200]}).") from None
     if not state_dict:
         raise LoRAError(f"LoRA file {name} holds no weights.")
-    import comfy.lora_convert
-
     file_format = detect_format(state_dict)
     # Then ComfyUI's own conversions, exactly as its loader makes them (BFL control LoRAs, ...).
     converted = comfy.lora_convert.convert_lora(to_comfy_layout(state_dict, file_format, Path(path)))
-    loaded = LoadedLoRA(converted, file_format, {k: tuple(v.shape) for k, v in state_dict.items()},
-                        file_key_names(state_dict, converted))
-    _cache.clear()  # one LoRA per process in memory is enough for a chain, the rest reload from disk
-    _cache[path] = (stamp, loaded)
-    return loaded
+    return LoadedLoRA(converted, file_format, {k: tuple(v.shape) for k, v in state_dict.items()},
+                      file_key_names(state_dict, converted))
 
 
 def apply_lora(model, clip, path: str, strength_model: float, strength_clip: float):
