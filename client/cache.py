@@ -3,8 +3,9 @@
 Keyed by model slug and the exact request body, so identical inputs are never paid for twice, across
 ComfyUI restarts too. Only images that decoded are stored; every write is atomic (temp file + rename).
 Its size is bounded: when a store passes the bound, the least recently used results go (a load counts as
-a use) until it fits (client/cache_usage.py spares a store the scan while the cache is well within it). An evicted result is paid again if the same inputs are asked again. The journal of submitted
-jobs is never evicted.
+a use) until it fits (client/cache_usage.py spares a store the scan while the cache is well within it).
+An evicted result is paid again if the same inputs are asked again. The journal of submitted jobs is
+never evicted.
 """
 from __future__ import annotations
 
