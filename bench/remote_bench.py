@@ -177,7 +177,7 @@ def series(stand_in: SegmindLoopback, clients: Clients, slug: str, lengths: list
     return report
 
 
-FIRST_JOB_ENDS_APART_S = 1.5  # side by side, yet no two jobs end (and download and decode) together
+FIRST_JOB_ENDS_APART_S = 3.0  # side by side, yet no two jobs end (and download and decode) together
 FIRST_JOB_CLIENTS = ("pack", "sdk_1_3_0")
 
 
