@@ -52,6 +52,21 @@ def row_outputs(history: dict, base_dir: Path | None, server) -> dict[int, dict]
     return rows
 
 
+def ledger_cost(server, prompt_id: str, row: int) -> str:
+    """What the pack's ledger counted for one row's jobs in a prompt that failed (a failed node reports no
+    output): $0 for a job the server refused, the estimate for one that may have been billed. "" when
+    the server cannot say."""
+    try:
+        jobs = server.get_json("/segmind-flux/spend").get("jobs", [])
+    except (OSError, ValueError, AttributeError):
+        return ""
+    costs = [job.get("cost") for job in jobs if job.get("prompt_id") == prompt_id
+             and str(job.get("node_id", "")).split(SEPARATOR, 1)[0] == str(row)]
+    if not costs or not all(isinstance(cost, (int, float)) for cost in costs):
+        return ""
+    return f"{sum(costs):.6g}"
+
+
 def failed_node_row(history: dict) -> tuple[int | None, str]:
     """The row whose node stopped the prompt, and ComfyUI's words for it."""
     for name, data in history.get("status", {}).get("messages", []):

@@ -11,7 +11,7 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
-from batch_prompts import counted_cost, failed_node_row, merged_prompt, row_outputs
+from batch_prompts import counted_cost, failed_node_row, ledger_cost, merged_prompt, row_outputs
 from batch_results import FAILED, OK, REFUSED, ResultsFile, RowResult, default_results_path
 from batch_rows import BadRows, Row, check_rows, read_rows, row_prompt
 from comfy_driver import ComfyError
@@ -171,7 +171,7 @@ def execute(servers: list, batch: BatchPlan, groups: list[list[int]], results: R
                 if status != 200:
                     message = str(answer.get("error", {}).get("message") or answer)[:500]
                     for number in group:
-                        record(RowResult(number, FAILED, error=f"ComfyUI rejected it: {message}"))
+                        record(RowResult(number, FAILED, cost_usd="0", error=f"ComfyUI rejected it: {message}"))
                     continue
                 lane.waiting.append((group, answer["prompt_id"]))
                 started[answer["prompt_id"]] = time.monotonic()
@@ -195,7 +195,8 @@ def execute(servers: list, batch: BatchPlan, groups: list[list[int]], results: R
             for number, found in outputs.items():  # what each job said, wherever it ran
                 reports.setdefault(number, []).extend(found["segmind"])
             if history["status"].get("status_str") != "success":
-                groups[:0] = _after_failure(group, history, record)
+                groups[:0] = _after_failure(group, history, record,
+                                            lambda row: ledger_cost(lane.server, prompt_id, row))
                 continue
             for number in group:
                 found = outputs.get(number, {"images": [], "segmind": []})
@@ -207,16 +208,17 @@ def execute(servers: list, batch: BatchPlan, groups: list[list[int]], results: R
     return failed
 
 
-def _after_failure(group: list[int], history: dict, record) -> list[list[int]]:
-    """Records the row whose own failure stopped the prompt; returns the rows to run again alone."""
+def _after_failure(group: list[int], history: dict, record, cost_of) -> list[list[int]]:
+    """Records the row whose own failure stopped the prompt (`cost_of(row)`: what the ledger counted for
+    it); returns the rows to run again alone."""
     culprit, message = failed_node_row(history)
     refused = any(mark in message for mark in REFUSAL_MARKS)
     if len(group) == 1 or (culprit in group and not refused):
         # That row's own failure: recorded, never sent again (only --retry-failed does).
         culprit = group[0] if len(group) == 1 else culprit
         request_id = REQUEST_ID_IN_ERROR.search(message)  # a job that reached the server says which
-        record(RowResult(culprit, REFUSED if refused else FAILED, request_id=request_id[1] if request_id else "",
-                         error=message[:2000]))
+        record(RowResult(culprit, REFUSED if refused else FAILED, cost_usd="0" if refused else cost_of(culprit),
+                         request_id=request_id[1] if request_id else "", error=message[:2000]))
         return [[number] for number in group if number != culprit]
     # A refused prompt sent nothing: alone, each row gets its own verdict.
     return [[number] for number in group]

@@ -19,7 +19,7 @@ from PIL import Image
 from comfy_driver import ComfyServer
 from conftest import TEST_API_KEY, comfy_base, comfy_runtime, pack_state
 from remote_graphs import wait_for
-from segmind_loopback import TEST_PRICES
+from segmind_loopback import TEST_PRICES, Fault
 
 REPO = Path(__file__).resolve().parent.parent
 RUNNER = REPO / "scripts" / "run_workflow.py"
@@ -168,6 +168,7 @@ def test_a_refused_and_a_failed_row_are_recorded_while_the_others_finish(batch, 
     assert results["2"]["status"] == "refused" and "over the per-prompt cap of $0.01" in results["2"]["error"]
     assert results["3"]["status"] == "failed" and "Content flagged by the safety checker" in results["3"]["error"]
     assert results["3"]["request_id"] in segmind.jobs and results["2"]["request_id"] == ""  # refused: no job
+    assert results["2"]["cost_usd"] == "0" and results["3"]["cost_usd"] == "0"  # a 422 is not billed
     assert sorted(p.body["seed"] for p in segmind.posts()) == [801, 803, 804]  # the refused row sent nothing
     # --retry-failed runs the failed and refused rows again, and only those.
     batch.caps()
@@ -187,6 +188,18 @@ def test_rows_that_shared_a_prompt_with_a_failing_row_are_recorded_whole_and_pai
         assert results[row]["request_id"] in segmind.jobs and float(results[row]["cost_usd"]) > 0
     assert results["3"]["status"] == "failed"
     assert sorted(p.body["seed"] for p in segmind.posts()) == [1401, 1402, 1403]  # run again alone: no new POST
+
+
+def test_a_row_whose_job_may_be_billed_records_the_estimate_the_ledger_counted(batch, segmind, tmp_path):
+    """Its status polls fail until the pack gives up: the job was submitted, so it may be billed."""
+    segmind.inject(Fault("GET", "/status", status=500, times=1000))
+    rows = write_rows(tmp_path / "lost.csv", [{"prompt": "fox 1", "seed": 1501}])
+    out = batch(rows)
+    assert out.returncode == 1, out.stdout + out.stderr
+    [result] = results_of(rows)
+    assert result["status"] == "failed" and result["request_id"] in segmind.jobs and "HTTP 500" in result["error"]
+    assert float(result["cost_usd"]) == pytest.approx(TEST_PRICES["flux-schnell"])  # the estimate: maybe billed
+    assert "spent $0.008" in out.stdout
 
 
 def test_a_batch_on_a_rate_limited_key_waits_for_the_limit_and_no_row_fails(batch, segmind, tmp_path):
