@@ -19,6 +19,7 @@ import sys
 import threading
 import time
 import uuid
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Callable
@@ -110,6 +111,8 @@ class SegmindLoopback:
         self.v2_shape = "url_list"   # url_string | url_list | images_list | base64_json
         self.seed_header = True
         self.jobs: dict[str, dict] = {}
+        # A v2 job's images are made while it runs, as on a real server: its result answers at once.
+        self.renders = ThreadPoolExecutor(max_workers=2, thread_name_prefix="stand-in-render")
         # A job's own length from its body (jobs of several lengths side by side); None: job_seconds.
         self.job_seconds_of: Callable[[dict], float] | None = None
         self.files: dict[str, tuple[bytes, str]] = {}
@@ -145,6 +148,7 @@ class SegmindLoopback:
     def stop(self) -> None:
         self.httpd.shutdown()
         self.httpd.server_close()
+        self.renders.shutdown(wait=False, cancel_futures=True)
 
     def reset(self) -> None:
         with self.lock:
@@ -375,7 +379,8 @@ class _Handler(BaseHTTPRequestHandler):
         request_id = str(uuid.uuid4())
         with self.stand_in.lock:
             self.stand_in.jobs[request_id] = {"body": body, "submitted": time.monotonic(),
-                                              "slug": slug, "polls": itertools.count()}
+                                              "slug": slug, "polls": itertools.count(),
+                                              "rendered": self.stand_in.renders.submit(self.stand_in.images_for, body)}
             if self.stand_in.job_seconds_of is not None:
                 self.stand_in.jobs[request_id]["seconds"] = self.stand_in.job_seconds_of(body)
         self._send(200, {"request_id": request_id, "status": "QUEUED",
@@ -454,7 +459,7 @@ class _Handler(BaseHTTPRequestHandler):
         if job.get("last_status") != "COMPLETED":
             return self._send(200, {"status": job.get("last_status", "QUEUED"), "request_id": request_id})
         if "urls" not in job:
-            job["images"] = self.stand_in.images_for(job["body"])
+            job["images"] = job["rendered"].result() if "rendered" in job else self.stand_in.images_for(job["body"])
             job["urls"] = self.stand_in.publish(job["images"])
             job["cost"] = self.stand_in.charge(job["slug"], job["body"])
         body, urls = job["body"], job["urls"]
