@@ -163,7 +163,7 @@ class RemoteJob:
             self._abandoned_as = "failed" if failed else "cancelled"
             self.stop.set()
         if billing_of(submitted=self.submitted, error_status=status).may_cost:
-            if self.request_id is None:
+            if self.request_id is None and self.posting and self.transport == "v2":  # v1 never gets an id
                 log.warning("%s: %s while its submission was on the way; it may still be billed. Its request id "
                             "follows when the server answers.", self.label, self._abandoned_as)
             self._warn_if_abandoned()

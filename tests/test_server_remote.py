@@ -201,6 +201,20 @@ def test_a_cancel_while_the_submission_is_on_its_way_warns_counts_and_collects_t
     assert info_of(result)["collected_earlier_job"] is True and len(segmind.accepted) == 1
 
 
+@pytest.mark.parametrize("transport", ["v1", "v2"])
+def test_a_submission_the_server_refuses_logs_no_billing_warning(comfy, comfy_home, segmind, transport):
+    """A 401 answer made no job: nothing may be billed, so nothing says so (v1 never has a request id)."""
+    segmind.inject(Fault("POST", f"/{transport}/", status=401, body={"error": "Unauthorized"}))
+    log_path = comfy_home / "comfyui.log"
+    log_before = log_path.stat().st_size
+    result = comfy.run(graph("SegmindFluxDev", {**NON_DEFAULTS["SegmindFluxDev"], "seed": 4714, "transport": transport}))
+    assert not result.ok and "HTTP 401" in result.error()["exception_message"]
+    with open(log_path, "rb") as log:
+        log.seek(log_before)
+        new_log = log.read().decode("utf-8", "replace")
+    assert "HTTP 401" in new_log and "may still be billed" not in new_log
+
+
 def test_the_key_appears_nowhere_the_server_shows(comfy, comfy_home, segmind):
     comfy.run(graph("SegmindFluxSchnell", {**NON_DEFAULTS["SegmindFluxSchnell"], "seed": 31337}))
     segmind.inject(Fault("POST", "/v2/", status=401, body={"error": f"bad key {TEST_API_KEY}"}))
