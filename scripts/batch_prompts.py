@@ -60,8 +60,8 @@ def ledger_cost(server, prompt_id: str, row: int) -> str:
         jobs = server.get_json("/segmind-flux/spend").get("jobs", [])
     except (OSError, ValueError, AttributeError):
         return ""
-    costs = [job.get("cost") for job in jobs if job.get("prompt_id") == prompt_id
-             and str(job.get("node_id", "")).split(SEPARATOR, 1)[0] == str(row)]
+    # Every node of a batch prompt is named after its row (merged_prompt).
+    costs = [job.get("cost") for job in jobs if job.get("prompt_id") == prompt_id and row_of(job["node_id"]) == row]
     if not costs or not all(isinstance(cost, (int, float)) for cost in costs):
         return ""
     return f"{sum(costs):.6g}"

@@ -5,6 +5,7 @@ import json
 import time
 import uuid
 from dataclasses import dataclass
+from pathlib import Path
 
 import numpy as np
 from PIL import Image
@@ -53,6 +54,18 @@ class Cancel:
     cancelled_at: float  # time.monotonic() of the cancel
     took_s: float  # from the cancel to the prompt's end
     request_id: str  # the job the server had
+
+
+class LogTail:
+    """What a log file gained after this was made (ComfyUI's log, for the pack's warnings)."""
+
+    def __init__(self, path: Path):
+        self.path, self.start = path, path.stat().st_size
+
+    def text(self) -> str:
+        with open(self.path, "rb") as log:
+            log.seek(self.start)
+            return log.read().decode("utf-8", "replace")
 
 
 def cancel_after_submission(comfy, segmind, prompt: dict, wait_s: float = 0.0, before_cancel=None) -> Cancel:

@@ -9,7 +9,7 @@ from PIL import Image
 
 from conftest import TEST_API_KEY
 from pack_loader import load_pack_module
-from remote_graphs import NON_DEFAULTS, cancel_after_submission, graph, info_of, saved_images, wait_for
+from remote_graphs import NON_DEFAULTS, LogTail, cancel_after_submission, graph, info_of, saved_images, wait_for
 from segmind_loopback import START_CREDITS, TEST_PRICES, Fault, expected_color
 
 specs = load_pack_module("specs")
@@ -175,23 +175,12 @@ def test_a_cancel_while_the_submission_is_on_its_way_warns_counts_and_collects_t
     as cancelled and collectable, and the same inputs collect it instead of paying again."""
     segmind.inject(Fault("POST", "/v2/", mangle="stall"))  # the job is made; its answer comes 3 s later
     inputs = {**NON_DEFAULTS["SegmindFluxDev"], "seed": 4713}
-    log_path = comfy_home / "comfyui.log"
-    log_before = log_path.stat().st_size
-    jobs_before = set(segmind.jobs)
-    status, answer = comfy.queue_prompt(graph("SegmindFluxDev", inputs))
-    assert status == 200, answer
-    request_id = wait_for(lambda: next((job for job in list(segmind.jobs) if job not in jobs_before), None), 20)
-    comfy.interrupt()
-    entry = wait_for(lambda: comfy.finished(answer["prompt_id"]), 10)
-    assert "execution_interrupted" in [name for name, _ in entry["status"]["messages"]]
-
-    def new_log() -> str:
-        with open(log_path, "rb") as log:
-            log.seek(log_before)
-            return log.read().decode("utf-8", "replace")
-
-    wait_for(lambda: "cancelled while its submission was on the way; it may still be billed" in new_log(), 10)
-    wait_for(lambda: f"cancelled after submission; request {request_id} may still be billed" in new_log(), 10)
+    log = LogTail(comfy_home / "comfyui.log")
+    cancel = cancel_after_submission(comfy, segmind, graph("SegmindFluxDev", inputs))
+    request_id = cancel.request_id
+    assert "execution_interrupted" in [name for name, _ in cancel.entry["status"]["messages"]]
+    wait_for(lambda: "cancelled while its submission was on the way; it may still be billed" in log.text(), 10)
+    wait_for(lambda: f"cancelled after submission; request {request_id} may still be billed" in log.text(), 10)
     job = comfy.get_json("/segmind-flux/spend")["jobs"][0]
     assert (job["state"], job["request_id"], job["collectable"]) == ("cancelled", request_id, True), job
     assert job["cost"] == job["estimate"] > 0  # maybe billed: the estimate is counted until Segmind says
@@ -205,14 +194,11 @@ def test_a_cancel_while_the_submission_is_on_its_way_warns_counts_and_collects_t
 def test_a_submission_the_server_refuses_logs_no_billing_warning(comfy, comfy_home, segmind, transport):
     """A 401 answer made no job: nothing may be billed, so nothing says so (v1 never has a request id)."""
     segmind.inject(Fault("POST", f"/{transport}/", status=401, body={"error": "Unauthorized"}))
-    log_path = comfy_home / "comfyui.log"
-    log_before = log_path.stat().st_size
-    result = comfy.run(graph("SegmindFluxDev", {**NON_DEFAULTS["SegmindFluxDev"], "seed": 4714, "transport": transport}))
+    log = LogTail(comfy_home / "comfyui.log")
+    inputs = {**NON_DEFAULTS["SegmindFluxDev"], "seed": 4714, "transport": transport}
+    result = comfy.run(graph("SegmindFluxDev", inputs))
     assert not result.ok and "HTTP 401" in result.error()["exception_message"]
-    with open(log_path, "rb") as log:
-        log.seek(log_before)
-        new_log = log.read().decode("utf-8", "replace")
-    assert "HTTP 401" in new_log and "may still be billed" not in new_log
+    assert "HTTP 401" in log.text() and "may still be billed" not in log.text()
 
 
 def test_the_key_appears_nowhere_the_server_shows(comfy, comfy_home, segmind):
