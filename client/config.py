@@ -42,10 +42,13 @@ class Settings:
     max_spend_per_day: float | None = None
     # The result cache's size bound in bytes: the least recently used results go first.
     cache_max_bytes: int = int(DEFAULT_CACHE_MAX_GB * 1e9)
+    # Where input images are uploaded (SEGMIND_STORAGE_URL); None: client/uploads.storage_url decides.
+    storage_url: str | None = None
 
     def __repr__(self) -> str:  # the key must never reach a log line through a repr
         return (f"Settings(api_key={'<set>' if self.api_key else None}, base_url={self.base_url!r}, "
-                f"cache_enabled={self.cache_enabled}, requests_per_minute={self.requests_per_minute}, "
+                f"storage_url={self.storage_url!r}, cache_enabled={self.cache_enabled}, "
+                f"requests_per_minute={self.requests_per_minute}, "
                 f"max_spend_per_prompt={self.max_spend_per_prompt}, max_spend_per_day={self.max_spend_per_day})")
 
 
@@ -146,4 +149,5 @@ def load_settings(environ: os._Environ | dict | None = None, user_file: Path | N
         max_spend_per_prompt=parse_cap(pick("max_spend_per_prompt"), "max_spend_per_prompt"),
         max_spend_per_day=parse_cap(pick("max_spend_per_day"), "max_spend_per_day"),
         cache_max_bytes=parse_cache_bound(pick("cache_max_gb")),
+        storage_url=str(pick("storage_url")).strip().rstrip("/") if pick("storage_url") else None,
     )

@@ -99,10 +99,18 @@ class Transport:
         """GET with retries on network errors and 429/5xx; returns the last answer either way.
         retry_rate_limited=False hands a 429 straight back (status polls wait it out on their own schedule)."""
         headers = self._api_headers() if with_key else {"Accept": "*/*"}
+        return self._retried("GET", url, read_timeout, headers, request_id, retry_rate_limited)
+
+    def post_unbilled(self, url: str, body: dict, read_timeout: float = READ_TIMEOUT_S) -> Answer:
+        """A POST that bills nothing (an image upload): retried as a GET is, since repeating it costs nothing."""
+        return self._retried("POST", url, read_timeout, self._api_headers(), None, True, json=body)
+
+    def _retried(self, method: str, url: str, read_timeout: float, headers: dict, request_id: str | None,
+                 retry_rate_limited: bool, **kwargs) -> Answer:
         for attempt in range(GET_ATTEMPTS):
             last_try = attempt == GET_ATTEMPTS - 1
             try:
-                answer = self._send("GET", url, read_timeout, headers=headers, allow_redirects=False)
+                answer = self._send(method, url, read_timeout, headers=headers, allow_redirects=False, **kwargs)
             except (requests.RequestException, OSError) as exc:
                 if last_try:
                     raise self._network_error(exc, url, request_id) from None

@@ -13,11 +13,16 @@ from dataclasses import dataclass
 from typing import Any, Mapping
 
 from ..specs import ModelSpec
-from ..specs.model import PER_GENERATION
+from ..specs.image_params import image_fields, token_size
+from ..specs.model import PER_GENERATION, PER_MEGAPIXEL
+from ..specs.output_size import output_size
 from ..specs.params import FloatParam, IntParam
 
 # The inputs that change the work of a per-GPU-second job, each relative to its page default.
 WORK_INPUTS = ("samples", "steps", "width", "height")
+# An input image whose size is not known before the run (it arrives over a link) counts as this many
+# megapixels: what Flux models are made for; the run counts what the server reports.
+UNKNOWN_INPUT_MEGAPIXELS = 1.0
 
 
 @dataclass(frozen=True)
@@ -42,11 +47,31 @@ def format_usd(usd: float) -> str:
     return f"${whole}.{cents.ljust(2, '0')}"  # $0.10, not $0.1
 
 
+def megapixel_units(spec: ModelSpec, values: Mapping[str, Any]) -> float:
+    """Megapixels of the output and of every input image: an image token tells its size, an image not known
+    yet (None) counts UNKNOWN_INPUT_MEGAPIXELS; a size over a link counts as its maximum."""
+    sized = {name: values.get(name) for name in ("width", "height")}
+    for name, value in sized.items():
+        if name in spec.param_names and not isinstance(value, (int, float)):
+            sized[name] = spec.param(name).maximum
+    known = {key: value for key, value in {**values, **sized}.items() if value is not None}
+    width, height = output_size(known)
+    units = width * height / 1e6
+    for param in image_fields(spec.params):
+        value = values.get(param.name)
+        for item in value if isinstance(value, list) else [value] if value is not None else []:
+            size = token_size(item)
+            units += size[0] * size[1] / 1e6 if size else UNKNOWN_INPUT_MEGAPIXELS
+    return units
+
+
 def work_units(spec: ModelSpec, values: Mapping[str, Any]) -> float:
     """The job's work relative to the page defaults; a value that is not a number yet (a link) counts
     as the input's maximum, so that an estimate made before the run never comes out low."""
     if spec.price.billed_per == PER_GENERATION:
         return 1.0
+    if spec.price.billed_per == PER_MEGAPIXEL:
+        return megapixel_units(spec, values)
     units = 1.0
     for name in WORK_INPUTS:
         try:

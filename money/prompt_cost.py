@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import Any
 
 from ..specs import MODELS_BY_NODE_ID, ModelSpec, SpecValidationError
+from ..specs.image_params import ImageListParam, image_fields
 from ..client.cache import ResultCache, cache_key
 from .cost_history import CostHistory
 from .pricing import Estimate, estimate, format_usd
@@ -38,9 +39,14 @@ def _is_link(value: Any) -> bool:
 
 
 def node_values(spec: ModelSpec, inputs: dict) -> dict[str, Any]:
-    """The page values as the node will send them; a linked value is None (not known before the run)."""
-    return {p.name: None if _is_link(inputs.get(p.name)) else inputs.get(p.name, getattr(p, "default", None))
-            for p in spec.params}
+    """The page values as the node will send them; a linked value is None (not known before the run), and
+    a list of images one None per connected socket."""
+    values = {p.name: None if _is_link(inputs.get(p.name)) else inputs.get(p.name, getattr(p, "default", None))
+              for p in spec.params}
+    for param in image_fields(spec.params):
+        if isinstance(param, ImageListParam):
+            values[param.name] = [None for socket in param.sockets() if _is_link(inputs.get(socket))]
+    return values
 
 
 def _already_paid(spec: ModelSpec, inputs: dict, values: dict, cache: ResultCache | None) -> str:
@@ -57,11 +63,22 @@ def _already_paid(spec: ModelSpec, inputs: dict, values: dict, cache: ResultCach
     return ""
 
 
+def _chosen(spec: ModelSpec, inputs: dict) -> ModelSpec | None:
+    """The model a node's own inputs pick (a fine-tune's slug); None while one of them is not known yet."""
+    if any(_is_link(inputs.get(param.name)) for param in spec.model_inputs):
+        return None
+    try:
+        return spec.chosen(inputs)
+    except SpecValidationError:
+        return None
+
+
 def node_cost(node_id: str, spec: ModelSpec, inputs: dict, history: CostHistory | None,
               cache: ResultCache | None) -> NodeCost:
     values = node_values(spec, inputs)
-    expected = estimate(spec, values, history.usd_per_unit(spec.slug) if history else None)
-    paid = _already_paid(spec, inputs, values, cache)
+    chosen = _chosen(spec, inputs)
+    expected = estimate(spec, values, history.usd_per_unit((chosen or spec).slug) if history else None)
+    paid = _already_paid(chosen, inputs, chosen.with_trigger(values), cache) if chosen else ""
     return NodeCost(str(node_id), spec, expected, billable=not paid, note=paid)
 
 

@@ -9,7 +9,7 @@ from ..client.config import load_settings
 from ..client.errors import SegmindCancelled, SegmindError, missing_key_error
 from ..money.pricing import format_usd
 from ..specs import ModelSpec
-from ..specs.choices import aspect_ratio_size
+from ..specs.output_size import output_size
 from .job_journal import NodeJournal
 from .remote_job import RemoteJob, info_text
 from .user_data import data_dir
@@ -35,7 +35,7 @@ def placeholder_images(body: dict):
     """A neutral grey batch of the size and count the job asked for."""
     import torch
 
-    width, height = (body["width"], body["height"]) if "width" in body else aspect_ratio_size(body["aspect_ratio"])
+    width, height = output_size(body)
     return torch.full((int(body.get("samples", 1)), height, width, 3), PLACEHOLDER_GREY, dtype=torch.float32)
 
 
@@ -74,7 +74,8 @@ def _node_result(images, info: dict) -> dict:
 
 
 async def run_paid(runtime, spec: ModelSpec, body: dict, transport: str, force_refresh: bool, on_failure: str,
-                   node_id: str | None, graph: dict | None) -> dict:
+                   node_id: str | None, graph: dict | None, attachments: dict | None = None) -> dict:
+    """`attachments`: the input images the body names by token (nodes/image_inputs.py)."""
     settings = load_settings()  # a bad cap is an error here, naming the setting
     root = data_dir(settings)
     label = f"{spec.display_name} ({spec.slug})"
@@ -86,7 +87,8 @@ async def run_paid(runtime, spec: ModelSpec, body: dict, transport: str, force_r
         await asyncio.to_thread(journal.refused, getattr(exc, "estimate_usd", 0.0), str(exc))
         raise
     await asyncio.to_thread(journal.start, spend.cost.usd)
-    job = RemoteJob(runtime, spec, body, transport, node_id, settings, root, on_submitted=journal.submitted)
+    job = RemoteJob(runtime, spec, body, transport, node_id, settings, root, on_submitted=journal.submitted,
+                    attachments=attachments)
     if spend.cost.billable and not settings.api_key:
         error = missing_key_error(label)
         await asyncio.to_thread(settle, spend, spec, body, root, billing_of(submitted=False))  # give its part back

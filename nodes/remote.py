@@ -1,16 +1,39 @@
 """The remote node classes, generated from the model specs (classic ComfyUI node API)."""
 from __future__ import annotations
 
+import asyncio
+
 from ..specs import MODELS, ModelSpec
+from ..specs.image_params import ImageListParam
 from ..specs.pack_options import PACK_OPTIONS
 from ..specs.params import widget_problems
 from .credits import CREDITS_DISPLAY_NAMES, CREDITS_NODES
+from .image_inputs import attachments_of, encode_image_inputs
 from .paid_run import run_paid
 from .prompt_check import HIDDEN_REFUSED_INPUT, WidgetRules, refusals
 
 CATEGORY = "segmind/flux/remote"
 # The whole prompt (ComfyUI's hidden PROMPT input): its remote nodes are estimated together, once.
 GRAPH_INPUT = "segmind_graph"
+
+
+def node_inputs(params) -> tuple[dict, dict]:
+    """(required, optional) ComfyUI inputs of page parameters: a list field of images has several sockets,
+    of which only the first can be required."""
+    required, optional = {}, {}
+    for param in params:
+        if isinstance(param, ImageListParam):
+            first, *more = param.sockets()
+            (required if param.required else optional)[first] = param.comfy_input()
+            optional.update({socket: param.comfy_input() for socket in more})
+        else:
+            (required if param.required else optional)[param.name] = param.comfy_input()
+    return required, optional
+
+
+def all_rules(spec: ModelSpec) -> tuple:
+    """Every input of the node that has a rule: the model's, the page's and the pack's."""
+    return tuple(spec.model_inputs) + tuple(spec.params) + PACK_OPTIONS
 
 
 def make_remote_node(spec: ModelSpec, runtime) -> type:
@@ -31,15 +54,14 @@ def make_remote_node(spec: ModelSpec, runtime) -> type:
 
         @classmethod
         def INPUT_TYPES(cls):
-            required = {p.name: p.comfy_input() for p in spec.params if p.required}
-            optional = {p.name: p.comfy_input() for p in spec.params + PACK_OPTIONS if not p.required}
+            required, optional = node_inputs(all_rules(spec))
             return {"required": required, "optional": optional,
                     "hidden": {"unique_id": "UNIQUE_ID", GRAPH_INPUT: "PROMPT", **HIDDEN_REFUSED_INPUT}}
 
         @classmethod
         def VALIDATE_INPUTS(cls, **kwargs):
             """Checks widget values when the prompt is queued; linked values are checked at run time."""
-            problems = refusals(kwargs) + widget_problems(spec.params + PACK_OPTIONS, kwargs, spec.node_id)
+            problems = refusals(kwargs) + widget_problems(all_rules(spec), kwargs, spec.node_id)
             return " ".join(problems) if problems else True
 
         @classmethod
@@ -51,9 +73,13 @@ def make_remote_node(spec: ModelSpec, runtime) -> type:
             # Everything is validated before any money is spent, values arriving over links included.
             for option, value in zip(PACK_OPTIONS, (transport, force_refresh, on_failure)):
                 option.validate(value, spec.node_id)
-            body = spec.build_body(page_values(kwargs))
-            return await run_paid(runtime, spec, body, transport, force_refresh, on_failure, unique_id,
-                                  kwargs.get(GRAPH_INPUT))
+            chosen = spec.chosen(kwargs)  # a fine-tune node: the model its slug names
+            # Input images are checked and encoded (CPU work) off the loop, before anything is sent or paid.
+            images = await asyncio.get_running_loop().run_in_executor(runtime.job_pool(), encode_image_inputs,
+                                                                      spec, kwargs)
+            body = chosen.build_body(chosen.with_trigger({**page_values(kwargs), **images}))
+            return await run_paid(runtime, chosen, body, transport, force_refresh, on_failure, unique_id,
+                                  kwargs.get(GRAPH_INPUT), attachments_of(images))
 
     RemoteNode.__name__ = RemoteNode.__qualname__ = spec.node_id
     return RemoteNode
@@ -64,6 +90,6 @@ REMOTE_DISPLAY_NAMES = {**{spec.node_id: spec.display_name for spec in MODELS}, 
 
 def node_group(runtime) -> tuple[dict, dict]:
     """The remote nodes, each running its jobs with the runtime, their widget values under its prompt check."""
-    runtime.watch([WidgetRules(spec.node_id, spec.params + PACK_OPTIONS, link_only={}) for spec in MODELS])
+    runtime.watch([WidgetRules(spec.node_id, all_rules(spec), link_only={}) for spec in MODELS])
     classes = {**{spec.node_id: make_remote_node(spec, runtime) for spec in MODELS}, **CREDITS_NODES}
     return classes, REMOTE_DISPLAY_NAMES

@@ -20,8 +20,10 @@ from ..client.config import Settings
 from ..client.constants import CANCEL_CHECK_S
 from ..client.errors import SegmindCancelled, SegmindError
 from ..client.jobs import JobCallbacks, JobResult, JobRunner
+from ..client.uploads import StorageUploads, wire_body
 from ..money.billing import billing_of
 from ..specs import RANDOM_SEED, ModelSpec
+from ..specs.image_params import image_fields
 from .images import UndecodableImage, decode_batch
 
 log = logging.getLogger("comfyui-segmind-flux")
@@ -40,10 +42,12 @@ def info_text(info: dict) -> str:
 
 class RemoteJob:
     def __init__(self, runtime, spec: ModelSpec, body: dict, transport: str, node_id: str | None,
-                 settings: Settings, root: Path, on_submitted=None):
-        """`root`: the state folder of the settings' API server (nodes/user_data.data_dir)."""
+                 settings: Settings, root: Path, on_submitted=None, attachments: dict | None = None):
+        """`root`: the state folder of the settings' API server (nodes/user_data.data_dir). `body` names
+        its input images by token (specs/image_params.py); `attachments` holds them (token -> image)."""
         self.runtime, self.spec, self.body, self.transport, self.node_id = runtime, spec, body, transport, node_id
-        self.settings, self.label = settings, f"{spec.display_name} ({spec.slug})"
+        self.settings, self.label, self.root = settings, f"{spec.display_name} ({spec.slug})", root
+        self.attachments = attachments or {}
         self.cache = (ResultCache(root, settings.cache_max_bytes, runtime.cache_usage)
                       if settings.cache_enabled else None)
         self.key = cache_key(spec.slug, body)
@@ -60,7 +64,7 @@ class RemoteJob:
     def submitted(self) -> bool:
         """Whether a billable request went out: v1 reports PROCESSING just before its POST; a v2 POST counts
         from when it goes out until its answer says no job was made."""
-        return self.status != "SUBMITTING" or self.posting or self.request_id is not None
+        return self.status not in ("SUBMITTING", "UPLOADING") or self.posting or self.request_id is not None
 
     async def run(self, force_refresh: bool) -> RemoteOutcome:
         """From the result cache when these inputs were paid for before, else from the API (collecting a
@@ -118,14 +122,26 @@ class RemoteJob:
     def _work(self, resume: str | None) -> JobResult:
         """In the worker thread: the job, its images decoded (a damaged v2 result is fetched again)."""
         try:
-            return self._runner().run(self.body, self.transport, resume_request_id=resume, accept=decode_batch)
+            body = self.body if resume else self._wire_body()
+            return self._runner().run(body, self.transport, resume_request_id=resume, accept=decode_batch)
         except SegmindError as exc:
             if resume and exc.status == 404 and self.cache is not None:
                 self._cache_write(self.cache.forget_pending, self.key)  # the journalled job expired: submit anew
-                return self._runner().run(self.body, self.transport, accept=decode_batch)
+                return self._runner().run(self._wire_body(), self.transport, accept=decode_batch)
             if self.cache is not None and exc.status in (404, 422):
                 self._cache_write(self.cache.forget_pending, self.key)  # terminal: nothing left to collect
             raise
+
+    def _wire_body(self) -> dict:
+        """The body as the page takes it: input images uploaded (each set of pixels once) or encoded."""
+        fields = {param.name: param.sends for param in image_fields(self.spec.params)}
+        if not any(name in self.body for name in fields):
+            return self.body
+        self.status = "UPLOADING"
+        uploads = StorageUploads(self.settings, self.root, self.label, self.stop.is_set, self.runtime.upload_locks)
+        body = wire_body(self.body, fields, self.attachments, uploads)
+        self.status = "SUBMITTING"
+        return body
 
     def _runner(self) -> JobRunner:
         callbacks = JobCallbacks(on_status=self._on_status, on_request_id=self._on_request_id,

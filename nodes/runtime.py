@@ -1,6 +1,7 @@
 """What the pack keeps while ComfyUI runs, in one object made when the pack loads (__init__.py) and put
 on ComfyUI's server by install(): the money decisions of running prompts, the prompt check's rules, the
-worker threads of remote jobs, the job duration histories and the spacing of billable submissions. A
+worker threads of remote jobs, the job duration histories, the spacing of billable submissions and the
+locks that keep two jobs from uploading the same image. A
 test makes a fresh one; nothing of this lives at module level."""
 from __future__ import annotations
 
@@ -11,6 +12,7 @@ from typing import Sequence
 
 from ..client.cache_usage import CacheUsage
 from ..client.durations import DurationHistories
+from ..client.keyed_locks import KeyedLocks
 from ..client.waiting import SubmissionRateLimiter
 from .prompt_check import WidgetRules, check_prompt_values
 
@@ -27,6 +29,7 @@ class PackRuntime:
         self.durations = DurationHistories()
         self.submissions = SubmissionRateLimiter()
         self.cache_usage = CacheUsage()
+        self.upload_locks = KeyedLocks()  # per content hash: the same pixels are uploaded once
         self._pool: ThreadPoolExecutor | None = None
         self._pool_lock = threading.Lock()
 

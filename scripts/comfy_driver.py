@@ -121,6 +121,20 @@ class ComfyServer:
         except urllib.error.URLError as exc:
             raise ComfyError(f"cannot reach ComfyUI at {self.url}: {exc.reason}") from None
 
+    def upload_input(self, name: str, data: bytes) -> None:
+        """An image into the server's input folder (ComfyUI's POST /upload/image), for LoadImage."""
+        boundary = uuid.uuid4().hex
+        body = (f"--{boundary}\r\nContent-Disposition: form-data; name=\"overwrite\"\r\n\r\ntrue\r\n"
+                f"--{boundary}\r\nContent-Disposition: form-data; name=\"image\"; filename=\"{name}\"\r\n"
+                f"Content-Type: image/png\r\n\r\n").encode() + data + f"\r\n--{boundary}--\r\n".encode()
+        request = urllib.request.Request(self.url + "/upload/image", data=body, method="POST",
+                                         headers={"Content-Type": f"multipart/form-data; boundary={boundary}"})
+        try:
+            with urllib.request.urlopen(request, timeout=30) as response:
+                response.read()
+        except (urllib.error.HTTPError, urllib.error.URLError) as exc:
+            raise ComfyError(f"cannot upload {name} to ComfyUI at {self.url}: {exc}") from None
+
     def get_json(self, path: str):
         status, body = self.request("GET", path)
         if status != 200:

@@ -13,7 +13,8 @@ from workflow_catalog import catalog, load_pack_module  # noqa: E402
 
 README = Path(__file__).resolve().parent.parent / "README.md"
 BLOCK = re.compile(r"(<!-- table: (?P<name>[\w-]+) -->\n)(?P<body>.*?)(<!-- end of table -->)", re.S)
-BILLED = {"gpu-second": "per image at the page's inputs, more with more work", "generation": "per generation"}
+BILLED = {"gpu-second": "per image at the page's inputs, more with more work", "generation": "per generation",
+          "megapixel": "for one megapixel out, more with the megapixels in and out"}
 
 
 def usd(value: float) -> str:
@@ -21,11 +22,18 @@ def usd(value: float) -> str:
 
 
 def remote_nodes() -> str:
-    specs = load_pack_module("specs")
+    specs, image_params = load_pack_module("specs"), load_pack_module("specs.image_params")
     twins = {twin.remote.node_id for twin in specs.LOCAL_TWINS}
     rows = ["| node id | model (slug) | typical time | price (page) | notes |", "| --- | --- | --- | --- | --- |"]
     for spec in specs.MODELS:
         notes = [f"trigger word `{spec.trigger_word}`"] if spec.trigger_word else []
+        if spec.model_inputs:
+            notes.append("runs the model its " + " and ".join(f"`{p.name}`" for p in spec.model_inputs) + " name")
+        images = image_params.image_fields(spec.params)
+        if images:
+            notes.append("images in: " + ", ".join(f"`{param.name}` ({param.kind}"
+                                                   f"{f', {param.slots} inputs' if hasattr(param, 'slots') else ''}"
+                                                   f"{'' if param.required else ', optional'})" for param in images))
         if spec.node_id not in twins:
             notes.append("remote only: no local twin")
         name = spec.display_name.removeprefix("Segmind ")

@@ -216,12 +216,17 @@ def main(argv: list[str] | None = None) -> int:
         print(f"[run] ComfyUI is up at {server.url} (log: {log_path})", flush=True)
         return server
 
+    def start_server_with_inputs() -> ComfyServer:
+        started = start_server()
+        upload_example_inputs(started, prompt)
+        return started
+
     try:
         if not args.url and not args.dry_run and (args.fake_segmind or not has_api_key()):
             stand_in = start_fake_segmind(env)
         if args.batch:
-            return batch(args, prompt, base_dir, env, start_server)
-        start_server()
+            return batch(args, prompt, base_dir, env, start_server_with_inputs)
+        start_server_with_inputs()
         client_id = uuid.uuid4().hex
         stop = threading.Event()
         follow_progress(server.url, client_id, lambda kind, data: print_event(kind, data, titles), stop)
@@ -263,6 +268,16 @@ def main(argv: list[str] | None = None) -> int:
         if stand_in is not None:
             stand_in.stop()
             stand_in.state_dir.cleanup()
+
+
+def upload_example_inputs(server: ComfyServer, prompt: dict) -> None:
+    """The pack's example input images that the prompt's LoadImage nodes name, into the server's input folder."""
+    from workflow_catalog import EXAMPLE_INPUTS_DIR
+
+    names = {node["inputs"].get("image") for node in prompt.values()
+             if isinstance(node, dict) and node.get("class_type") == "LoadImage"}
+    for name in sorted(name for name in names if isinstance(name, str) and (EXAMPLE_INPUTS_DIR / name).is_file()):
+        server.upload_input(name, (EXAMPLE_INPUTS_DIR / name).read_bytes())
 
 
 if __name__ == "__main__":

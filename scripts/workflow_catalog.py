@@ -14,6 +14,10 @@ MODEL_FILES = {
     "dev": "flux1-dev.safetensors", "schnell": "flux1-schnell.safetensors",
     "t5": "t5xxl_fp16.safetensors", "clip_l": "clip_l.safetensors", "vae": "ae.safetensors",
 }
+# The input images the example workflows load, shipped in workflows/inputs/ (copied into ComfyUI's input
+# folder by the runner and the tests; in the editor, load your own).
+EXAMPLE_INPUTS = {"photo": "segmind_example_house.png", "inpaint": "segmind_example_inpaint.png"}
+EXAMPLE_INPUTS_DIR = Path(__file__).resolve().parent.parent / "workflows" / "inputs"
 # The two LoRAs of the stacked-LoRA workflow; each LoRA twin's example file is named in its spec.
 STACKED_LORA_FILES = {"first": "my_style_lora.safetensors", "second": "my_subject_lora.safetensors"}
 KEY_NOTE = ("Needs a Segmind API key: save it in ComfyUI's Settings (Segmind section), or set SEGMIND_API_KEY "
@@ -31,7 +35,7 @@ def models_note(unet: str, loras: tuple[str, ...] = ()) -> str:
 
 
 # How wide each kind of node is drawn, so that its values show in full; model nodes get DEFAULT_WIDTH.
-WIDTHS = {"Note": 360, "UNETLoader": 330, "DualCLIPLoader": 330, "VAELoader": 330, "SegmindFluxLoRALoader": 330,
+WIDTHS = {"Note": 360, "LoadImage": 330, "UNETLoader": 330, "DualCLIPLoader": 330, "VAELoader": 330, "SegmindFluxLoRALoader": 330,
           "PrimitiveStringMultiline": 330, "PrimitiveInt": 330, "PreviewAny": 360, "SaveImage": 400}
 DEFAULT_WIDTH = 400
 MODEL_FILES_GROUP = "Your model files"
@@ -64,9 +68,35 @@ def save(key: str, source: str, prefix: str, col: int, **extra) -> tuple[dict, t
             (source, 0, key, "images"))
 
 
+def image_inputs(spec) -> tuple[list[dict], list[tuple], str]:
+    """LoadImage nodes for a remote model's image fields (a mask comes from the alpha of its image), their
+    links, and what the Note says about them."""
+    image_params = load_pack_module("specs.image_params")
+    nodes, links = [], []
+    for param in image_params.image_fields(spec.params):
+        if isinstance(param, image_params.MaskParam):
+            links.append((f"load_{param.matches}", 1, "model", param.name))
+            continue
+        example = EXAMPLE_INPUTS["inpaint" if any(isinstance(p, image_params.MaskParam) for p in spec.params)
+                                 else "photo"]
+        socket = param.sockets()[0]
+        nodes.append(node(f"load_{param.name}", "LoadImage", 0, widgets={"image": example}, room=260,
+                          title="Reference image" if isinstance(param, image_params.ImageListParam) else "Input image"))
+        links.append((f"load_{param.name}", 0, "model", socket))
+    if not nodes:
+        return [], [], ""
+    masked = any(isinstance(p, image_params.MaskParam) for p in spec.params)
+    text = (" Load your own image: its transparent part (alpha) is the mask, redrawn as the prompt says."
+            if masked else " Load your own image" + (" (more references: the node's other reference_image inputs)."
+                                                     if any(isinstance(p, image_params.ImageListParam)
+                                                            for p in spec.params) else "."))
+    return nodes, links, text + " Each image is uploaded to Segmind's storage once."
+
+
 def remote_workflow(spec) -> dict:
     saver, link = save("save", "model", f"segmind/{spec.workflow}", 2)
-    return {"nodes": [note(KEY_NOTE), node("model", spec.node_id, 1), saver], "links": [link]}
+    loads, links, text = image_inputs(spec)
+    return {"nodes": [note(KEY_NOTE + text), *loads, node("model", spec.node_id, 1), saver], "links": [*links, link]}
 
 
 def local_workflow(twin) -> dict:
@@ -153,8 +183,17 @@ def example_lora_files() -> tuple[str, ...]:
     return tuple(twin.example_lora_file for twin in load_pack_module("specs").LOCAL_TWINS if twin.takes_lora)
 
 
+def place_example_inputs(base_dir: Path) -> None:
+    """The example workflows' input images, in the ComfyUI base directory's input folder."""
+    (base_dir / "input").mkdir(parents=True, exist_ok=True)
+    for name in EXAMPLE_INPUTS.values():
+        (base_dir / "input" / name).write_bytes((EXAMPLE_INPUTS_DIR / name).read_bytes())
+
+
 def place_placeholder_models(base_dir: Path) -> None:
-    """Empty files under the names the workflows use, so the editor's and the server's lists hold them."""
+    """Empty files under the names the workflows use, so the editor's and the server's lists hold them;
+    and the example input images."""
+    place_example_inputs(base_dir)
     folders = {"diffusion_models": (MODEL_FILES["dev"], MODEL_FILES["schnell"]),
                "text_encoders": (MODEL_FILES["t5"], MODEL_FILES["clip_l"]), "vae": (MODEL_FILES["vae"],),
                "loras": (*example_lora_files(), *STACKED_LORA_FILES.values())}

@@ -42,3 +42,12 @@ def aspect_ratio_size(ratio: str, multiple: int = 16) -> tuple[int, int]:
     width = round((MEGAPIXEL * across / down) ** 0.5 / multiple) * multiple
     height = round((MEGAPIXEL * down / across) ** 0.5 / multiple) * multiple
     return width, height
+
+
+# The Kontext pages list 14 ratios and show 10; the 4 hidden ones are BFL's other Kontext ratios (its
+# range is 21:9 to 9:21), in the order Replicate's upstream schema lists the same 14.
+ASPECT_RATIOS_KONTEXT = (
+    "match_input_image", "1:1", "16:9", "9:16", "4:3", "3:4", "3:2", "2:3", "4:5", "5:4", "21:9", "9:21", "2:1", "1:2",
+)
+# Black Forest Labs' own models (Kontext, Fill [pro], FLUX.2) encode jpg or png: the Kontext pages' list.
+OUTPUT_FORMATS_BFL = ("jpg", "png")

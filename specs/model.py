@@ -2,25 +2,28 @@
 its typical time, its example workflow and example values, and how to validate a body."""
 from __future__ import annotations
 
-from dataclasses import dataclass
-from typing import Any, Mapping, Sequence
+from dataclasses import dataclass, replace
+from typing import Any, Callable, Mapping, Sequence
 
+from .image_params import ImageListParam, check_masks, is_image_field
 from .params import Param, SpecValidationError
 
 
-PER_GPU_SECOND, PER_GENERATION = "gpu-second", "generation"
+PER_GPU_SECOND, PER_GENERATION, PER_MEGAPIXEL = "gpu-second", "generation", "megapixel"
 
 
 @dataclass(frozen=True)
 class Price:
     usd: float  # at the page's default inputs
-    billed_per: str  # PER_GPU_SECOND: grows with the work asked for; PER_GENERATION: flat per image
+    # PER_GPU_SECOND: grows with the work asked for; PER_GENERATION: flat per image; PER_MEGAPIXEL: grows with
+    # the megapixels of the output and of the input images (`usd`: a one-megapixel job without inputs)
+    billed_per: str
     source: str  # where the figure was read
 
     def __post_init__(self):
-        if self.billed_per not in (PER_GPU_SECOND, PER_GENERATION) or not self.usd > 0:
+        if self.billed_per not in (PER_GPU_SECOND, PER_GENERATION, PER_MEGAPIXEL) or not self.usd > 0:
             raise ValueError(f"price {self.usd!r} per {self.billed_per!r}: a positive USD figure per "
-                             f"{PER_GPU_SECOND!r} or {PER_GENERATION!r}")
+                             f"{PER_GPU_SECOND!r}, {PER_GENERATION!r} or {PER_MEGAPIXEL!r}")
 
 
 @dataclass(frozen=True)
@@ -38,6 +41,31 @@ class ModelSpec:
     # Valid values that differ from every default: what the end-to-end tests send and check.
     example: Mapping[str, Any]
     trigger_word: str | None = None  # the word a LoRA model's prompt must contain
+    # Inputs that pick the model rather than fill the body (a fine-tune's slug and trigger word), before
+    # the page parameters, and how they pick it: (this spec, their values) -> the spec the job runs.
+    model_inputs: Sequence[Param] = ()
+    choose: Callable[["ModelSpec", Mapping[str, Any]], "ModelSpec"] | None = None
+    adds_trigger: bool = False  # a prompt without the trigger word gets it in front
+    # Rules that tie fields together (specs/checks.py): (node id, body) -> raises SpecValidationError.
+    checks: Sequence[Callable[[str, dict], None]] = ()
+
+    def chosen(self, values: Mapping[str, Any]) -> "ModelSpec":
+        """The spec a node with these `model_inputs` values runs (validated; this spec when it has none)."""
+        if self.choose is None:
+            return self
+        picked = {param.name: param.validate(values.get(param.name, getattr(param, "default", None)), self.node_id)
+                  for param in self.model_inputs}
+        return self.choose(self, picked)
+
+    def variant(self, **changes) -> "ModelSpec":
+        return replace(self, choose=None, model_inputs=(), **changes)
+
+    def with_trigger(self, values: Mapping[str, Any]) -> dict[str, Any]:
+        """The values with the trigger word put in front of a prompt that lacks it (a chosen fine-tune's)."""
+        prompt, trigger = values.get("prompt"), self.trigger_word
+        if not self.adds_trigger or not trigger or not isinstance(prompt, str) or trigger.lower() in prompt.lower():
+            return dict(values)
+        return {**values, "prompt": f"{trigger} {prompt}"}
 
     def param(self, name: str) -> Param:
         for param in self.params:
@@ -62,5 +90,12 @@ class ModelSpec:
         for param in self.params:
             if param.name not in values:
                 raise SpecValidationError(f"{self.node_id}: input '{param.name}' is missing.")
+            if is_image_field(param) and not param.required and values[param.name] in (None, {}, []):
+                if isinstance(param, ImageListParam) and param.when_empty == "send":
+                    body[param.name] = []
+                continue  # an optional image left unconnected: the page's default (none) applies
             body[param.name] = param.validate(values[param.name], self.node_id)
+        check_masks(self.params, body, self.node_id)
+        for check in self.checks:
+            check(self.node_id, body)
         return body

@@ -6,9 +6,14 @@ itself as a ComfyUI classic input spec and validates a value however it arrived 
 from __future__ import annotations
 
 import math
+import re
 from dataclasses import dataclass, field
 from typing import Any, Sequence
 
+# Where a page's table is cut before a number's range (the newer Flux pages), the pack claims none: the
+# widget takes any number from 0 up to this technical bound, and Segmind refuses what it does not take
+# (a refused job is not billed). The rule a user reads says so.
+UNSTATED_MAX = 1_000_000
 # ComfyUI's own seed range; -1 is Segmind's "server picks a random seed".
 SEED_MAX = 0xFFFFFFFFFFFFFFFF
 RANDOM_SEED = -1
@@ -46,12 +51,15 @@ class IntParam(Param):
     minimum: int = 0
     maximum: int = 0
     multiple_of: int = 1
+    range_stated: bool = True  # False: the page states no range (UNSTATED_MAX bounds the widget)
 
     def comfy_input(self) -> tuple:
         return ("INT", {"default": self.default, "min": self.minimum, "max": self.maximum,
                         "step": self.multiple_of, "tooltip": self.description})
 
     def rule(self) -> str:
+        if not self.range_stated:
+            return f"a whole number from {self.minimum} up (its page states no range)"
         text = f"an integer from {self.minimum} to {self.maximum}"
         return text + (f" in multiples of {self.multiple_of}" if self.multiple_of > 1 else "")
 
@@ -84,13 +92,15 @@ class FloatParam(Param):
     minimum: float = 0.0
     maximum: float = 0.0
     step: float = 0.01
+    range_stated: bool = True  # False: the page states no range (UNSTATED_MAX bounds the widget)
 
     def comfy_input(self) -> tuple:
         return ("FLOAT", {"default": self.default, "min": self.minimum, "max": self.maximum,
                           "step": self.step, "tooltip": self.description})
 
     def validate(self, value: Any, node: str) -> float | int:
-        rule = f"a number from {self.minimum:g} to {self.maximum:g}"
+        rule = (f"a number from {self.minimum:g} to {self.maximum:g}" if self.range_stated
+                else f"a number from {self.minimum:g} up (its page states no range)")
         if isinstance(value, bool) or not isinstance(value, (int, float)):
             raise self._fail(node, rule, value)
         if not math.isfinite(value) or not self.minimum <= value <= self.maximum:
@@ -145,6 +155,18 @@ class PromptParam(Param):
         return value
 
 
+def unstated_int(name: str, description: str, example: int) -> IntParam:
+    """An integer whose range the page's stored copy does not show: its example value is the default."""
+    return IntParam(name, f"{description} The page's range is not known; default: the page example's {example}.",
+                    default=example, minimum=0, maximum=UNSTATED_MAX, range_stated=False)
+
+
+def unstated_float(name: str, description: str, example: float) -> FloatParam:
+    """A number whose range the page's stored copy does not show: its example value is the default."""
+    return FloatParam(name, f"{description} The page's range is not known; default: the page example's {example:g}.",
+                      default=example, minimum=0.0, maximum=float(UNSTATED_MAX), range_stated=False)
+
+
 def widget_problems(params: Sequence[Param], values: dict, node: str) -> list[str]:
     """Every rule the given values break, for VALIDATE_INPUTS. ComfyUI passes a linked input as None:
     it is skipped here and checked when the node runs."""
@@ -156,3 +178,19 @@ def widget_problems(params: Sequence[Param], values: dict, node: str) -> list[st
             except SpecValidationError as exc:
                 problems.append(str(exc))
     return problems
+
+
+@dataclass(frozen=True)
+class PatternParam(Param):
+    """A one-line text that must match a pattern (a fine-tune's slug, a trigger word)."""
+    default: str = ""
+    pattern: str = ".*"
+    rule: str = "a text"
+
+    def comfy_input(self) -> tuple:
+        return ("STRING", {"default": self.default, "multiline": False, "tooltip": self.description})
+
+    def validate(self, value: Any, node: str) -> str:
+        if not isinstance(value, str) or not re.fullmatch(self.pattern, value.strip()):
+            raise self._fail(node, self.rule, value)
+        return value.strip()

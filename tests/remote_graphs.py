@@ -12,19 +12,67 @@ from PIL import Image
 
 from pack_loader import load_pack_module
 
+specs = load_pack_module("specs")
+image_params = load_pack_module("specs.image_params")
 # Every parameter set away from its page default (each spec's `example`), so a test proves each value
-# reaches the body; a new model's spec brings its own.
-NON_DEFAULTS = {spec.node_id: dict(spec.example) for spec in load_pack_module("specs").MODELS}
+# reaches the body; a new model's spec brings its own. Example images are made by core nodes in the graph.
+# A node's inputs that pick its model (the fine-tune node's slug and trigger word) come before the example.
+MODEL_INPUT_EXAMPLES = {"SegmindFluxFinetune": {"finetune_slug": "0a1b2c3d-0000-4000-8000-00000000abcd-test_tune",
+                                                "trigger_word": "TOK"}}
+NON_DEFAULTS = {spec.node_id: {**MODEL_INPUT_EXAMPLES.get(spec.node_id, {}), **spec.example} for spec in specs.MODELS}
+
+
+def page_fields(node_id: str, inputs: dict) -> dict:
+    """The inputs that are page fields (not the ones that pick the model)."""
+    return {name: value for name, value in inputs.items() if name not in MODEL_INPUT_EXAMPLES.get(node_id, {})}
+
+
+def slug_of(node_id: str, inputs: dict) -> str:
+    return specs.MODELS_BY_NODE_ID[node_id].chosen(inputs).slug
+
+
+def image_source(example, mask: bool) -> dict:
+    """A core node that makes an example image (EmptyImage) or mask (SolidMask)."""
+    if mask:
+        return {"class_type": "SolidMask", "inputs": {"value": (example.color & 0xFF) / 255,
+                                                      "width": example.width, "height": example.height}}
+    return {"class_type": "EmptyImage", "inputs": {"width": example.width, "height": example.height,
+                                                   "batch_size": example.frames, "color": example.color}}
+
+
+def with_image_sources(class_type: str, inputs: dict) -> tuple[dict, dict]:
+    """The node's inputs with each example image replaced by a link from a node that makes it, and those
+    nodes ("img_<input>"). A list field's examples (a tuple) feed its sockets in order."""
+    spec = specs.MODELS_BY_NODE_ID.get(class_type)
+    fields = {param.name: param for param in image_params.image_fields(spec.params)} if spec else {}
+    node_inputs, sources = {}, {}
+    for name, value in inputs.items():
+        param = fields.get(name)
+        if param is None or not isinstance(value, (tuple, image_params.ImageExample)):
+            node_inputs[name] = value
+            continue
+        examples = value if isinstance(value, tuple) else (value,)
+        for socket, example in zip(param.sockets(), examples):
+            sources[f"img_{socket}"] = image_source(example, isinstance(param, image_params.MaskParam))
+            node_inputs[socket] = [f"img_{socket}", 0]
+    return node_inputs, sources
 
 
 def graph(class_type: str, inputs: dict, prefix: str | None = None) -> dict:
-    """The node as "1", its images saved by "2", its info shown by "3"."""
+    """The node as "1", its images saved by "2", its info shown by "3" (and its example images' makers)."""
+    node_inputs, sources = with_image_sources(class_type, inputs)
     return {
-        "1": {"class_type": class_type, "inputs": inputs},
+        "1": {"class_type": class_type, "inputs": node_inputs},
         "2": {"class_type": "SaveImage", "inputs": {"images": ["1", 0],
                                                    "filename_prefix": prefix or f"t/{uuid.uuid4().hex[:8]}"}},
         "3": {"class_type": "PreviewAny", "inputs": {"source": ["1", 1]}},
+        **sources,
     }
+
+
+def example_pixels(example) -> tuple[int, ...]:
+    """The colour an example image is made in (a mask: its grey level)."""
+    return ((example.color >> 16) & 0xFF, (example.color >> 8) & 0xFF, example.color & 0xFF)
 
 
 def saved_images(comfy_home, result) -> list[np.ndarray]:

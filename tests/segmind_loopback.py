@@ -15,6 +15,7 @@ import io
 import itertools
 import json
 import random
+import re
 import sys
 import threading
 import time
@@ -29,12 +30,33 @@ from PIL import Image
 from pack_loader import load_pack_module
 
 _MODELS = load_pack_module("specs").MODELS
-SLUGS = {spec.slug for spec in _MODELS}
+_IMAGE_PARAMS = load_pack_module("specs.image_params")
+_output_size = load_pack_module("specs.output_size").output_size
+SPECS_BY_SLUG = {spec.slug: spec for spec in _MODELS}
+SLUGS = set(SPECS_BY_SLUG)
 START_CREDITS = 9.5
 # Each model billed its page price per image, whatever the steps (flat, unlike Segmind's per-second
 # billing): the prices differ per model, so a test can tell which model was counted.
 TEST_PRICES = {spec.slug: spec.price.usd for spec in _MODELS}
+
+
+FINETUNE_SPEC = next(spec for spec in _MODELS if spec.model_inputs)
+
+
+def spec_for(slug: str):
+    """The spec whose page a slug's model follows (any fine-tune: the fine-tune page's), or None."""
+    if slug in SPECS_BY_SLUG:
+        return SPECS_BY_SLUG[slug]
+    return FINETUNE_SPEC if FINETUNE_SLUG.match(slug) else None
+
+
+def test_price(slug: str) -> float:
+    return TEST_PRICES[spec_for(slug).slug]
 FORMATS = {"png": ("PNG", "image/png"), "jpg": ("JPEG", "image/jpeg"), "webp": ("WEBP", "image/webp")}
+# What Segmind's storage takes (its docs: jpeg, png, webp).
+UPLOAD_TYPES = ("image/png", "image/jpeg", "image/webp")
+# A fine-tune's slug: "<finetune id>-<name>" (the mybmwlora page's shape).
+FINETUNE_SLUG = re.compile(r"^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}-[A-Za-z0-9_.-]+$")
 
 
 @dataclass
@@ -87,18 +109,15 @@ def expected_color(body: dict, index: int = 0) -> tuple[int, int, int]:
     return seed % 256, int(body.get("steps", 0)) % 256, (index * 40) % 256
 
 
-def image_size(body: dict, scale: int) -> tuple[int, int]:
-    if "width" in body and "height" in body:
-        width, height = body["width"], body["height"]
-    else:
-        choices = load_pack_module("specs.choices")
-        width, height = choices.aspect_ratio_size(body.get("aspect_ratio", "1:1"))
+def image_size(body: dict, scale: int, size_of=lambda value: None) -> tuple[int, int]:
+    """The output size: `size_of(url)` is an input image's size (the stand-in's uploaded files)."""
+    width, height = _output_size(body, size_of)
     return max(1, width // scale), max(1, height // scale)
 
 
-def render(body: dict, index: int, fmt: str, scale: int) -> bytes:
+def render(body: dict, index: int, fmt: str, scale: int, size_of=lambda value: None) -> bytes:
     pil_format, _ = FORMATS[fmt]
-    image = Image.new("RGB", image_size(body, scale), expected_color(body, index))
+    image = Image.new("RGB", image_size(body, scale, size_of), expected_color(body, index))
     out = io.BytesIO()
     image.save(out, pil_format, **({"quality": 100} if pil_format != "PNG" else {}))
     return out.getvalue()
@@ -116,6 +135,7 @@ class SegmindLoopback:
         # A job's own length from its body (jobs of several lengths side by side); None: job_seconds.
         self.job_seconds_of: Callable[[dict], float] | None = None
         self.files: dict[str, tuple[bytes, str]] = {}
+        self.uploads: list[bytes] = []  # every image uploaded to /upload-asset, in order
         self.received: list[Received] = []
         self.faults: list[Fault] = []
         self.status_sequence: list[str] | None = None  # force statuses in order (e.g. flapping)
@@ -156,6 +176,7 @@ class SegmindLoopback:
             self.faults.clear()
             self.billable_submissions = 0
             self.accepted.clear()
+            self.uploads.clear()
             self.chaos = None
             self.chaos_log.clear()
             self.v1_shape, self.v2_shape, self.status_sequence = "raw", "url_list", None
@@ -179,7 +200,7 @@ class SegmindLoopback:
     def charge(self, slug: str, body: dict) -> float:
         """Takes a finished job's price from the balance: the model's flat test price per image."""
         with self.lock:
-            cost = round(TEST_PRICES[slug] * int(body.get("samples", 1)), 6)
+            cost = round(test_price(slug) * int(body.get("samples", 1)), 6)
             self.credits = round(self.credits - cost, 6)
             return cost
 
@@ -237,8 +258,37 @@ class SegmindLoopback:
     def images_for(self, body: dict) -> list[tuple[bytes, str]]:
         fmt = body.get("output_format", "png")
         fmt = fmt if fmt in FORMATS else "png"
-        return [(render(body, index, fmt, self.scale), FORMATS[fmt][1])
+        return [(render(body, index, fmt, self.scale, self.file_size), FORMATS[fmt][1])
                 for index in range(int(body.get("samples", 1)))]
+
+    def file_of(self, url) -> bytes | None:
+        """The bytes of a file this server published or was sent (an upload), by its URL."""
+        prefix = f"{self.base_url}/files/"
+        found = self.files.get(url[len(prefix):]) if isinstance(url, str) and url.startswith(prefix) else None
+        return found[0] if found else None
+
+    def file_size(self, url) -> tuple[int, int] | None:
+        data = self.file_of(url)
+        if data is None:
+            return None
+        with Image.open(io.BytesIO(data)) as image:
+            return image.size
+
+    def store_upload(self, data_url: str) -> str | None:
+        """An uploaded data URL as a file of this server (its URL), or None when it is no image."""
+        head, _, payload = data_url.partition(",") if isinstance(data_url, str) else ("", "", "")
+        mime = head.removeprefix("data:").removesuffix(";base64")
+        if not head.startswith("data:") or not head.endswith(";base64") or mime not in UPLOAD_TYPES:
+            return None
+        try:
+            data = base64.b64decode(payload, validate=True)
+            with Image.open(io.BytesIO(data)) as image:
+                image.load()
+        except (ValueError, OSError):
+            return None
+        with self.lock:
+            self.uploads.append(data)
+        return self.publish([(data, mime)])[0]
 
     def publish(self, images: list[tuple[bytes, str]]) -> list[str]:
         urls = []
@@ -362,11 +412,17 @@ class _Handler(BaseHTTPRequestHandler):
             return
         if "application/json" not in (self.headers.get("Content-Type") or ""):
             return self._error(406, "Invalid content type")
+        if self.path == "/upload-asset":
+            return self._upload(body)
         version, _, slug = self.path.strip("/").partition("/")
-        if slug not in SLUGS or version not in ("v1", "v2"):
+        spec = spec_for(slug)
+        if spec is None or version not in ("v1", "v2"):
             return self._error(404, f"Model {slug} not found")
         if not isinstance(body, dict) or not str(body.get("prompt", "")).strip():
             return self._error(400, "prompt is required")
+        refusal = self._image_refusal(spec, body)
+        if refusal:
+            return self._error(400, refusal)
         limited_until = self.stand_in.rate_limited_until()
         if limited_until is not None:
             return self._send(429, {"error": "Too many requests"},
@@ -387,6 +443,46 @@ class _Handler(BaseHTTPRequestHandler):
                          "poll_url": f"{self.stand_in.base_url}/v2/requests/{request_id}/status",
                          "status_url": f"{self.stand_in.base_url}/v2/requests/{request_id}/status",
                          "response_url": f"{self.stand_in.base_url}/v2/requests/{request_id}"})
+
+    def _upload(self, body) -> None:
+        """Segmind's storage upload: {"data_urls": [...]} -> {"file_urls": [...]}."""
+        data_urls = body.get("data_urls") if isinstance(body, dict) else None
+        if not isinstance(data_urls, list) or not data_urls:
+            return self._error(400, "data_urls must be a non-empty list")
+        urls = [self.stand_in.store_upload(item) for item in data_urls]
+        if None in urls:
+            return self._error(400, "Only data URLs of jpeg, png or webp images can be uploaded")
+        self._send(200, {"file_urls": urls, "message": "Files uploaded successfully"})
+
+    def _image_refusal(self, spec, body: dict) -> str | None:
+        """What Segmind would refuse in the image fields, as its pages describe them."""
+        sizes = {}
+        for param in _IMAGE_PARAMS.image_fields(spec.params):
+            value = body.get(param.name)
+            if value is None:
+                if param.required:
+                    return f"{param.name} is required"
+                continue
+            values = value if isinstance(param, _IMAGE_PARAMS.ImageListParam) else [value]
+            if not isinstance(values, list) or not all(isinstance(item, str) for item in values):
+                return f"{param.name} must be {'a list of URIs' if values is value else 'a URI'}"
+            for item in values:
+                if param.sends == _IMAGE_PARAMS.BASE64:
+                    try:
+                        Image.open(io.BytesIO(base64.b64decode(item, validate=True))).verify()
+                    except (ValueError, OSError):
+                        return f"{param.name} is not a base64-encoded image"
+                    continue
+                if not item.startswith(("http://", "https://")):
+                    return f"{param.name} must be a URI; got {item[:40]!r}"
+                if item.startswith(self.stand_in.base_url) and self.stand_in.file_of(item) is None:
+                    return f"{param.name}: the file {item} does not exist"
+            sizes[param.name] = self.stand_in.file_size(values[0]) if values else None
+        for param in _IMAGE_PARAMS.image_fields(spec.params):
+            if isinstance(param, _IMAGE_PARAMS.MaskParam) and param.matches and sizes.get(param.name) \
+                    and sizes.get(param.matches) and sizes[param.name] != sizes[param.matches]:
+                return f"{param.name} must be the same size as {param.matches}"
+        return None
 
     def _accounting(self, slug: str, body: dict) -> dict:
         reported = self.stand_in.accounting(self.stand_in.charge(slug, body))

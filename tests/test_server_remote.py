@@ -1,6 +1,7 @@
 """The five remote nodes in a real ComfyUI 0.3.75 server, against the loopback Segmind server."""
 from __future__ import annotations
 
+import io
 import json
 
 import numpy as np
@@ -9,11 +10,18 @@ from PIL import Image
 
 from conftest import TEST_API_KEY
 from pack_loader import load_pack_module
-from remote_graphs import NON_DEFAULTS, LogTail, cancel_after_submission, graph, info_of, saved_images, wait_for
-from segmind_loopback import START_CREDITS, TEST_PRICES, Fault, expected_color
+from remote_graphs import (NON_DEFAULTS, LogTail, cancel_after_submission, example_pixels, graph, info_of, page_fields,
+                           saved_images, slug_of, wait_for)
+from segmind_loopback import START_CREDITS, TEST_PRICES, Fault, expected_color, image_size, test_price
 
 specs = load_pack_module("specs")
 choices = load_pack_module("specs.choices")
+is_image_field = load_pack_module("specs.image_params").is_image_field
+
+
+def stand_in_size(segmind, body: dict) -> tuple[int, int]:
+    """The size the stand-in makes a job's images (an input image's where the job matches it)."""
+    return image_size(body, 1, segmind.file_size)
 
 
 def test_server_loads_the_pack_without_import_failure(comfy, comfy_home):
@@ -25,33 +33,49 @@ def test_server_loads_the_pack_without_import_failure(comfy, comfy_home):
         node = info[spec.node_id]
         assert node["display_name"] == spec.display_name and node["output_name"] == ["images", "info"]
         declared = {**node["input"]["required"], **node["input"]["optional"]}
+        sockets = {p.name: list(p.sockets()) if is_image_field(p) else [p.name] for p in spec.params}
+        required = [name for p in spec.params if p.required for name in sockets[p.name][:1]]
+        optional = [name for p in spec.params for name in (sockets[p.name][1:] if p.required else sockets[p.name])]
         assert [name for name in declared if name not in ("transport", "force_refresh", "on_failure")] == \
-            [p.name for p in spec.params if p.required] + [p.name for p in spec.params if not p.required]
+            [p.name for p in spec.model_inputs] + required + optional
 
 
 @pytest.mark.parametrize("node_id", sorted(NON_DEFAULTS))
 def test_every_parameter_reaches_the_request_body_exactly(comfy, comfy_home, segmind, node_id):
     inputs = NON_DEFAULTS[node_id]
+    spec = specs.MODELS_BY_NODE_ID[node_id]
     result = comfy.run(graph(node_id, {**inputs, "transport": "v2", "force_refresh": True}))
     assert result.ok, result.error() or result.rejected
     posts = segmind.posts("/v2/")
     assert len(posts) == 1
-    assert posts[0].body == inputs and list(posts[0].body) == list(specs.MODELS_BY_NODE_ID[node_id].param_names)
-    assert posts[0].path == "/v2/" + specs.MODELS_BY_NODE_ID[node_id].slug
+    fields = page_fields(node_id, inputs)
+    plain = {name: value for name, value in fields.items() if not is_image_field(spec.param(name))}
+    assert list(posts[0].body) == [name for name in spec.param_names if name in posts[0].body]
+    assert {name: posts[0].body[name] for name in plain} == plain and set(posts[0].body) == set(fields)
+    assert posts[0].path == "/v2/" + slug_of(node_id, inputs)
+    # Each image field carries the storage URL of an upload holding exactly the example's pixels.
+    for name in set(fields) - set(plain):
+        sent = posts[0].body[name] if isinstance(posts[0].body[name], list) else [posts[0].body[name]]
+        examples = fields[name] if isinstance(fields[name], tuple) else (fields[name],)
+        frames = [example for example in examples for _ in range(example.frames)]
+        assert len(sent) == len(frames)
+        for url, example in zip(sent, frames):
+            uploaded = np.asarray(Image.open(io.BytesIO(segmind.file_of(url))))
+            expected = example_pixels(example)
+            if uploaded.ndim == 2:  # a mask: white where the example's value is 1
+                expected = (round(255 * (example.color & 0xFF) / 255),)
+            assert uploaded.shape[:2] == (example.height, example.width)
+            assert (uploaded.reshape(-1, len(expected)) == expected).all(), name
     images = saved_images(comfy_home, result)
     assert len(images) == inputs.get("samples", 1)
-    if "width" in inputs:
-        size = (inputs["width"], inputs["height"])
-    else:
-        size = choices.aspect_ratio_size(inputs["aspect_ratio"])
+    size = stand_in_size(segmind, posts[0].body)
     for index, image in enumerate(images):
         assert image.shape == (size[1], size[0], 3)
         tolerance = 3 if inputs.get("output_format") in ("jpg", "webp") else 0
         assert np.abs(image[size[1] // 2, size[0] // 2].astype(int) - expected_color(inputs, index)).max() <= tolerance
     info = info_of(result)
     assert info["seed"] == inputs["seed"] and info["images"] == len(images) and info["cached"] is False
-    slug = specs.MODELS_BY_NODE_ID[node_id].slug
-    assert info["cost"] == round(TEST_PRICES[slug] * inputs.get("samples", 1), 6) and info["request_id"]
+    assert info["cost"] == round(test_price(posts[0].path[4:]) * inputs.get("samples", 1), 6) and info["request_id"]
     assert info["remaining_credits"] == segmind.credits == round(START_CREDITS - info["cost"], 6)
 
 
