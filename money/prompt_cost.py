@@ -53,7 +53,7 @@ def _already_paid(spec: ModelSpec, inputs: dict, values: dict, cache: ResultCach
     if cache is None or inputs.get("force_refresh") is True or any(v is None for v in values.values()):
         return ""
     try:
-        key = cache_key(spec.slug, spec.build_body(values))
+        key = cache_key(spec.slug, spec.with_trigger(spec.build_body(values)))
     except SpecValidationError:
         return ""
     if cache.has(key):
@@ -78,7 +78,7 @@ def node_cost(node_id: str, spec: ModelSpec, inputs: dict, history: CostHistory 
     values = node_values(spec, inputs)
     chosen = _chosen(spec, inputs)
     expected = estimate(spec, values, history.usd_per_unit((chosen or spec).slug) if history else None)
-    paid = _already_paid(chosen, inputs, chosen.with_trigger(values), cache) if chosen else ""
+    paid = _already_paid(chosen, inputs, values, cache) if chosen else ""
     return NodeCost(str(node_id), spec, expected, billable=not paid, note=paid)
 
 

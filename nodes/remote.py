@@ -77,7 +77,7 @@ def make_remote_node(spec: ModelSpec, runtime) -> type:
             # Input images are checked and encoded (CPU work) off the loop, before anything is sent or paid.
             images = await asyncio.get_running_loop().run_in_executor(runtime.job_pool(), encode_image_inputs,
                                                                       spec, kwargs)
-            body = chosen.build_body(chosen.with_trigger({**page_values(kwargs), **images}))
+            body = chosen.with_trigger(chosen.build_body({**page_values(kwargs), **images}))
             return await run_paid(runtime, chosen, body, transport, force_refresh, on_failure, unique_id,
                                   kwargs.get(GRAPH_INPUT), attachments_of(images))
 

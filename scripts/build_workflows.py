@@ -6,7 +6,7 @@ Nodes 2.0 gives it as a fresh install shows it (no model files yet: loaders grow
 A layout with overlapping or hidden nodes, in either editor, stops it.
 
     bash scripts/setup.sh --with-browser && source ~/.cache/comfyui-segmind-flux/env.sh
-    $COMFYUI_PYTHON scripts/build_workflows.py
+    $COMFYUI_PYTHON scripts/build_workflows.py [NAME ...]   (only these workflows; default: all)
 """
 from __future__ import annotations
 
@@ -55,7 +55,10 @@ def save_thumbnail(png: bytes, path: Path) -> None:
         shot.convert("RGB").resize(THUMBNAIL_SIZE, Image.LANCZOS).save(path, "JPEG", quality=80)
 
 
-def main() -> None:
+def main(only: list[str]) -> None:
+    unknown = set(only) - set(catalog())
+    if unknown:
+        raise SystemExit(f"no such workflow: {', '.join(sorted(unknown))}")
     server = start_server_with_pack(Path(tempfile.mkdtemp(prefix="build-workflows-")))
     # The newest editor in Nodes 2.0, as a fresh install: no model files.
     fresh = start_server_with_pack(Path(tempfile.mkdtemp(prefix="build-workflows-fresh-")), models=False,
@@ -64,6 +67,8 @@ def main() -> None:
         with chromium() as browser:
             page, nodes_2 = open_editor(browser, server.url), open_editor(browser, fresh.url, nodes_2=True)
             for name, entry in catalog().items():
+                if only and name not in only:
+                    continue
                 graph = entry["graph"]
                 ids = {}
 
@@ -95,4 +100,4 @@ def main() -> None:
 
 
 if __name__ == "__main__":
-    main()
+    main(sys.argv[1:])

@@ -80,7 +80,7 @@ def image_inputs(spec) -> tuple[list[dict], list[tuple], str]:
         example = EXAMPLE_INPUTS["inpaint" if any(isinstance(p, image_params.MaskParam) for p in spec.params)
                                  else "photo"]
         socket = param.sockets()[0]
-        nodes.append(node(f"load_{param.name}", "LoadImage", 0, widgets={"image": example}, room=260,
+        nodes.append(node(f"load_{param.name}", "LoadImage", 0, widgets={"image": example},
                           title="Reference image" if isinstance(param, image_params.ImageListParam) else "Input image"))
         links.append((f"load_{param.name}", 0, "model", socket))
     if not nodes:

@@ -61,9 +61,11 @@ class ModelSpec:
         return replace(self, choose=None, model_inputs=(), **changes)
 
     def with_trigger(self, values: Mapping[str, Any]) -> dict[str, Any]:
-        """The values with the trigger word put in front of a prompt that lacks it (a chosen fine-tune's)."""
+        """The body (or values) with the trigger word put in front of a prompt that lacks it (a chosen
+        fine-tune's); applied to a body already checked, so that a refusal names the prompt as typed."""
         prompt, trigger = values.get("prompt"), self.trigger_word
-        if not self.adds_trigger or not trigger or not isinstance(prompt, str) or trigger.lower() in prompt.lower():
+        if not (self.adds_trigger and trigger and isinstance(prompt, str) and prompt.strip()) or \
+                trigger.lower() in prompt.lower():
             return dict(values)
         return {**values, "prompt": f"{trigger} {prompt}"}
 

@@ -59,7 +59,7 @@ class IntParam(Param):
 
     def rule(self) -> str:
         if not self.range_stated:
-            return f"a whole number from {self.minimum} up (its page states no range)"
+            return f"a whole number from {self.minimum} to {self.maximum} (its page states no range)"
         text = f"an integer from {self.minimum} to {self.maximum}"
         return text + (f" in multiples of {self.multiple_of}" if self.multiple_of > 1 else "")
 
@@ -98,9 +98,12 @@ class FloatParam(Param):
         return ("FLOAT", {"default": self.default, "min": self.minimum, "max": self.maximum,
                           "step": self.step, "tooltip": self.description})
 
+    def rule(self) -> str:
+        return f"a number from {self.minimum:g} to {self.maximum:g}" + ("" if self.range_stated else
+                                                                       " (its page states no range)")
+
     def validate(self, value: Any, node: str) -> float | int:
-        rule = (f"a number from {self.minimum:g} to {self.maximum:g}" if self.range_stated
-                else f"a number from {self.minimum:g} up (its page states no range)")
+        rule = self.rule()
         if isinstance(value, bool) or not isinstance(value, (int, float)):
             raise self._fail(node, rule, value)
         if not math.isfinite(value) or not self.minimum <= value <= self.maximum:
@@ -185,12 +188,12 @@ class PatternParam(Param):
     """A one-line text that must match a pattern (a fine-tune's slug, a trigger word)."""
     default: str = ""
     pattern: str = ".*"
-    rule: str = "a text"
+    wording: str = "a text"  # what the pattern asks for, in words
 
     def comfy_input(self) -> tuple:
         return ("STRING", {"default": self.default, "multiline": False, "tooltip": self.description})
 
     def validate(self, value: Any, node: str) -> str:
         if not isinstance(value, str) or not re.fullmatch(self.pattern, value.strip()):
-            raise self._fail(node, self.rule, value)
+            raise self._fail(node, self.wording, value)
         return value.strip()

@@ -3,21 +3,25 @@ bad inputs to the remote and the local nodes."""
 from __future__ import annotations
 
 import math
+import re
 
 from pack_loader import load_pack_module
 
 params = load_pack_module("specs.params")
+image_params = load_pack_module("specs.image_params")
 
 ONE_MB = 1 << 20
 
 
 def rule(param) -> str:
-    if isinstance(param, params.IntParam):
+    if isinstance(param, (params.IntParam, params.FloatParam)):
         return param.rule()
-    if isinstance(param, params.FloatParam):
-        return f"a number from {param.minimum:g} to {param.maximum:g}"
     if isinstance(param, params.EnumParam):
         return "one of " + ", ".join(param.allowed)
+    if isinstance(param, params.BoolParam):
+        return "true or false"
+    if isinstance(param, params.PatternParam):
+        return param.wording
     return f"a non-empty text of at most {params.PROMPT_MAX_CHARS} characters"
 
 
@@ -40,6 +44,12 @@ def bad_widget_values(param) -> list:
     if isinstance(param, params.EnumParam):
         near = param.allowed[0].upper() if param.allowed[0].upper() != param.allowed[0] else param.allowed[0] + " "
         return ["no-such-value", "", near, 1, None, True]
+    if isinstance(param, params.BoolParam):
+        return ["false", "true", 1, 0, None]
+    if isinstance(param, params.PatternParam):
+        return ["no such thing", 5, None]
+    if image_params.is_image_field(param):
+        return []  # not a widget: only a link feeds it (test_server_images.py)
     return ["", "   ", "x" * ONE_MB, "x" * (params.PROMPT_MAX_CHARS + 1), 5, None, True, {"text": "a fox"}]
 
 
@@ -49,7 +59,8 @@ def node_error_text(answer: dict, node: str = "1") -> str:
 
 
 PRIMITIVES = {params.IntParam: "PrimitiveInt", params.FloatParam: "PrimitiveFloat",
-              params.PromptParam: "PrimitiveStringMultiline", params.EnumParam: "PrimitiveString"}
+              params.PromptParam: "PrimitiveStringMultiline", params.EnumParam: "PrimitiveString",
+              params.BoolParam: "PrimitiveBoolean", params.PatternParam: "PrimitiveString"}
 PRIMITIVE_INT_RANGE = 2 ** 63 - 1  # PrimitiveInt's own widget range (sys.maxsize)
 
 
@@ -62,6 +73,8 @@ def bad_linked_values(param) -> list:
         return [param.minimum - 1, param.maximum + 0.5, math.nan]
     if isinstance(param, params.PromptParam):
         return ["", "   ", "x" * ONE_MB]
+    if isinstance(param, params.PatternParam):
+        return ["not a slug", ""] if param.required and not re.fullmatch(param.pattern, "") else ["two words"]
     return []
 
 

@@ -206,6 +206,10 @@ def widget_names(info: dict) -> list[str]:
     return names
 
 
+# Slots the editor adds of its own: LoadImage's upload button (the image_upload option of its input).
+EDITOR_ONLY_SLOTS = {"upload"}
+
+
 def ui_workflow_problems(workflow: dict, object_info: dict, node_ids) -> list[str]:
     """Every node exists with the input slots it names; the pack's nodes hold exactly their widgets' values."""
     problems = []
@@ -218,7 +222,7 @@ def ui_workflow_problems(workflow: dict, object_info: dict, node_ids) -> list[st
             continue
         specs = {name: spec for name, _, spec in node_inputs(info)}
         problems += [f"{where}: input slot '{slot['name']}' is not an input of the node"
-                     for slot in node.get("inputs", []) if slot["name"] not in specs]
+                     for slot in node.get("inputs", []) if slot["name"] not in specs.keys() | EDITOR_ONLY_SLOTS]
         if kind not in node_ids:
             continue
         outputs = [(output["name"], output["type"]) for output in node.get("outputs", [])]

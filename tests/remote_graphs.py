@@ -22,6 +22,15 @@ MODEL_INPUT_EXAMPLES = {"SegmindFluxFinetune": {"finetune_slug": "0a1b2c3d-0000-
 NON_DEFAULTS = {spec.node_id: {**MODEL_INPUT_EXAMPLES.get(spec.node_id, {}), **spec.example} for spec in specs.MODELS}
 
 
+def declared_input_names(spec) -> list[str]:
+    """The node's inputs before the pack's options, as ComfyUI lists them: the inputs that pick the model,
+    the required page fields (a list of images: its first socket), then the optional ones, in page order."""
+    sockets = {p.name: list(p.sockets()) if image_params.is_image_field(p) else [p.name] for p in spec.params}
+    required = [name for p in spec.params if p.required for name in sockets[p.name][:1]]
+    optional = [name for p in spec.params for name in (sockets[p.name][1:] if p.required else sockets[p.name])]
+    return [p.name for p in spec.model_inputs] + required + optional
+
+
 def page_fields(node_id: str, inputs: dict) -> dict:
     """The inputs that are page fields (not the ones that pick the model)."""
     return {name: value for name, value in inputs.items() if name not in MODEL_INPUT_EXAMPLES.get(node_id, {})}

@@ -4,8 +4,10 @@ import subprocess
 import sys
 
 from pack_loader import PACK_DIR, load_pack, load_pack_module
+from remote_graphs import declared_input_names
 
 specs = load_pack_module("specs")
+image_params = load_pack_module("specs.image_params")
 REMOTE_IDS = {spec.node_id for spec in specs.MODELS}
 LOCAL_IDS = {twin.node_id for twin in specs.LOCAL_TWINS}
 NODE_IDS = REMOTE_IDS | LOCAL_IDS | {"SegmindFluxLoRALoader", "SegmindCredits"}
@@ -62,10 +64,13 @@ def test_input_types_follow_the_specs():
     for spec in specs.MODELS:  # the remote nodes
         types = pack.NODE_CLASS_MAPPINGS[spec.node_id].INPUT_TYPES()
         declared = {**types["required"], **types["optional"]}
-        assert list(declared)[: len(spec.params)] == [p.name for p in spec.params if p.required] + [
-            p.name for p in spec.params if not p.required]
+        assert list(declared)[:-3] == declared_input_names(spec)
         assert list(declared)[-3:] == ["transport", "force_refresh", "on_failure"]
-        for param in spec.params:
+        for param in (*spec.model_inputs, *spec.params):
+            if image_params.is_image_field(param):
+                kinds = {declared[socket][0] for socket in param.sockets()}
+                assert kinds == {param.kind} and declared[param.sockets()[0]][1]["tooltip"]
+                continue
             kind, options = declared[param.name]
             assert options["default"] == param.default
             assert options["tooltip"]

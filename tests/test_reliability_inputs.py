@@ -17,19 +17,22 @@ from remote_graphs import NON_DEFAULTS, graph
 
 specs = load_pack_module("specs")
 params = load_pack_module("specs.params")
+image_params = load_pack_module("specs.image_params")
 pack_options = load_pack_module("specs.pack_options")
 
 PACK_OPTION_RULES = {"transport": "one of " + ", ".join(pack_options.TRANSPORTS), "force_refresh": "true or false"}
 
 
 def expected(node_id: str, name: str, value) -> str:
-    allowed = PACK_OPTION_RULES.get(name) or rule(specs.MODELS_BY_NODE_ID[node_id].param(name))
+    spec = specs.MODELS_BY_NODE_ID[node_id]
+    model_inputs = {param.name: param for param in spec.model_inputs}
+    allowed = PACK_OPTION_RULES.get(name) or rule(model_inputs.get(name) or spec.param(name))
     return f"{node_id}: input '{name}' must be {allowed}; got {shown(value)}."
 
 
 PACK_OPTION_BAD_VALUES = {"transport": ["v3", "", "V2", None, 2], "force_refresh": ["false", "true", 1, 0, None]}
-WIDGET_CASES = [(spec.node_id, param.name, value) for spec in specs.MODELS for param in spec.params
-                for value in bad_widget_values(param)] + \
+WIDGET_CASES = [(spec.node_id, param.name, value) for spec in specs.MODELS
+                for param in (*spec.model_inputs, *spec.params) for value in bad_widget_values(param)] + \
                [(spec.node_id, name, value) for spec in specs.MODELS for name, values in PACK_OPTION_BAD_VALUES.items()
                 for value in values]
 
@@ -69,7 +72,8 @@ def linked(node_id: str, name: str, primitive: str, value) -> dict:
 @pytest.mark.parametrize("node_id", sorted(NON_DEFAULTS))
 def test_every_bad_value_over_a_link_is_refused_when_the_node_runs(comfy, segmind, node_id):
     failures = []
-    for param in specs.MODELS_BY_NODE_ID[node_id].params:
+    spec = specs.MODELS_BY_NODE_ID[node_id]
+    for param in (*spec.model_inputs, *spec.params):
         for value in bad_linked_values(param):
             result = comfy.run(linked(node_id, param.name, primitive_for(param), value))
             error = result.error() or {}
@@ -83,8 +87,14 @@ def test_every_bad_value_over_a_link_is_refused_when_the_node_runs(comfy, segmin
 def wrong_type_links(spec) -> list[tuple[str, str, object]]:
     """(input, primitive, value): a link whose type the input does not take."""
     cases = []
-    for param in spec.params:
-        if isinstance(param, params.IntParam):
+    for param in (*spec.model_inputs, *spec.params):
+        if image_params.is_image_field(param):
+            cases.append((param.sockets()[0], "PrimitiveInt", 5))
+        elif isinstance(param, params.BoolParam):
+            cases.append((param.name, "PrimitiveInt", 1))
+        elif isinstance(param, params.PatternParam):
+            cases.append((param.name, "PrimitiveInt", 5))
+        elif isinstance(param, params.IntParam):
             cases.append((param.name, "PrimitiveFloat", float(param.default) + 0.5))
         elif isinstance(param, params.FloatParam):
             cases.append((param.name, "PrimitiveInt", 1))

@@ -10,8 +10,8 @@ from PIL import Image
 
 from conftest import TEST_API_KEY
 from pack_loader import load_pack_module
-from remote_graphs import (NON_DEFAULTS, LogTail, cancel_after_submission, example_pixels, graph, info_of, page_fields,
-                           saved_images, slug_of, wait_for)
+from remote_graphs import (NON_DEFAULTS, LogTail, cancel_after_submission, declared_input_names, example_pixels, graph,
+                           info_of, page_fields, saved_images, slug_of, wait_for)
 from segmind_loopback import START_CREDITS, TEST_PRICES, Fault, expected_color, image_size, test_price
 
 specs = load_pack_module("specs")
@@ -33,11 +33,8 @@ def test_server_loads_the_pack_without_import_failure(comfy, comfy_home):
         node = info[spec.node_id]
         assert node["display_name"] == spec.display_name and node["output_name"] == ["images", "info"]
         declared = {**node["input"]["required"], **node["input"]["optional"]}
-        sockets = {p.name: list(p.sockets()) if is_image_field(p) else [p.name] for p in spec.params}
-        required = [name for p in spec.params if p.required for name in sockets[p.name][:1]]
-        optional = [name for p in spec.params for name in (sockets[p.name][1:] if p.required else sockets[p.name])]
         assert [name for name in declared if name not in ("transport", "force_refresh", "on_failure")] == \
-            [p.name for p in spec.model_inputs] + required + optional
+            declared_input_names(spec)
 
 
 @pytest.mark.parametrize("node_id", sorted(NON_DEFAULTS))

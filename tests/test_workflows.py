@@ -1,21 +1,25 @@
 """The example workflows: headless on the real server, and as templates (in the editor: test_editor.py)."""
 from __future__ import annotations
 
+import io
 import json
 from pathlib import Path
+
+import numpy as np
 
 import pytest
 from PIL import Image
 
 from example_files import WORKFLOWS, api_of, ui_of
 from pack_loader import load_pack_module
+from segmind_loopback import image_size
 from workflow_catalog import catalog, workflow_names
 
 REPO = Path(__file__).resolve().parent.parent
 CATALOG = catalog()
 NAMES = sorted(CATALOG)
 specs = load_pack_module("specs")
-choices = load_pack_module("specs.choices")
+image_params = load_pack_module("specs.image_params")
 
 
 def test_every_workflow_exists_in_both_formats_with_a_thumbnail_and_a_note():
@@ -40,8 +44,17 @@ def test_remote_workflows_run_end_to_end_with_images_of_the_expected_size(comfy,
     model = next(node for node in prompt.values() if node["class_type"].startswith("Segmind"))
     body = segmind.posts()[0].body
     spec = specs.MODELS_BY_NODE_ID[model["class_type"]]
-    assert body == {p.name: model["inputs"][p.name] for p in spec.params}
-    size = (body["width"], body["height"]) if "width" in body else choices.aspect_ratio_size(body["aspect_ratio"])
+    plain = [p.name for p in spec.params if not image_params.is_image_field(p)]
+    assert {name: body[name] for name in plain} == \
+        spec.chosen(model["inputs"]).with_trigger({name: model["inputs"][name] for name in plain})
+    for param in image_params.image_fields(spec.params):  # the shipped example image, as LoadImage gives it
+        sent = body[param.name] if isinstance(body[param.name], list) else [body[param.name]]
+        source = prompt[model["inputs"][param.sockets()[0]][0]]["inputs"]["image"]
+        with Image.open(REPO / "workflows" / "inputs" / source) as shipped:
+            mask = isinstance(param, image_params.MaskParam)
+            expected = np.asarray(shipped.getchannel("A").point(lambda a: 255 - a) if mask else shipped.convert("RGB"))
+        assert (np.asarray(Image.open(io.BytesIO(segmind.file_of(sent[0])))) == expected).all(), param.name
+    size = image_size(body, 1, segmind.file_size)
     saved = [image for output in result.history["outputs"].values() for image in output.get("images", [])]
     assert len(saved) == body.get("samples", 1)
     image = Image.open(comfy_home / "output" / saved[0]["subfolder"] / saved[0]["filename"])

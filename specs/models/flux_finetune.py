@@ -8,7 +8,6 @@ prompt is put in front of it, as a fine-tune only reacts to its own word.
 """
 from __future__ import annotations
 
-from ..common import lora_page_params
 from ..model import ModelSpec
 from ..params import PatternParam
 from . import flux_bmw_lora
@@ -21,11 +20,11 @@ TRIGGER_PATTERN = r"[^\s,]{0,60}"
 MODEL_INPUTS = (
     PatternParam("finetune_slug", "The fine-tune's slug, as on its Segmind page: <finetune id>-<name>, e.g. "
                  "40174048-1b49-48f3-ad7e-8384098f22d2-mybmwlora.", required=True, default=flux_bmw_lora.SLUG,
-                 pattern=SLUG_PATTERN, rule="a fine-tune slug: a lower-case UUID, '-', then its name "
+                 pattern=SLUG_PATTERN, wording="a fine-tune slug: a lower-case UUID, '-', then its name "
                  "(letters, digits, '_', '.', '-')"),
     PatternParam("trigger_word", "The word the fine-tune was trained on; put in front of the prompt when the "
                  "prompt lacks it. Empty: none.", required=True, default=flux_bmw_lora.MODEL.trigger_word,
-                 pattern=TRIGGER_PATTERN, rule="one word of at most 60 characters (no spaces or commas), or empty"),
+                 pattern=TRIGGER_PATTERN, wording="one word of at most 60 characters (no spaces or commas), or empty"),
 )
 
 
@@ -46,7 +45,7 @@ MODEL = ModelSpec(
     price=flux_bmw_lora.MODEL.price,
     typical_seconds=flux_bmw_lora.MODEL.typical_seconds,
     workflow="segmind_flux_finetune",
-    params=lora_page_params("a photo of a car in the streets of new york", 1.0, 6652105, all_required=True),
+    params=flux_bmw_lora.MODEL.params,  # the page shape's defaults: those of mybmwlora, the default slug
     model_inputs=MODEL_INPUTS,
     choose=_choose,
     example={"prompt": "TOK car on a beach", "aspect_ratio": "21:9", "lora_strength": 0.7,
