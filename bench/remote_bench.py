@@ -92,7 +92,7 @@ def concurrency(stand_in: SegmindLoopback, job_seconds: float, repeats: int) -> 
 
 
 def measure(stand_in: SegmindLoopback, clients: dict[str, Client], slug: str, lengths: list[float],
-            seed_base: int) -> dict[str, dict]:
+            seed_base: int, images: dict | None = None) -> dict[str, dict]:
     """Runs each job with every client in turn (so that a change in CPU load hits them alike); per job
     and client the lag after completion and the requests it made."""
     runs = {name: {"lags": [], "poll_lags": [], "requests": []} for name in clients}
@@ -100,7 +100,7 @@ def measure(stand_in: SegmindLoopback, clients: dict[str, Client], slug: str, le
         stand_in.job_seconds = seconds
         for name, client in clients.items():
             before = len(stand_in.received)
-            request_id = client(slug, {**JOB_BODY, "seed": seed_base + index})
+            request_id = client(slug, {**JOB_BODY, **(images or {}), "seed": seed_base + index})
             in_hand = time.monotonic()
             completed = stand_in.jobs[request_id]["submitted"] + seconds
             # The part of the lag spent waiting for the poll that found the job done; the rest is
@@ -122,13 +122,41 @@ def summary(runs: dict) -> dict:
             "lags_s": [round(lag, 3) for lag in lags]}
 
 
+def input_images(stand_in: SegmindLoopback) -> dict[str, object]:
+    """What an edit job's image fields carry, by spec: one image (and a mask of its size) stored on the
+    stand-in as an upload would be, so that both clients send the same body; the uploads themselves are
+    not timed (the SDK's files.upload makes the same one request)."""
+    import io
+
+    from PIL import Image
+
+    def stored(mode: str, colour) -> str:
+        out = io.BytesIO()
+        Image.new(mode, (1024, 1024), colour).save(out, "PNG")
+        return stand_in.publish([(out.getvalue(), "image/png")])[0]
+
+    image_params = load_pack_module("specs.image_params")
+    image, mask = stored("RGB", (90, 120, 200)), stored("L", 255)
+    bodies = {}
+    for spec in load_pack_module("specs").MODELS:
+        fields = {}
+        for param in image_params.image_fields(spec.params):
+            url = mask if isinstance(param, image_params.MaskParam) else image
+            fields[param.name] = [url] if isinstance(param, image_params.ImageListParam) else url
+        bodies[spec.slug] = fields
+    return bodies
+
+
 class Clients:
     def __init__(self, stand_in: SegmindLoopback):
         config = load_pack_module("client.config")
         self.jobs = load_pack_module("client.jobs")
         self.durations = load_pack_module("client.durations")
         self.decode_batch = load_pack_module("nodes.images").decode_batch
-        self.typical = {spec.slug: spec.typical_seconds for spec in load_pack_module("specs").MODELS}
+        # Every model a slug of its own names (the fine-tune node runs slugs of mybmwlora's shape).
+        self.typical = {spec.slug: spec.typical_seconds for spec in load_pack_module("specs").MODELS
+                        if not spec.model_inputs}
+        self.images = input_images(stand_in)
         self.settings = config.Settings(api_key=KEY, base_url=stand_in.base_url, cache_enabled=False,
                                         cache_dir=None, requests_per_minute=0)
         import requests
@@ -164,13 +192,13 @@ class Clients:
 
 
 def series(stand_in: SegmindLoopback, clients: Clients, slug: str, lengths: list[float], warmup: list[float],
-           with_legacy: bool, seed_base: int) -> dict:
+           with_legacy: bool, seed_base: int, images: dict | None = None) -> dict:
     pack = clients.pack()
-    taught = measure(stand_in, {"pack": pack}, slug, warmup, seed_base)["pack"]
+    taught = measure(stand_in, {"pack": pack}, slug, warmup, seed_base, images)["pack"]
     contenders = {"pack": pack, "sdk_1_3_0": clients.sdk_job}
     if with_legacy:
         contenders["pack_without_history"] = clients.pack_without_history
-    runs = measure(stand_in, contenders, slug, lengths, seed_base + 100)
+    runs = measure(stand_in, contenders, slug, lengths, seed_base + 100, images)
     report = {"model": slug, **{name: summary(run) for name, run in runs.items()}}
     if warmup:
         report["pack_warmup"] = {"lags_s": [round(lag, 3) for lag in taught["lags"]], "requests": taught["requests"]}
@@ -194,7 +222,7 @@ def _side_by_side(stand_in: SegmindLoopback, clients: Clients, runs: list[tuple[
     def one(start: float, slug: str, seed: int, name: str) -> tuple[str, str, float, float, int]:
         time.sleep(max(0.0, began + start - time.monotonic()))
         client = clients.pack() if name == "pack" else clients.sdk_job  # pack(): a fresh, empty history
-        request_id = client(slug, {**JOB_BODY, "seed": seed})
+        request_id = client(slug, {**JOB_BODY, **clients.images[slug], "seed": seed})
         in_hand = time.monotonic()
         job = stand_in.jobs[request_id]
         completed = job["submitted"] + job["seconds"]
@@ -207,7 +235,8 @@ def _side_by_side(stand_in: SegmindLoopback, clients: Clients, runs: list[tuple[
         return list(pool.map(lambda start: one(*start), starts))
 
 
-def first_jobs(stand_in: SegmindLoopback, clients: Clients, count: int, rng: random.Random) -> dict:
+def first_jobs(stand_in: SegmindLoopback, clients: Clients, count: int, rng: random.Random,
+               models: list[str] | None = None) -> dict:
     """Each model's first job with an empty history, against the SDK on the same job (the same seed, so
     the same length). A model's runs go side by side, ending FIRST_JOB_ENDS_APART_S apart (a quiet
     machine at each end, as in a sequential run, in a fraction of its time); one model at a time."""
@@ -217,8 +246,9 @@ def first_jobs(stand_in: SegmindLoopback, clients: Clients, count: int, rng: ran
         client(SHORT_MODEL, {**JOB_BODY, "seed": 49_999})
     stand_in.job_seconds_of = lambda body: lengths[body["seed"]]
     results = []
+    typical = {slug: page for slug, page in clients.typical.items() if not models or slug in models}
     try:
-        for number, (slug, page) in enumerate(clients.typical.items()):
+        for number, (slug, page) in enumerate(typical.items()):
             seeds = [50_000 + 100 * number + index for index in range(count)]
             lengths.update({seed: page + rng.random() for seed in seeds})
             runs = [(slug, seed, name) for seed in seeds for name in FIRST_JOB_CLIENTS]
@@ -226,7 +256,7 @@ def first_jobs(stand_in: SegmindLoopback, clients: Clients, count: int, rng: ran
     finally:
         stand_in.job_seconds_of = None
     report = {}
-    for slug, page in clients.typical.items():
+    for slug, page in typical.items():
         entry = {"model": slug, "page_seconds": page}
         for name in FIRST_JOB_CLIENTS:
             mine = [result[2:] for result in results if result[:2] == (slug, name)]
@@ -259,6 +289,8 @@ def main() -> None:
     parser.add_argument("--skip-concurrency", action="store_true")
     parser.add_argument("--first-jobs", type=int, default=4, help="first jobs per model (0: none)")
     parser.add_argument("--only-first-jobs", action="store_true", help="only the first-job series")
+    parser.add_argument("--models", default="", help="first jobs of these slugs only (comma-separated)")
+    parser.add_argument("--results", default="remote_bench.json", help="file name under bench/results/")
     parser.add_argument("--loopback-nagle", action="store_true",
                         help="leave Nagle on in the loopback (each answer then waits ~40 ms for a delayed ACK)")
     args = parser.parse_args()
@@ -273,7 +305,8 @@ def main() -> None:
             report["concurrency"] = concurrency(stand_in, args.job_seconds, args.repeats)
         clients = Clients(stand_in)
         if args.first_jobs:
-            report["first_jobs"] = first_jobs(stand_in, clients, args.first_jobs, random.Random(7))
+            report["first_jobs"] = first_jobs(stand_in, clients, args.first_jobs, random.Random(7),
+                                              [slug for slug in args.models.split(",") if slug])
             print(json.dumps({"first_jobs": report["first_jobs"]}), flush=True)
         if args.only_first_jobs:
             args.short_jobs, args.lengths = 0, ""
@@ -285,9 +318,10 @@ def main() -> None:
             print(json.dumps({"short_jobs": report["short_jobs"]}), flush=True)
         for number, length in enumerate(float(text) for text in args.lengths.split(",") if text):
             jobs = [length + rng.random() for _ in range(args.warmup + args.jobs)]
-            slug = LENGTH_MODELS.get(length, "flux-dev")
+            slug = LENGTH_MODELS.get(length) or next((slug for slug, page in clients.typical.items()
+                                                      if page == length), "flux-dev")
             entry = series(stand_in, clients, slug, jobs[args.warmup:], jobs[:args.warmup], args.legacy,
-                           1000 * (number + 2))
+                           1000 * (number + 2), clients.images[slug])
             entry["goal_met"] = goal_met(entry)
             report[f"jobs_{length:g}s"] = entry
             print(json.dumps({f"jobs_{length:g}s": entry}), flush=True)
@@ -297,7 +331,7 @@ def main() -> None:
     print(json.dumps(report, indent=2))
     out = REPO / "bench" / "results"
     out.mkdir(exist_ok=True)
-    (out / "remote_bench.json").write_text(json.dumps(report, indent=2))
+    (out / args.results).write_text(json.dumps(report, indent=2))
 
 
 if __name__ == "__main__":

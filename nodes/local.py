@@ -5,12 +5,13 @@ import importlib.util
 import logging
 import random
 
-from ..samplers.flux_pipeline import SamplingRequest, generate
+from ..samplers.flux_pipeline import SamplingRequest, generate, kontext_scaled
 from ..samplers.names import comfy_sampler_name, comfy_scheduler_name, unsupported_names
 from ..specs import LOCAL_TWINS, RANDOM_SEED
 from ..specs.choices import aspect_ratio_size
 from ..specs.local import DEFAULT_FLUX_GUIDANCE, LocalTwin
-from ..specs.params import SEED_MAX, widget_problems
+from ..specs.output_size import MATCH_INPUT
+from ..specs.params import SEED_MAX, SpecValidationError, widget_problems
 from .local_checks import check_flux_inputs
 from .local_lora import LORA_FILE, apply_lora
 from .prompt_check import HIDDEN_REFUSED_INPUT, WidgetRules, refusals
@@ -57,11 +58,16 @@ def make_local_node(twin: LocalTwin) -> type:
                         "vae": ("VAE", {"tooltip": "Flux's VAE (ae.safetensors)."})}
             if twin.takes_lora:
                 required["lora_name"] = LORA_FILE.comfy_input()
+            if twin.reference_param:
+                required[twin.reference_param] = ("IMAGE", {"tooltip": (
+                    "The image to edit (one image): scaled to the nearest Kontext resolution and given to the "
+                    "model as its reference, as ComfyUI's Kontext graph does.")})
             required.update({p.name: _input_spec(twin, p) for p in twin.params if p.required})
             optional = {p.name: _input_spec(twin, p) for p in twin.params if not p.required}
-            optional["image"] = ("IMAGE", {"tooltip": (
-                "Optional input image for image-to-image. A batch of n images gives n x samples images: "
-                "image k is the single run with seed + k on input image k // samples.")})
+            if not twin.reference_param:
+                optional["image"] = ("IMAGE", {"tooltip": (
+                    "Optional input image for image-to-image. A batch of n images gives n x samples images: "
+                    "image k is the single run with seed + k on input image k // samples.")})
             return {"required": required, "optional": optional, "hidden": HIDDEN_REFUSED_INPUT}
 
         @classmethod
@@ -73,11 +79,12 @@ def make_local_node(twin: LocalTwin) -> type:
 
         def generate(self, model, clip, vae, image=None, lora_name=None, segmind_refused=None, **kwargs):
             values = {p.name: p.validate(kwargs.get(p.name, p.default), node_id) for p in twin.params}
+            reference = reference_image(twin, kwargs.get(twin.reference_param)) if twin.reference_param else None
             check_flux_inputs(twin, model, clip, vae)
             if twin.takes_lora:
                 model = apply_lora(model, lora_name, values["lora_strength"], node_id)
-            request = build_request(twin, values, image)
-            images, latent = generate(model, clip, vae, request, image)
+            request = build_request(twin, values, image, reference)
+            images, latent = generate(model, clip, vae, request, image, reference)
             return images, latent
 
     LocalNode.__name__ = LocalNode.__qualname__ = node_id
@@ -88,19 +95,35 @@ def widget_params(twin: LocalTwin) -> tuple:
     return ((LORA_FILE,) if twin.takes_lora else ()) + tuple(twin.params)
 
 
-def build_request(twin: LocalTwin, values: dict, image) -> SamplingRequest:
+def reference_image(twin: LocalTwin, image):
+    """The image an edit twin edits, checked (one image) and scaled to a Kontext resolution."""
+    import torch
+
+    name = twin.reference_param
+    if not isinstance(image, torch.Tensor) or image.dim() != 4 or image.shape[-1] not in (3, 4):
+        raise SpecValidationError(f"{twin.node_id}: input '{name}' needs an image: connect an IMAGE output "
+                                  "such as Load Image.")
+    if image.shape[0] != 1:
+        raise SpecValidationError(f"{twin.node_id}: input '{name}' takes one image; got a batch of "
+                                  f"{image.shape[0]}. Pick one with ImageFromBatch.")
+    return kontext_scaled(image)
+
+
+def build_request(twin: LocalTwin, values: dict, image, reference=None) -> SamplingRequest:
     seed = values["seed"]
     if seed == RANDOM_SEED:
         seed = random.randrange(SEED_MAX + 1)
         log.info("%s: seed -1 -> %d", twin.node_id, seed)
     if "width" in values:
         width, height = values["width"], values["height"]
+    elif reference is not None and values["aspect_ratio"] == MATCH_INPUT:
+        width, height = reference.shape[2], reference.shape[1]
     else:
         width, height = aspect_ratio_size(values["aspect_ratio"])
     strength = values.get(twin.strength_param, 1.0) if twin.strength_param else 1.0
     denoise = strength if (image is not None or twin.strength_without_image) else 1.0
     return SamplingRequest(
-        prompt=values["prompt"], seed=seed, steps=values["steps"],
+        prompt=values["prompt"], seed=seed, steps=values[twin.steps_param],
         sampler_name=comfy_sampler_name(values.get("sampler_name", "euler"), twin.node_id),
         scheduler=comfy_scheduler_name(values.get("scheduler", "simple"), twin.node_id),
         denoise=float(denoise),
@@ -128,6 +151,7 @@ LOCAL_DISPLAY_NAMES = {twin.node_id: twin.remote.display_name + " (local)" for t
 def node_group(runtime) -> tuple[dict, dict]:
     """The local nodes, their widget values under the runtime's prompt check."""
     _check_names_once()
-    runtime.watch([WidgetRules(twin.node_id, widget_params(twin), link_only=("model", "clip", "vae", "image"))
+    runtime.watch([WidgetRules(twin.node_id, widget_params(twin),
+                               link_only=("model", "clip", "vae", twin.reference_param or "image"))
                    for twin in LOCAL_TWINS])
     return LOCAL_NODES, LOCAL_DISPLAY_NAMES

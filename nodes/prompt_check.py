@@ -17,7 +17,8 @@ REFUSED_INPUT = "segmind_refused"
 HIDDEN_REFUSED_INPUT = {REFUSED_INPUT: "SEGMIND_REFUSED"}
 # Inputs that only a link can fill, and the node that usually feeds each.
 LINK_SOURCES = {"model": "Load Diffusion Model (UNETLoader)", "clip": "DualCLIPLoader (type flux)",
-                "vae": "Load VAE (VAELoader)", "image": "an IMAGE output such as Load Image"}
+                "vae": "Load VAE (VAELoader)", "image": "an IMAGE output such as Load Image",
+                "input_image": "an IMAGE output such as Load Image"}
 
 
 @dataclass(frozen=True)

@@ -1,7 +1,7 @@
 """Flux text-to-image / image-to-image through ComfyUI's library functions.
 
 Each step makes exactly the calls of the stock nodes (CLIPTextEncode, FluxGuidance, ConditioningZeroOut,
-EmptySD3LatentImage, VAEEncode, KSampler, VAEDecode), so that an image equals the stock graph's, and
+EmptySD3LatentImage, VAEEncode, KSampler, VAEDecode; for Kontext FluxKontextImageScale and ReferenceLatent), so that an image equals the stock graph's, and
 ComfyUI's model management, progress bar and interrupt all apply. Nothing here copies a model.
 """
 from __future__ import annotations
@@ -72,12 +72,34 @@ def sample_latent(model, positive, negative, latent, seed: int, request: Samplin
                                callback=callback, disable_pbar=not comfy.utils.PROGRESS_BAR_ENABLED, seed=seed)
 
 
-def generate(model, clip, vae, request: SamplingRequest, init_image=None):
+def kontext_scaled(image):
+    """FluxKontextImageScale: the image resized (lanczos, centre crop) to the Kontext resolution nearest its
+    aspect ratio, the sizes Kontext was trained on."""
+    import comfy.utils
+    from comfy_extras.nodes_flux import PREFERED_KONTEXT_RESOLUTIONS
+
+    ratio = image.shape[2] / image.shape[1]
+    _, width, height = min((abs(ratio - w / h), w, h) for w, h in PREFERED_KONTEXT_RESOLUTIONS)
+    return comfy.utils.common_upscale(image.movedim(-1, 1), width, height, "lanczos", "center").movedim(1, -1)
+
+
+def with_reference(conditioning, vae, image):
+    """VAEEncode, then ReferenceLatent: the image the edit model starts from, as a reference latent."""
+    import node_helpers
+
+    latent = vae.encode(image[:, :, :, :3])
+    return node_helpers.conditioning_set_values(conditioning, {"reference_latents": [latent]}, append=True)
+
+
+def generate(model, clip, vae, request: SamplingRequest, init_image=None, reference=None):
     """`samples` images per input image (or from noise); output image k is exactly a single run with
-    seed + k, on input image k // samples, so that any one of them can be re-made on its own."""
+    seed + k, on input image k // samples, so that any one of them can be re-made on its own.
+    `reference`: the image an edit model (Kontext) edits, already scaled (kontext_scaled)."""
     import torch
 
     positive, negative = encode_prompt(clip, request.prompt, request.guidance)
+    if reference is not None:
+        positive = with_reference(positive, vae, reference)
     if init_image is not None:
         # One by one, as single runs encode them (a batched encode differs in the last bits).
         starts = [vae.encode(init_image[i:i + 1, :, :, :3]) for i in range(init_image.shape[0])]

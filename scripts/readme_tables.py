@@ -47,6 +47,7 @@ def local_nodes() -> str:
     rows = ["| node id | twin of | runs |", "| --- | --- | --- |"]
     for twin in specs.LOCAL_TWINS:
         runs = (f"Flux {twin.base_model} + a LoRA file from `models/loras`" if twin.takes_lora
+                else f"its model's open weights (`{twin.example_unet_file}`)" if twin.example_unet_file
                 else f"Flux.1 {twin.base_model} weights")
         rows.append(f"| `{twin.node_id}` | `{twin.remote.node_id}` | {runs} |")
     return "\n".join(rows) + "\n"

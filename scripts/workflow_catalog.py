@@ -12,6 +12,7 @@ from pack_loader import load_pack_module  # noqa: E402
 # The file names of ComfyUI's official Flux examples.
 MODEL_FILES = {
     "dev": "flux1-dev.safetensors", "schnell": "flux1-schnell.safetensors",
+    "kontext": "flux1-dev-kontext_fp8_scaled.safetensors",
     "t5": "t5xxl_fp16.safetensors", "clip_l": "clip_l.safetensors", "vae": "ae.safetensors",
 }
 # The input images the example workflows load, shipped in workflows/inputs/ (copied into ComfyUI's input
@@ -53,6 +54,7 @@ def note(text: str) -> dict:
 
 
 def loaders(variant: str, group: str = MODEL_FILES_GROUP) -> list[dict]:
+    """`variant`: a key of MODEL_FILES (the diffusion model's file)."""
     return [
         node("unet", "UNETLoader", 0, group=group,
              widgets={"unet_name": MODEL_FILES[variant], "weight_dtype": "default"}),
@@ -99,13 +101,23 @@ def remote_workflow(spec) -> dict:
     return {"nodes": [note(KEY_NOTE + text), *loads, node("model", spec.node_id, 1), saver], "links": [*links, link]}
 
 
+def unet_variant(twin) -> str:
+    """The MODEL_FILES key of the diffusion model a twin's example workflow loads."""
+    return next((key for key, name in MODEL_FILES.items() if name == twin.example_unet_file), twin.base_model)
+
+
 def local_workflow(twin) -> dict:
-    variant = twin.base_model
+    variant = unet_variant(twin)
     loras = (twin.example_lora_file,) if twin.takes_lora else ()
     model = node("model", twin.node_id, 1, widgets={"lora_name": loras[0]} if loras else {})
     saver, link = save("save", "model", f"segmind-local/{twin.workflow}", 2)
-    return {"nodes": [note(models_note(MODEL_FILES[variant], loras)), *loaders(variant), model, saver],
-            "links": [("unet", 0, "model", "model"), ("clip", 0, "model", "clip"), ("vae", 0, "model", "vae"), link]}
+    links = [("unet", 0, "model", "model"), ("clip", 0, "model", "clip"), ("vae", 0, "model", "vae"), link]
+    loads = []
+    if twin.reference_param:
+        loads = [node("load_image", "LoadImage", 0, widgets={"image": EXAMPLE_INPUTS["photo"]}, title="Image to edit")]
+        links.append(("load_image", 0, "model", twin.reference_param))
+    text = models_note(MODEL_FILES[variant], loras) + (" Load your own image to edit." if loads else "")
+    return {"nodes": [note(text), *loaders(variant), *loads, model, saver], "links": links}
 
 
 def stacked_lora_workflow() -> dict:
@@ -153,12 +165,42 @@ def remote_vs_local_workflow() -> dict:
     }
 
 
+def remote_vs_local_kontext_workflow() -> dict:
+    shared = "One image, prompt and seed for both"
+    values = {"prompt": "make it a snowy winter evening, keep the house as it is", "seed": 42}
+    remote_save, remote_link = save("save_remote", "remote", "compare/kontext-remote", 3, align="remote")
+    local_save, local_link = save("save_local", "local", "compare/kontext-local", 3, align="local")
+    return {
+        "nodes": [note(KEY_NOTE + " " + models_note(MODEL_FILES["kontext"]) + " Load your own image to edit."),
+                  *loaders("kontext", MODEL_FILES_GROUP + " (local only)"),
+                  node("load_image", "LoadImage", 1, group=shared, title="Image to edit",
+                       widgets={"image": EXAMPLE_INPUTS["photo"]}),
+                  node("prompt", "PrimitiveStringMultiline", 1, group=shared, title="Prompt",
+                       widgets={"value": values["prompt"]}),
+                  node("seed", "PrimitiveInt", 1, group=shared, title="Seed",
+                       widgets={"value": values["seed"], "control_after_generate": "fixed"}),
+                  node("remote", "SegmindFluxKontextDev", 2, widgets=values),
+                  node("local", "SegmindFluxKontextDevLocal", 2, widgets=values),
+                  remote_save, local_save],
+        "links": [("load_image", 0, "remote", "input_image"), ("load_image", 0, "local", "input_image"),
+                  ("prompt", 0, "remote", "prompt"), ("seed", 0, "remote", "seed"),
+                  ("prompt", 0, "local", "prompt"), ("seed", 0, "local", "seed"),
+                  ("unet", 0, "local", "model"), ("clip", 0, "local", "clip"), ("vae", 0, "local", "vae"),
+                  remote_link, local_link],
+    }
+
+
 def catalog() -> dict[str, dict]:
     """name -> {"summary": one line for the README, "remote": runs against Segmind, "graph": ...}."""
     specs = load_pack_module("specs")
     out = {}
     for spec in specs.MODELS:
-        out[spec.workflow] = {"summary": f"{spec.display_name.removeprefix('Segmind ')} on Segmind, the page's defaults.",
+        loads, links, _ = image_inputs(spec)
+        masked = any(link[3] == "mask" for link in links)
+        uses = (", inpainting the example image's transparent part (Load Image)" if masked
+                else ", on the example image (Load Image)" if loads else "")
+        out[spec.workflow] = {"summary": f"{spec.display_name.removeprefix('Segmind ')} on Segmind, the page's "
+                                         f"defaults{uses}.",
                                         "remote": True, "graph": remote_workflow(spec)}
     for twin in specs.LOCAL_TWINS:
         out[twin.workflow] = {"summary": f"{twin.remote.display_name.removeprefix('Segmind ')} on your GPU (UNETLoader, "
@@ -170,6 +212,9 @@ def catalog() -> dict[str, dict]:
     out["remote_vs_local_flux_dev"] = {"summary": "The same prompt and seed on Segmind's Flux.1 Dev and on "
                                                   "your GPU, saved side by side.",
                                        "remote": None, "graph": remote_vs_local_workflow()}
+    out["remote_vs_local_flux_kontext_dev"] = {"summary": "The same edit (image, prompt, seed) on Segmind's "
+                                                          "FLUX.1 Kontext [dev] and on your GPU, side by side.",
+                                               "remote": None, "graph": remote_vs_local_kontext_workflow()}
     return out
 
 
@@ -194,7 +239,7 @@ def place_placeholder_models(base_dir: Path) -> None:
     """Empty files under the names the workflows use, so the editor's and the server's lists hold them;
     and the example input images."""
     place_example_inputs(base_dir)
-    folders = {"diffusion_models": (MODEL_FILES["dev"], MODEL_FILES["schnell"]),
+    folders = {"diffusion_models": (MODEL_FILES["dev"], MODEL_FILES["schnell"], MODEL_FILES["kontext"]),
                "text_encoders": (MODEL_FILES["t5"], MODEL_FILES["clip_l"]), "vae": (MODEL_FILES["vae"],),
                "loras": (*example_lora_files(), *STACKED_LORA_FILES.values())}
     for folder, names in folders.items():

@@ -2,7 +2,8 @@
 Each twin is defined next to its model, in specs/models/.
 
 Same names, ranges and defaults as the remote twin; server-only parameters (output_format,
-output_quality) are left out. Flux Pro has closed weights and no twin.
+output_quality, disable_safety_checker) are left out, and an image field is an IMAGE input of its own.
+Flux Pro, Kontext [pro]/[max], Fill [pro] and FLUX.2 [pro]/[flex] have closed weights and no twin.
 """
 from __future__ import annotations
 
@@ -10,10 +11,11 @@ from dataclasses import dataclass
 from typing import Sequence
 
 from .choices import SAMPLERS_LORA_PAGES, SCHEDULERS_LORA_PAGES
+from .image_params import is_image_field
 from .model import ModelSpec
 from .params import EnumParam, Param
 
-SERVER_ONLY = ("output_format", "output_quality")
+SERVER_ONLY = ("output_format", "output_quality", "disable_safety_checker")
 # ComfyUI's FluxGuidance default; the LoRA pages expose no guidance, so their twins sample with this.
 DEFAULT_FLUX_GUIDANCE = 3.5
 
@@ -42,7 +44,16 @@ class LocalTwin:
     uses_guidance_param: bool = True
     takes_lora: bool = False
     extra_params: Sequence[Param] = ()
+    # The image field the model edits (Kontext's input_image): an IMAGE input, encoded as the reference
+    # latent (ComfyUI's ReferenceLatent) instead of an image-to-image start. None: the twin has an optional
+    # `image` input for image-to-image.
+    reference_param: str | None = None
+    steps_param: str = "steps"  # the page's name for the number of steps
+    # The diffusion model file its example workflow loads (None: the official Flux file of base_model).
+    example_unet_file: str | None = None
 
     @property
     def params(self) -> tuple[Param, ...]:
-        return tuple(p for p in self.remote.params if p.name not in SERVER_ONLY) + tuple(self.extra_params)
+        """The widget parameters, in the remote node's order."""
+        return tuple(p for p in self.remote.params if p.name not in SERVER_ONLY and not is_image_field(p)) + \
+            tuple(self.extra_params)

@@ -20,6 +20,11 @@ def local_graph(node_id: str, variant: str, inputs: dict, output: str = "SaveIma
     """The tiny models as "m", the twin as "n", its images saved or previewed by "o"."""
     graph = models(variant)
     graph["n"] = {"class_type": node_id, "inputs": {"model": ["m", 0], "clip": ["m", 1], "vae": ["m", 2], **inputs}}
+    reference = TWINS[node_id].reference_param if node_id in TWINS else None
+    if reference and reference not in inputs:  # an edit twin: a small image to edit, made by a core node
+        graph["r"] = {"class_type": "EmptyImage", "inputs": {"width": 64, "height": 48, "batch_size": 1,
+                                                             "color": 0x336699}}
+        graph["n"]["inputs"][reference] = ["r", 0]
     out_inputs = {"images": ["n", 0]}
     if output == "SaveImage":
         out_inputs["filename_prefix"] = f"local/{uuid.uuid4().hex[:8]}"
@@ -33,7 +38,7 @@ def local_example(twin) -> dict:
     names = {param.name for param in twin.params}
     values = {name: value for name, value in twin.remote.example.items() if name in names}
     small = "width" in values
-    values["steps"] = 2 if small else 1
+    values[twin.steps_param] = 2 if small else 1
     if "samples" in values:
         values["samples"] = min(values["samples"], 2) if small else 1
     if twin.takes_lora:

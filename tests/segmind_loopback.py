@@ -50,7 +50,7 @@ def spec_for(slug: str):
     return FINETUNE_SPEC if FINETUNE_SLUG.match(slug) else None
 
 
-def test_price(slug: str) -> float:
+def price_of(slug: str) -> float:
     return TEST_PRICES[spec_for(slug).slug]
 FORMATS = {"png": ("PNG", "image/png"), "jpg": ("JPEG", "image/jpeg"), "webp": ("WEBP", "image/webp")}
 # What Segmind's storage takes (its docs: jpeg, png, webp).
@@ -200,7 +200,7 @@ class SegmindLoopback:
     def charge(self, slug: str, body: dict) -> float:
         """Takes a finished job's price from the balance: the model's flat test price per image."""
         with self.lock:
-            cost = round(test_price(slug) * int(body.get("samples", 1)), 6)
+            cost = round(price_of(slug) * int(body.get("samples", 1)), 6)
             self.credits = round(self.credits - cost, 6)
             return cost
 

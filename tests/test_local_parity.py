@@ -389,3 +389,52 @@ def test_the_test_lora_patches_every_layer_it_names(comfy, dev):
     patches = comfy_lora.load_lora(lora, key_map, log_missing=False)
     assert sorted(patches) == sorted(f"diffusion_model.{t}.weight" for t in tiny_flux.lora_targets())
     assert len(lora) == 3 * len(patches)
+
+
+# --- Kontext [dev]: the image to edit as the reference latent -----------------------------------------
+KONTEXT = "SegmindFluxKontextDevLocal"
+
+
+def stock_kontext(comfy, model, clip, vae, *, prompt, seed, steps, guidance, image, width, height):
+    """ComfyUI's Kontext graph: FluxKontextImageScale -> VAEEncode -> ReferenceLatent -> FluxGuidance."""
+    from comfy_extras.nodes_edit_model import ReferenceLatent
+    from comfy_extras.nodes_flux import FluxKontextImageScale
+
+    nodes = comfy["nodes"]
+    with torch.inference_mode():
+        (scaled,) = FluxKontextImageScale.execute(image).result
+        (reference,) = nodes.VAEEncode().encode(vae, scaled)
+        (positive,) = nodes.CLIPTextEncode().encode(clip, prompt)
+        (positive,) = ReferenceLatent.execute(positive, reference).result
+        (positive,) = comfy["FluxGuidance"].execute(positive, guidance).result
+        (negative,) = nodes.ConditioningZeroOut().zero_out(positive)
+        (latent,) = comfy["EmptySD3LatentImage"].execute(width, height, 1).result
+        (latent,) = nodes.KSampler().sample(model, seed, steps, 1.0, "euler", "simple", positive, negative, latent, 1.0)
+        (images,) = nodes.VAEDecode().decode(vae, latent)
+    return images, scaled
+
+
+def test_kontext_dev_edit_equals_comfyuis_kontext_graph(comfy, dev, small_size, picture):
+    inputs = dict(prompt="make it winter", aspect_ratio="4:3", guidance=2.5, num_inference_steps=2, seed=77,
+                  sampler_name="euler", scheduler="simple")
+    images, _ = run_local(comfy, KONTEXT, *dev, input_image=picture, **inputs)
+    stock, scaled = stock_kontext(comfy, *dev, prompt="make it winter", seed=77, steps=2, guidance=2.5,
+                                  image=picture, width=SMALL, height=SMALL)
+    assert small_size["asked"] == ["4:3"] and scaled.shape == (1, 1024, 1024, 3)  # a square: Kontext's 1024 x 1024
+    assert_real_image(images)
+    assert_same(images, stock)
+    # The reference reaches the model: another image to edit, another result.
+    other, _ = run_local(comfy, KONTEXT, *dev, input_image=1.0 - picture, **inputs)
+    assert (other - images).abs().max().item() > 1e-3
+
+
+def test_kontext_dev_matches_the_input_at_its_kontext_resolution(comfy):
+    local = comfy["local"]
+    twin = local.LOCAL_NODES[KONTEXT].TWIN
+    wide = torch.rand(1, 90, 160, 3)
+    reference = local.reference_image(twin, wide)
+    request = local.build_request(twin, {"prompt": "x", "aspect_ratio": "match_input_image", "guidance": 2.5,
+                                         "num_inference_steps": 3, "seed": 1}, None, reference)
+    assert (request.width, request.height) == (reference.shape[2], reference.shape[1]) == (1392, 752)
+    with pytest.raises(ValueError, match=f"{KONTEXT}: input 'input_image' takes one image; got a batch of 2"):
+        local.reference_image(twin, torch.rand(2, 64, 64, 3))

@@ -12,7 +12,7 @@ from conftest import TEST_API_KEY
 from pack_loader import load_pack_module
 from remote_graphs import (NON_DEFAULTS, LogTail, cancel_after_submission, declared_input_names, example_pixels, graph,
                            info_of, page_fields, saved_images, slug_of, wait_for)
-from segmind_loopback import START_CREDITS, TEST_PRICES, Fault, expected_color, image_size, test_price
+from segmind_loopback import START_CREDITS, TEST_PRICES, Fault, expected_color, image_size, price_of
 
 specs = load_pack_module("specs")
 choices = load_pack_module("specs.choices")
@@ -72,7 +72,7 @@ def test_every_parameter_reaches_the_request_body_exactly(comfy, comfy_home, seg
         assert np.abs(image[size[1] // 2, size[0] // 2].astype(int) - expected_color(inputs, index)).max() <= tolerance
     info = info_of(result)
     assert info["seed"] == inputs["seed"] and info["images"] == len(images) and info["cached"] is False
-    assert info["cost"] == round(test_price(posts[0].path[4:]) * inputs.get("samples", 1), 6) and info["request_id"]
+    assert info["cost"] == round(price_of(posts[0].path[4:]) * inputs.get("samples", 1), 6) and info["request_id"]
     assert info["remaining_credits"] == segmind.credits == round(START_CREDITS - info["cost"], 6)
 
 

@@ -25,7 +25,7 @@ image_params = load_pack_module("specs.image_params")
 def test_every_workflow_exists_in_both_formats_with_a_thumbnail_and_a_note():
     # One per remote model and per local twin, named in its spec, and the two that combine them.
     assert sorted(workflow_names().values()) == sorted(n for n in NAMES if n not in (
-        "local_flux_dev_two_loras", "remote_vs_local_flux_dev"))
+        "local_flux_dev_two_loras", "remote_vs_local_flux_dev", "remote_vs_local_flux_kontext_dev"))
     assert sorted(path.stem for path in WORKFLOWS.glob("*.json")) == NAMES
     assert sorted(path.stem for path in (WORKFLOWS / "api").glob("*.json")) == NAMES
     for name in NAMES:

@@ -6,12 +6,16 @@ theirs); `output_format` / `output_quality` are the pair of the flux-dev page, w
 png) and range (0-100); `guidance` and `num_inference_steps` have no range the page shows: any number from
 0 up, the example's values as defaults (Segmind refuses what it does not take, unbilled). `seed` defaults
 to the example's 42. `input_image` is required here, unlike on [pro] and [max].
+
+Open weights: the local twin runs FLUX.1 Kontext [dev] as ComfyUI's own Kontext graph does (the input image
+scaled to a Kontext resolution, encoded, and given as the reference latent; FluxGuidance with `guidance`).
 """
 from dataclasses import replace
 
 from ..choices import ASPECT_RATIOS_KONTEXT, OUTPUT_FORMATS
 from ..common import output_params, seed_param
 from ..image_params import ImageExample, ImageParam
+from ..local import LOCAL_ONLY_SAMPLING, LocalTwin
 from ..model import PER_GENERATION, ModelSpec, Price
 from ..params import BoolParam, EnumParam, PromptParam, unstated_float, unstated_int
 
@@ -45,4 +49,14 @@ MODEL = ModelSpec(
     example={"prompt": "make the sky green", "input_image": ImageExample(64, 96, 0x22AA44), "aspect_ratio": "3:2",
              "disable_safety_checker": True, "guidance": 2.5, "num_inference_steps": 12, "output_format": "jpg",
              "output_quality": 70, "seed": 505},
+)
+
+LOCAL = LocalTwin(
+    node_id="SegmindFluxKontextDevLocal", remote=MODEL, strength_param=None, workflow="local_flux_kontext_dev",
+    reference_param="input_image", steps_param="num_inference_steps",
+    example_unet_file="flux1-dev-kontext_fp8_scaled.safetensors",
+    description="FLUX.1 Kontext [dev] on your own GPU, with the parameters of the Segmind Kontext [dev] node: "
+                "edits input_image as the prompt says. Connect the Kontext dev MODEL (Load Diffusion Model), "
+                "CLIP (DualCLIPLoader, type flux) and VAE (ae).",
+    extra_params=LOCAL_ONLY_SAMPLING,
 )
