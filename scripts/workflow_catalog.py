@@ -141,49 +141,29 @@ def stacked_lora_workflow() -> dict:
     }
 
 
-def remote_vs_local_workflow() -> dict:
-    shared = "One prompt and seed for both"
-    values = {"prompt": "a red fox in the snow, golden hour, detailed fur", "seed": 46588}
-    remote_save, remote_link = save("save_remote", "remote", "compare/remote", 3, align="remote")
-    local_save, local_link = save("save_local", "local", "compare/local", 3, align="local")
+def remote_vs_local(remote: str, local: str, variant: str, values: dict, prefix: str, edits: str | None = None) -> dict:
+    """One prompt and seed (and for an edit model, one image into its `edits` input) for the remote node
+    and its local twin, saved side by side."""
+    shared = "One image, prompt and seed for both" if edits else "One prompt and seed for both"
+    remote_save, remote_link = save("save_remote", "remote", f"compare/{prefix}remote", 3, align="remote")
+    local_save, local_link = save("save_local", "local", f"compare/{prefix}local", 3, align="local")
+    image = [node("load_image", "LoadImage", 1, group=shared, title="Image to edit",
+                  widgets={"image": EXAMPLE_INPUTS["photo"]})] if edits else []
+    links = [("load_image", 0, "remote", edits), ("load_image", 0, "local", edits)] if edits else []
     return {
-        "nodes": [note(KEY_NOTE + " " + models_note(MODEL_FILES["dev"])),
-                  *loaders("dev", MODEL_FILES_GROUP + " (local only)"),
+        "nodes": [note(KEY_NOTE + " " + models_note(MODEL_FILES[variant])
+                       + (" Load your own image to edit." if edits else "")),
+                  *loaders(variant, MODEL_FILES_GROUP + " (local only)"), *image,
                   node("prompt", "PrimitiveStringMultiline", 1, group=shared, title="Prompt",
                        widgets={"value": values["prompt"]}),
                   # "fixed": the core node's default, "randomize", would pay for a new image on every Queue.
                   node("seed", "PrimitiveInt", 1, group=shared, title="Seed",
                        widgets={"value": values["seed"], "control_after_generate": "fixed"}),
                   # The values the links bring, also in the linked widgets: 1.32.9 shows them greyed.
-                  node("remote", "SegmindFluxDev", 2, widgets=values),
-                  node("local", "SegmindFluxDevLocal", 2, widgets=values),
+                  node("remote", remote, 2, widgets=values),
+                  node("local", local, 2, widgets=values),
                   remote_save, local_save],
-        "links": [("prompt", 0, "remote", "prompt"), ("seed", 0, "remote", "seed"),
-                  ("prompt", 0, "local", "prompt"), ("seed", 0, "local", "seed"),
-                  ("unet", 0, "local", "model"), ("clip", 0, "local", "clip"), ("vae", 0, "local", "vae"),
-                  remote_link, local_link],
-    }
-
-
-def remote_vs_local_kontext_workflow() -> dict:
-    shared = "One image, prompt and seed for both"
-    values = {"prompt": "make it a snowy winter evening, keep the house as it is", "seed": 42}
-    remote_save, remote_link = save("save_remote", "remote", "compare/kontext-remote", 3, align="remote")
-    local_save, local_link = save("save_local", "local", "compare/kontext-local", 3, align="local")
-    return {
-        "nodes": [note(KEY_NOTE + " " + models_note(MODEL_FILES["kontext"]) + " Load your own image to edit."),
-                  *loaders("kontext", MODEL_FILES_GROUP + " (local only)"),
-                  node("load_image", "LoadImage", 1, group=shared, title="Image to edit",
-                       widgets={"image": EXAMPLE_INPUTS["photo"]}),
-                  node("prompt", "PrimitiveStringMultiline", 1, group=shared, title="Prompt",
-                       widgets={"value": values["prompt"]}),
-                  node("seed", "PrimitiveInt", 1, group=shared, title="Seed",
-                       widgets={"value": values["seed"], "control_after_generate": "fixed"}),
-                  node("remote", "SegmindFluxKontextDev", 2, widgets=values),
-                  node("local", "SegmindFluxKontextDevLocal", 2, widgets=values),
-                  remote_save, local_save],
-        "links": [("load_image", 0, "remote", "input_image"), ("load_image", 0, "local", "input_image"),
-                  ("prompt", 0, "remote", "prompt"), ("seed", 0, "remote", "seed"),
+        "links": [*links, ("prompt", 0, "remote", "prompt"), ("seed", 0, "remote", "seed"),
                   ("prompt", 0, "local", "prompt"), ("seed", 0, "local", "seed"),
                   ("unet", 0, "local", "model"), ("clip", 0, "local", "clip"), ("vae", 0, "local", "vae"),
                   remote_link, local_link],
@@ -211,10 +191,16 @@ def catalog() -> dict[str, dict]:
                                        "remote": False, "graph": stacked_lora_workflow()}
     out["remote_vs_local_flux_dev"] = {"summary": "The same prompt and seed on Segmind's Flux.1 Dev and on "
                                                   "your GPU, saved side by side.",
-                                       "remote": None, "graph": remote_vs_local_workflow()}
+                                       "remote": None, "graph": remote_vs_local(
+                                           "SegmindFluxDev", "SegmindFluxDevLocal", "dev",
+                                           {"prompt": "a red fox in the snow, golden hour, detailed fur", "seed": 46588},
+                                           "")}
     out["remote_vs_local_flux_kontext_dev"] = {"summary": "The same edit (image, prompt, seed) on Segmind's "
                                                           "FLUX.1 Kontext [dev] and on your GPU, side by side.",
-                                               "remote": None, "graph": remote_vs_local_kontext_workflow()}
+                                               "remote": None, "graph": remote_vs_local(
+                                                   "SegmindFluxKontextDev", "SegmindFluxKontextDevLocal", "kontext",
+                                                   {"prompt": "make it a snowy winter evening, keep the house as it "
+                                                              "is", "seed": 42}, "kontext-", edits="input_image")}
     return out
 
 

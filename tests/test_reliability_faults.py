@@ -27,7 +27,7 @@ from comfy_driver import ComfyServer
 from conftest import comfy_base, comfy_runtime, pack_state
 from pack_loader import load_pack_module
 from segmind_loopback import Chaos, SegmindLoopback, expected_color
-from remote_graphs import NON_DEFAULTS
+from remote_graphs import NON_DEFAULTS, graph
 
 specs = load_pack_module("specs")
 
@@ -84,12 +84,6 @@ class Liveness(threading.Thread):
             self.asked += 1
 
 
-def soak_graph(node_id: str, inputs: dict, index: int) -> dict:
-    return {"1": {"class_type": node_id, "inputs": inputs},
-            "2": {"class_type": "SaveImage", "inputs": {"images": ["1", 0], "filename_prefix": f"soak/{index}"}},
-            "3": {"class_type": "PreviewAny", "inputs": {"source": ["1", 1]}}}
-
-
 def is_solid(image: Image.Image, color: tuple, tolerance: int) -> bool:
     extrema = image.convert("RGB").getextrema()
     return all(high - low <= 2 * tolerance and abs(low - want) <= tolerance + 2
@@ -139,14 +133,14 @@ def test_fault_soak_every_run_ends_with_images_or_a_clear_error_and_is_billed_on
     try:
         for index in range(RUNS):
             node_id = rng.choice(sorted(NON_DEFAULTS))
-            spec = specs.MODELS_BY_NODE_ID[node_id]
             transport = "v1" if rng.random() < 0.2 else "v2"
             chaos_segmind.v1_shape, chaos_segmind.v2_shape = rng.choice(V1_SHAPES), rng.choice(V2_SHAPES)
             inputs = {**NON_DEFAULTS[node_id], "seed": 50_000 + index, "transport": transport}
+            spec = specs.MODELS_BY_NODE_ID[node_id].chosen(inputs)  # the fine-tune node: the slug's model
             attempts = 2 if transport == "v2" else 1
             for attempt in range(attempts):  # a v2 run that failed after submission is queued again once
                 started = time.monotonic()
-                status, answer = soak_comfy.queue_prompt(soak_graph(node_id, inputs, index))
+                status, answer = soak_comfy.queue_prompt(graph(node_id, inputs, f"soak/{index}"))
                 assert status == 200, answer
                 entry = soak_comfy.wait_history(answer["prompt_id"], timeout=RUN_BOUND_S + 60)
                 durations.append(time.monotonic() - started)
@@ -212,7 +206,7 @@ def test_a_result_cache_that_cannot_be_written_never_costs_the_paid_result(soak_
     try:
         for index, transport in enumerate(("v2", "v1")):
             inputs = {**NON_DEFAULTS["SegmindFluxDev"], "seed": 99_000 + index, "transport": transport}
-            entry = soak_comfy.wait_history(soak_comfy.queue_prompt(soak_graph("SegmindFluxDev", inputs, index))[1]
+            entry = soak_comfy.wait_history(soak_comfy.queue_prompt(graph("SegmindFluxDev", inputs, f"soak/{index}"))[1]
                                             ["prompt_id"], timeout=60)
             assert check_outcome(soak_comfy, specs.MODELS_BY_NODE_ID["SegmindFluxDev"], inputs, entry)[0] == "ok"
     finally:

@@ -71,9 +71,9 @@ def test_every_bad_widget_value_of_a_local_node_is_refused_when_queued(local_ser
 
 @pytest.mark.parametrize("node_id", sorted(TWINS))
 def test_a_value_typed_into_a_link_only_input_is_refused_when_queued(local_server, node_id):
-    failures = []
+    failures, image_input = [], TWINS[node_id].reference_param or "image"
     for name, source in (("model", "Load Diffusion Model"), ("clip", "DualCLIPLoader"), ("vae", "Load VAE"),
-                         ("image", "an IMAGE output")):
+                         (image_input, "an IMAGE output")):
         for value in LINK_ONLY_VALUES:
             message = f"{node_id}: input '{name}' must be a link from {source}"
             failure = refused_when_queued(local_server, twin_graph(node_id, {name: value}), "n", message)

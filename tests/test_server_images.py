@@ -14,7 +14,11 @@ image_params = load_pack_module("specs.image_params")
 Example = image_params.ImageExample
 
 
-def two_kontext_nodes_on_one_image(prompts=("add snow", "add rain"), color=0x3366CC) -> dict:
+# Pixels no other test sends: the server and its upload records live for the whole test session.
+OWN_COLOR = 0x2D5F8A
+
+
+def two_kontext_nodes_on_one_image(prompts=("add snow", "add rain"), color=OWN_COLOR) -> dict:
     prompt = graph("SegmindFluxKontextPro", {**NON_DEFAULTS["SegmindFluxKontextPro"], "prompt": prompts[0],
                                              "input_image": Example(96, 64, color)})
     prompt["4"] = {"class_type": "SegmindFluxKontextPro",
@@ -33,7 +37,7 @@ def test_the_same_image_twice_is_uploaded_once_and_identical_inputs_are_paid_onc
     again = comfy.run(two_kontext_nodes_on_one_image())
     assert again.ok and len(segmind.posts("/v2/")) == 2 and len(segmind.uploads) == 1
     # One pixel colour changed: new pixels, so a new upload and a new job (the cache key covers pixels).
-    changed = comfy.run(two_kontext_nodes_on_one_image(color=0x3366CD))
+    changed = comfy.run(two_kontext_nodes_on_one_image(color=OWN_COLOR + 1))
     assert changed.ok and len(segmind.posts("/v2/")) == 4 and len(segmind.uploads) == 2
 
 

@@ -43,7 +43,10 @@ def test_server_loads_pack_and_test_node(local_server, local_home):
         node = info[node_id]
         required = node["input"]["required"]
         assert [required[k][0] for k in ("model", "clip", "vae")] == ["MODEL", "CLIP", "VAE"]
-        assert node["output"] == ["IMAGE", "LATENT"] and node["input"]["optional"]["image"][0] == "IMAGE"
+        assert node["output"] == ["IMAGE", "LATENT"]
+        reference = TWINS[node_id].reference_param  # an edit twin's image is required: the image it edits
+        image_input = required[reference] if reference else node["input"]["optional"]["image"]
+        assert image_input[0] == "IMAGE"
         if "LoRA" in node_id or "Vector" in node_id:
             lora_input = required["lora_name"]
             assert LORA_FILE in (lora_input[0] if isinstance(lora_input[0], list) else lora_input[1]["options"])
