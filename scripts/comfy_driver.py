@@ -8,6 +8,7 @@ from __future__ import annotations
 import functools
 import json
 import os
+import re
 import shutil
 import signal
 import socket
@@ -53,6 +54,20 @@ def _ends_with_its_parent():
     return functools.partial(ctypes.CDLL(None, use_errno=True).prctl, pr_set_pdeathsig, int(signal.SIGTERM))
 
 
+def database_option(base_dir: Path) -> list[str]:
+    """ComfyUI's database in the base directory's user folder. Its default lies in the ComfyUI folder's
+    user/, which a start with --base-directory never makes: "Failed to initialize database" on every start."""
+    user = Path(base_dir) / "user"
+    user.mkdir(parents=True, exist_ok=True)
+    return ["--database-url", f"sqlite:///{user / 'comfyui.db'}"]
+
+
+def start_up_errors(log: str) -> list[str]:
+    """The lines of ComfyUI's start-up (until it serves) that report an error or a failure."""
+    start_up = log.split("To see the GUI go to:")[0]
+    return [line for line in start_up.splitlines() if re.search(r"error|fail|traceback", line, re.IGNORECASE)]
+
+
 @dataclass
 class ComfyServer:
     url: str
@@ -66,7 +81,7 @@ class ComfyServer:
         """front_end_root: a frontend's static folder to serve instead of the one ComfyUI pins."""
         port = free_port()
         args = [python, str(Path(comfy_dir) / "main.py"), "--listen", "127.0.0.1", "--port", str(port),
-                "--base-directory", str(base_dir), "--disable-auto-launch"]
+                "--base-directory", str(base_dir), "--disable-auto-launch", *database_option(base_dir)]
         if front_end_root:
             args += ["--front-end-root", str(front_end_root)]
         if not has_gpu():

@@ -16,6 +16,7 @@ import sys
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
+from comfy_driver import database_option  # noqa: E402
 from run_workflow import has_api_key  # noqa: E402
 
 DEFAULT_PORT = 8188
@@ -87,6 +88,8 @@ def main(argv: list[str] | None = None) -> int:
     base = Path(args.base_directory).resolve() if args.base_directory else comfy_dir.resolve()
     if base != comfy_dir.resolve():
         command += ["--base-directory", str(base)]
+    if not any(option.split("=")[0] == "--database-url" for option in comfy_options):
+        command += database_option(base)
     if not any(option.split("=")[0] in DEVICE_OPTIONS for option in comfy_options) and not has_accelerator():
         command.append("--cpu")
     print(f"[editor] ComfyUI {comfy_dir} with comfyui-segmind-flux: {editor_url(args.listen, args.port)} "

@@ -10,7 +10,7 @@ import sys
 import threading
 from pathlib import Path
 
-from comfy_driver import ComfyServer, free_port
+from comfy_driver import ComfyServer, free_port, start_up_errors
 from pack_loader import PACK_DIR, load_pack
 from release_archive import runtime_dir
 
@@ -74,6 +74,7 @@ def test_the_editor_starts_with_the_pack_serves_the_page_and_stops_cleanly_on_ct
     output = "".join(lines)
     assert code == 0, output[-3000:]
     assert "Stopped server" in output and "Traceback" not in output, output[-3000:]
+    assert start_up_errors(output) == [] and (base / "user" / "comfyui.db").is_file()
 
 
 def test_the_editor_refuses_a_port_in_use_before_starting_comfyui():

