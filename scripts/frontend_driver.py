@@ -94,6 +94,7 @@ CREATE_JS = """async (desc) => {
     const node = LiteGraph.createNode(spec.type);
     if (!node) throw new Error("unknown node type " + spec.type);
     if (spec.title) node.title = spec.title;
+    Object.assign(node.properties, spec.properties || {});
     app.graph.add(node);
     for (const [name, value] of Object.entries(spec.widgets || {})) {
       const widget = (node.widgets || []).find(w => w.name === name);
@@ -382,3 +383,23 @@ def error_report(page, timeout_ms: float = 60_000) -> str:
         panel.wait_for(timeout=timeout_ms)
         return panel.inner_text()
     return page.locator(".p-dialog").first.inner_text()
+
+
+def offered_downloads(page, names) -> dict[str, str | None]:
+    """The newest editor's missing-models panel (its "View details"): per file name, the URL it offers to
+    download from (what "Copy URL" copies), or None where it offers none. Starts no download."""
+    page.context.grant_permissions(["clipboard-read", "clipboard-write"], origin=page.server_url)
+    page.get_by_text("View details").first.click()
+    page.wait_for_timeout(SETTLE_MS)
+    offered = {}
+    for name in names:
+        copy = page.get_by_role("button", name="Copy URL")
+        row = page.locator("div", has=page.get_by_text(name, exact=True)).filter(has=copy).last
+        if row.count() == 0 or row.get_by_role("button", name="Download").count() != 1:
+            offered[name] = None
+            continue
+        row.get_by_role("button", name="Copy URL").click()
+        page.wait_for_timeout(300)
+        offered[name] = page.evaluate("() => navigator.clipboard.readText()")
+    return offered
+

@@ -15,6 +15,21 @@ MODEL_FILES = {
     "kontext": "flux1-dev-kontext_fp8_scaled.safetensors",
     "t5": "t5xxl_fp16.safetensors", "clip_l": "clip_l.safetensors", "vae": "ae.safetensors",
 }
+# Where each file comes from and the models/ folder it goes in, as ComfyUI's own Flux templates name them
+# (comfyui-workflow-templates): the newest editor offers these downloads when a file is missing.
+MODEL_SOURCES = {
+    "dev": ("https://huggingface.co/Comfy-Org/flux1-dev/resolve/main/flux1-dev.safetensors", "diffusion_models"),
+    "schnell": ("https://huggingface.co/Comfy-Org/flux1-schnell/resolve/main/flux1-schnell.safetensors",
+                "diffusion_models"),
+    "kontext": ("https://huggingface.co/Comfy-Org/flux1-kontext-dev_ComfyUI/resolve/main/split_files/"
+                "diffusion_models/flux1-dev-kontext_fp8_scaled.safetensors", "diffusion_models"),
+    "t5": ("https://huggingface.co/comfyanonymous/flux_text_encoders/resolve/main/t5xxl_fp16.safetensors",
+           "text_encoders"),
+    "clip_l": ("https://huggingface.co/comfyanonymous/flux_text_encoders/resolve/main/clip_l.safetensors",
+               "text_encoders"),
+    "vae": ("https://huggingface.co/Comfy-Org/Lumina_Image_2.0_Repackaged/resolve/main/split_files/vae/ae.safetensors",
+            "vae"),
+}
 # The input images the example workflows load, shipped in workflows/inputs/ (copied into ComfyUI's input
 # folder by the runner and the tests; in the editor, load your own).
 EXAMPLE_INPUTS = {"photo": "segmind_example_house.png", "inpaint": "segmind_example_inpaint.png"}
@@ -31,8 +46,16 @@ def models_note(unet: str, loras: tuple[str, ...] = ()) -> str:
             f"{MODEL_FILES['t5']} and {MODEL_FILES['clip_l']}, models/vae/{MODEL_FILES['vae']} "
             "(the files of ComfyUI's Flux examples).")
     if loras:
-        text += " And in models/loras: " + ", ".join(loras) + " (your LoRA files; pick yours in the node)."
+        text += (" And in models/loras: " + ", ".join(loras) + ": these names stand for your own Flux LoRA "
+                 "files (Segmind does not publish its hosted LoRAs for download); put any Flux LoRA from Hugging "
+                 "Face, Civitai or your own training there and pick it in the node.")
     return text
+
+
+def model_files(*keys: str) -> dict:
+    """A loader's `models` property: the files it loads and where to get them."""
+    return {"models": [{"name": MODEL_FILES[key], "url": MODEL_SOURCES[key][0], "directory": MODEL_SOURCES[key][1]}
+                       for key in keys]}
 
 
 # How wide each kind of node is drawn, so that its values show in full; model nodes get DEFAULT_WIDTH.
@@ -44,8 +67,8 @@ MODEL_FILES_GROUP = "Your model files"
 
 def node(key: str, kind: str, col: int, **extra) -> dict:
     """One node: its column (0 loaders and notes, then the model nodes, then outputs); extra: widgets,
-    title, group (a frame around the consecutive nodes of a column with that title), align (line up
-    with that node), room (height for what the node shows only after a run: an image, a report)."""
+    properties (saved with the node), title, group (a frame around the consecutive nodes of a column with
+    that title), align (line up with that node), room (height for what the node shows only after a run)."""
     return {"key": key, "type": kind, "col": col, "width": WIDTHS.get(kind, DEFAULT_WIDTH), **extra}
 
 
@@ -56,11 +79,11 @@ def note(text: str) -> dict:
 def loaders(variant: str, group: str = MODEL_FILES_GROUP) -> list[dict]:
     """`variant`: a key of MODEL_FILES (the diffusion model's file)."""
     return [
-        node("unet", "UNETLoader", 0, group=group,
+        node("unet", "UNETLoader", 0, group=group, properties=model_files(variant),
              widgets={"unet_name": MODEL_FILES[variant], "weight_dtype": "default"}),
-        node("clip", "DualCLIPLoader", 0, group=group,
+        node("clip", "DualCLIPLoader", 0, group=group, properties=model_files("t5", "clip_l"),
              widgets={"clip_name1": MODEL_FILES["t5"], "clip_name2": MODEL_FILES["clip_l"], "type": "flux"}),
-        node("vae", "VAELoader", 0, group=group, widgets={"vae_name": MODEL_FILES["vae"]}),
+        node("vae", "VAELoader", 0, group=group, properties=model_files("vae"), widgets={"vae_name": MODEL_FILES["vae"]}),
     ]
 
 
@@ -118,6 +141,16 @@ def local_workflow(twin) -> dict:
         links.append(("load_image", 0, "model", twin.reference_param))
     text = models_note(MODEL_FILES[variant], loras) + (" Load your own image to edit." if loads else "")
     return {"nodes": [note(text), *loaders(variant), *loads, model, saver], "links": links}
+
+
+def credits_workflow() -> dict:
+    return {"nodes": [note("Free: reads the balance of your Segmind account and what the pack counted as spent "
+                           "today on this machine. With no key or a wrong one it fails with the message the model "
+                           "nodes give: run it to test a key. Set the key in ComfyUI's Settings (Segmind "
+                           "section) or SEGMIND_API_KEY."),
+                      node("credits", "SegmindCredits", 1),
+                      node("show", "PreviewAny", 2, room=60, title="Balance and today's spend")],
+            "links": [("credits", 2, "show", "source")]}
 
 
 def stacked_lora_workflow() -> dict:
@@ -182,6 +215,8 @@ def catalog() -> dict[str, dict]:
         out[spec.workflow] = {"summary": f"{spec.display_name.removeprefix('Segmind ')} on Segmind, the page's "
                                          f"defaults{uses}.",
                                         "remote": True, "graph": remote_workflow(spec)}
+    out["segmind_credits"] = {"summary": "Your Segmind balance and today's counted spend, free: run it to test "
+                                         "a key.", "remote": True, "graph": credits_workflow()}
     for twin in specs.LOCAL_TWINS:
         out[twin.workflow] = {"summary": f"{twin.remote.display_name.removeprefix('Segmind ')} on your GPU (UNETLoader, "
                                                     "DualCLIPLoader flux, VAELoader), the same parameters.",

@@ -18,7 +18,7 @@ COLUMN_GAP = 90  # room for the links between columns
 # grows a line after the file was made (an extension's widget) still clears its neighbour.
 ROW_GAP = 60
 GROUP_ROW_GAP = 30  # between the nodes of a group: loaders, which carry no cost badge and do not grow
-OUTPUT_NODES = ("SaveImage", "PreviewImage", "PreviewAny")  # sized for what a run shows
+OUTPUT_NODES = ("SaveImage", "PreviewImage", "PreviewAny", "SegmindCredits")  # sized for what a run shows
 
 
 @dataclass

@@ -40,7 +40,8 @@ def _backticked(cell: str) -> list:
     return values
 
 
-def read_sheet(file_name: str) -> Sheet:
+def read_sheet(file_name) -> Sheet:
+    """`file_name`: under the shared pages, or a path of its own."""
     text = (PAGES / file_name).read_text(encoding="utf-8")
     table = text.split("## Parameters", 1)[1].split("\n## ", 1)[0]
     params = []

@@ -16,8 +16,8 @@ import pytest
 
 from conftest import TEST_API_KEY, comfy_base, start_pack_server
 from frontend_driver import (EDITORS, NEWEST_FRONTEND, PINNED_FRONTEND, api_prompt, click_run, error_report,
-                             front_end_root, frontend, layout, load, reopen, set_widget, widget_names,
-                             widget_value)
+                             front_end_root, frontend, layout, load, offered_downloads, reopen, set_widget,
+                             widget_names, widget_value)
 from example_files import api_of, ui_of
 from pack_loader import load_pack_module
 from segmind_loopback import Fault
@@ -142,6 +142,22 @@ def test_each_workflow_reads_left_to_right_without_overlaps_all_on_screen(editor
             if column[a] < column[b]:
                 assert box_a[2] < box_b[0], (name, a, b)
     assert facts["scale"] >= 0.5, f"{name} is too large to read after fit view in 1600x1000 ({facts['scale']:.2f})"
+
+
+@pytest.mark.parametrize("name", [n for n in NAMES if CATALOG[n]["remote"] is not True])
+def test_a_fresh_install_is_offered_every_missing_model_file_for_download(fresh_editor, which, name):
+    if not which.nodes_2:
+        pytest.skip("only the fresh install (Nodes 2.0 here) lacks the model files")
+    wanted = {model["name"]: model["url"] for node in ui_of(name)["nodes"]
+              for model in node.get("properties", {}).get("models", [])}
+    assert len(wanted) >= 4, name  # a diffusion model, two text encoders, the VAE
+    downloads = []
+    fresh_editor.on("download", downloads.append)
+    load(fresh_editor, ui_of(name))
+    offered = offered_downloads(fresh_editor, wanted)
+    # The editor copies a Hugging Face file's page (blob/) for its download link (resolve/).
+    assert {file: url.replace("/resolve/", "/blob/") for file, url in wanted.items()} == offered
+    assert downloads == []
 
 
 def test_a_remote_workflow_runs_from_the_editor(editor, editor_server, segmind):

@@ -11,8 +11,8 @@ import pytest
 from PIL import Image
 
 from example_files import WORKFLOWS, api_of, ui_of
-from pack_loader import load_pack_module
-from segmind_loopback import image_size
+from pack_loader import load_pack, load_pack_module
+from segmind_loopback import START_CREDITS, image_size
 from workflow_catalog import catalog, workflow_names
 
 REPO = Path(__file__).resolve().parent.parent
@@ -25,18 +25,32 @@ image_params = load_pack_module("specs.image_params")
 def test_every_workflow_exists_in_both_formats_with_a_thumbnail_and_a_note():
     # One per remote model and per local twin, named in its spec, and the two that combine them.
     assert sorted(workflow_names().values()) == sorted(n for n in NAMES if n not in (
-        "local_flux_dev_two_loras", "remote_vs_local_flux_dev", "remote_vs_local_flux_kontext_dev"))
+        "local_flux_dev_two_loras", "remote_vs_local_flux_dev", "remote_vs_local_flux_kontext_dev", "segmind_credits"))
     assert sorted(path.stem for path in WORKFLOWS.glob("*.json")) == NAMES
     assert sorted(path.stem for path in (WORKFLOWS / "api").glob("*.json")) == NAMES
     for name in NAMES:
         ui, api = ui_of(name), api_of(name)
         types = [node["type"] for node in ui["nodes"]]
-        assert "Note" in types and "SaveImage" in types, name
+        assert "Note" in types and ("SaveImage" in types or name == "segmind_credits"), name
         assert {node["class_type"] for node in api.values()} == {t for t in types if t != "Note"}, name
         assert (WORKFLOWS / f"{name}.jpg").stat().st_size > 5000, name
 
 
-@pytest.mark.parametrize("name", [n for n in NAMES if CATALOG[n]["remote"]])
+def test_every_node_of_the_pack_is_in_an_example_workflow():
+    used = {node["class_type"] for name in NAMES for node in api_of(name).values()}
+    registered = set(load_pack().NODE_CLASS_MAPPINGS)
+    assert len(registered) >= 20 and sorted(registered - used) == []
+
+
+def test_the_credits_workflow_shows_the_balance_and_pays_nothing(comfy, segmind):
+    result = comfy.run(api_of("segmind_credits"))
+    assert result.ok, result.error() or result.rejected
+    shown = next(output["text"][0] for output in result.history["outputs"].values() if "text" in output)
+    assert shown.startswith(f"Segmind balance: ${START_CREDITS:.2f} credits") and "spent today" in shown, shown
+    assert segmind.posts() == [] and segmind.uploads == []
+
+
+@pytest.mark.parametrize("name", [n for n in NAMES if CATALOG[n]["remote"] and n != "segmind_credits"])
 def test_remote_workflows_run_end_to_end_with_images_of_the_expected_size(comfy, comfy_home, segmind, name):
     prompt = api_of(name)
     model = next(node for node in prompt.values() if node["class_type"].startswith("Segmind"))
