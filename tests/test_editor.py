@@ -152,9 +152,13 @@ def test_a_fresh_install_is_offered_every_missing_model_file_for_download(fresh_
               for model in node.get("properties", {}).get("models", [])}
     assert len(wanted) >= 4, name  # a diffusion model, two text encoders, the VAE
     downloads = []
-    fresh_editor.on("download", downloads.append)
-    load(fresh_editor, ui_of(name))
-    offered = offered_downloads(fresh_editor, wanted)
+    started = lambda download: downloads.append(download)  # noqa: E731 (playwright tags its handlers)
+    fresh_editor.on("download", started)
+    try:
+        load(fresh_editor, ui_of(name))
+        offered = offered_downloads(fresh_editor, wanted)
+    finally:
+        fresh_editor.remove_listener("download", started)
     # The editor copies a Hugging Face file's page (blob/) for its download link (resolve/).
     assert {file: url.replace("/resolve/", "/blob/") for file, url in wanted.items()} == offered
     assert downloads == []
