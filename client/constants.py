@@ -104,3 +104,6 @@ def _pack_version() -> str:
 
 
 USER_AGENT = f"comfyui-segmind-flux/{_pack_version()}"
+
+# Request ids go into URL paths: a plain token only (Segmind's are UUIDs), never "..", "/", "?" or "#".
+REQUEST_ID_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._:-]{0,127}$")

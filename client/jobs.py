@@ -8,7 +8,6 @@ whose answer or images arrive damaged is fetched again (GETs of a finished job a
 from __future__ import annotations
 
 import json
-import re
 import time
 from dataclasses import dataclass, field
 from typing import Any, Callable
@@ -17,7 +16,7 @@ from urllib.parse import urljoin
 from . import endpoints
 from .config import Settings
 from .constants import (DAMAGED_RESULT_REFETCHES, DOWNLOAD_READ_TIMEOUT_S, JOB_DEADLINE_S, MAX_IMAGES_PER_ANSWER,
-                        POLL_MAX_S, READ_TIMEOUT_S, V1_READ_TIMEOUT_S)
+                        POLL_MAX_S, READ_TIMEOUT_S, REQUEST_ID_RE, V1_READ_TIMEOUT_S)
 from .durations import DurationHistory, observed_duration
 from .errors import SegmindCancelled, SegmindError, http_error, redact
 from .outputs import DamagedOutput, ParsedOutput, UnreadableOutput, UnusableImage, info_from_json, parse_success
@@ -27,8 +26,6 @@ from .waiting import Cancelled, StopCheck, SubmissionRateLimiter, sleep_unless_s
 
 MAX_REDIRECTS = 5
 TERMINAL_OK, TERMINAL_FAILED = "COMPLETED", "FAILED"
-# Request ids go into URL paths: a plain token only (Segmind's are UUIDs), never "..", "/", "?" or "#".
-REQUEST_ID_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._:-]{0,127}$")
 CANCEL_ADVICE = ("Cancelled. The job had already been submitted and may still be billed; queue the same "
                  "inputs again within an hour to collect its result without paying again.")
 
@@ -275,3 +272,11 @@ class JobRunner:
             return answer.body
         raise SegmindError(self.model_label, f"The output image redirected more than {MAX_REDIRECTS} times.",
                            "Queue again; report it if it repeats.", request_id=self.request_id)
+
+
+def collect_finished(settings: Settings, model_label: str, slug: str, request_id: str,
+                     accept: Callable[[list[bytes]], Any] | None = None) -> JobResult:
+    """The result of a v2 job submitted earlier: its status and result, GETs only (free; never a new
+    submission). A damaged result is fetched again."""
+    return JobRunner(settings, model_label, slug, stop=lambda: False).run({}, "v2", resume_request_id=request_id,
+                                                                         accept=accept)

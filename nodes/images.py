@@ -68,6 +68,12 @@ def decode_image(data: bytes):
     return torch.from_numpy(np.asarray(rgb, dtype=np.float32) / 255.0)
 
 
+def image_format(data: bytes) -> str:
+    """The file extension of an image as its bytes say it: png, jpg or webp."""
+    with _opened(data) as image:
+        return {"JPEG": "jpg"}.get(image.format, image.format.lower())
+
+
 def decode_batch(images: list[bytes]):
     """All images as one batch; they must share a size (they come from one request)."""
     import torch

@@ -11,6 +11,7 @@ from ..money.pricing import format_usd
 from ..specs import ModelSpec
 from ..specs.output_size import output_size
 from .job_journal import NodeJournal
+from .receipts import receipt_of, set_receipt
 from .remote_job import RemoteJob, info_text
 from .user_data import data_dir
 from ..money.billing import billing_of
@@ -74,10 +75,13 @@ def _node_result(images, info: dict) -> dict:
 
 
 async def run_paid(runtime, spec: ModelSpec, body: dict, transport: str, force_refresh: bool, on_failure: str,
-                   node_id: str | None, graph: dict | None, attachments: dict | None = None) -> dict:
-    """`attachments`: the input images the body names by token (nodes/image_inputs.py)."""
+                   node_id: str | None, graph: dict | None, attachments: dict | None = None,
+                   pnginfo: dict | None = None) -> dict:
+    """`attachments`: the input images the body names by token (nodes/image_inputs.py); `pnginfo`: the
+    prompt's extra_pnginfo, where a finished job leaves its receipt for saved images (nodes/receipts.py)."""
     settings = load_settings()  # a bad cap is an error here, naming the setting
     root = data_dir(settings)
+    set_receipt(pnginfo, node_id, None)  # the receipt of an earlier run stands for this node no more
     label = f"{spec.display_name} ({spec.slug})"
     prompt_id = current_prompt_id()
     journal = NodeJournal(root, spec, node_id, prompt_id, graph, transport)
@@ -119,4 +123,5 @@ async def run_paid(runtime, spec: ModelSpec, body: dict, transport: str, force_r
     await asyncio.to_thread(journal.finished, outcome.info, spend.spent, job.key if job.cache is not None else None)
     info = _with_money(outcome.info, spend, spent_today)
     log.info(_money_line(label, info))
+    runtime.receipts.record(pnginfo, graph, node_id, receipt_of(spec, info, settings.base_url))
     return _node_result(outcome.images, info)

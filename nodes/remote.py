@@ -15,6 +15,8 @@ from .prompt_check import HIDDEN_REFUSED_INPUT, WidgetRules, refusals
 CATEGORY = "segmind/flux/remote"
 # The whole prompt (ComfyUI's hidden PROMPT input): its remote nodes are estimated together, once.
 GRAPH_INPUT = "segmind_graph"
+# What Save Image nodes of the prompt write into their PNGs (ComfyUI's hidden EXTRA_PNGINFO): the receipts.
+PNGINFO_INPUT = "extra_pnginfo"
 
 
 def node_inputs(params) -> tuple[dict, dict]:
@@ -56,7 +58,8 @@ def make_remote_node(spec: ModelSpec, runtime) -> type:
         def INPUT_TYPES(cls):
             required, optional = node_inputs(all_rules(spec))
             return {"required": required, "optional": optional,
-                    "hidden": {"unique_id": "UNIQUE_ID", GRAPH_INPUT: "PROMPT", **HIDDEN_REFUSED_INPUT}}
+                    "hidden": {"unique_id": "UNIQUE_ID", GRAPH_INPUT: "PROMPT", PNGINFO_INPUT: "EXTRA_PNGINFO",
+                               **HIDDEN_REFUSED_INPUT}}
 
         @classmethod
         def VALIDATE_INPUTS(cls, **kwargs):
@@ -79,7 +82,7 @@ def make_remote_node(spec: ModelSpec, runtime) -> type:
                                                                       spec, kwargs)
             body = chosen.with_trigger(chosen.build_body({**page_values(kwargs), **images}))
             return await run_paid(runtime, chosen, body, transport, force_refresh, on_failure, unique_id,
-                                  kwargs.get(GRAPH_INPUT), attachments_of(images))
+                                  kwargs.get(GRAPH_INPUT), attachments_of(images), kwargs.get(PNGINFO_INPUT))
 
     RemoteNode.__name__ = RemoteNode.__qualname__ = spec.node_id
     return RemoteNode

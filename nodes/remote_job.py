@@ -81,7 +81,8 @@ class RemoteJob:
         result = await self._in_worker(progress, resume)
         images = result.accepted
         info = {**result.info, "seed": self._seed_used(result.info), "images": int(images.shape[0]),
-                "elapsed_s": round(time.monotonic() - started, 3), "cached": False}
+                "elapsed_s": round(time.monotonic() - started, 3), "cached": False,
+                "finished_at": round(time.time())}  # a saved image's receipt: within Segmind's hour or not
         if resume is not None:
             info["collected_earlier_job"] = True  # paid (and counted) when it was first submitted
         if self.cache is not None:  # files, and the size bound's scan: off the loop

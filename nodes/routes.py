@@ -2,7 +2,8 @@
 - POST /segmind-flux/estimate: what a remote node will cost as its widgets stand (nodes/editor_estimate.py);
 - GET/POST /segmind-flux/config: the Settings dialog's values (nodes/config_settings.py); never the key;
 - POST /segmind-flux/test-key: reads the balance (free) with the configured key, or one given to try;
-- GET /segmind-flux/spend, GET /segmind-flux/thumbnail?job=ID, POST /segmind-flux/collect: the panel.
+- GET /segmind-flux/spend, GET /segmind-flux/thumbnail?job=ID, POST /segmind-flux/collect: the panel;
+- POST /segmind-flux/collect-receipt: the jobs a saved image's receipt names, collected again (free).
 
 A POST that changes something is refused when it comes from another web page (its Origin is not the
 page ComfyUI serves, or the browser marks it cross-site), whatever --listen or --enable-cors-header say,
@@ -21,6 +22,8 @@ from ..money.pricing import format_usd
 from ..specs import MODELS_BY_NODE_ID
 from .config_settings import apply_config, checked_value, config_view
 from .editor_estimate import estimate_for_editor
+from .receipt_collect import collect_receipts
+from .receipts import MAX_RECEIPT_CHARS, ReceiptError
 from .spend_panel import PanelError, collect_job, job_thumbnail, spend_view
 
 PREFIX = "/segmind-flux"
@@ -67,7 +70,7 @@ def _route_handlers(web):
                 return error(f"Refused: {refusal}.", 403)
             try:
                 return await handler(request)
-            except (ConfigError, PanelError) as exc:
+            except (ConfigError, PanelError, ReceiptError) as exc:
                 return error(str(exc), getattr(exc, "status", 400))
         return checked
 
@@ -121,9 +124,15 @@ def _route_handlers(web):
         data = await json_body(request)
         return web.json_response(await in_thread(collect_job, str(data.get("job", ""))))
 
+    async def collect_receipt(request):
+        if (request.content_length or 0) > 2 * MAX_RECEIPT_CHARS:
+            return error(f"A receipt is at most {MAX_RECEIPT_CHARS} characters; this request is larger.", 413)
+        data = await json_body(request)
+        return web.json_response(await in_thread(collect_receipts, data.get("receipt")))
+
     return (("POST", "/estimate", estimate), ("GET", "/config", get_config), ("POST", "/config", guarded(post_config)),
             ("POST", "/test-key", guarded(test_key)), ("GET", "/spend", spend), ("GET", "/thumbnail", thumbnail),
-            ("POST", "/collect", guarded(collect)))
+            ("POST", "/collect", guarded(collect)), ("POST", "/collect-receipt", guarded(collect_receipt)))
 
 
 def register_routes(server) -> None:

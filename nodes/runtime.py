@@ -15,6 +15,7 @@ from ..client.durations import DurationHistories
 from ..client.keyed_locks import KeyedLocks
 from ..client.waiting import SubmissionRateLimiter
 from .prompt_check import WidgetRules, check_prompt_values
+from .receipts import ReceiptMemory
 
 # A route of the pack: when the server has it, a copy of the pack under another folder name installed.
 ROUTES_MARK = "/segmind-flux/config"
@@ -30,6 +31,7 @@ class PackRuntime:
         self.submissions = SubmissionRateLimiter()
         self.cache_usage = CacheUsage()
         self.upload_locks = KeyedLocks()  # per content hash: the same pixels are uploaded once
+        self.receipts = ReceiptMemory()  # for the images saved from outputs ComfyUI reuses
         self._pool: ThreadPoolExecutor | None = None
         self._pool_lock = threading.Lock()
 
@@ -55,8 +57,9 @@ class PackRuntime:
         self.widget_rules.update({rule.node_id: rule for rule in rules})
 
     def check_prompt(self, json_data):
-        """ComfyUI's on-prompt hook: refuses bad widget values before ComfyUI converts them."""
-        return check_prompt_values(json_data, self.widget_rules)
+        """ComfyUI's on-prompt hook: refuses bad widget values before ComfyUI converts them, and gives a
+        Segmind prompt the receipts for its saved images (nodes/receipts.py)."""
+        return self.receipts.prefill(check_prompt_values(json_data, self.widget_rules))
 
     def install(self, server=None) -> bool:
         """Adds the prompt hook and the pack's routes to ComfyUI's server (the running one by default:

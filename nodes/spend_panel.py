@@ -15,7 +15,7 @@ from ..client.cache import ResultCache
 from ..client.config import ConfigError, load_settings
 from ..client.errors import SegmindError
 from ..money.job_log import COLLECTED, JOBS_KEPT, RUNNING, SUBMITTED, JobLog
-from ..client.jobs import JobRunner
+from ..client.jobs import collect_finished
 from ..money.pricing import format_usd
 from ..money.spend_ledger import SpendLedger
 from ..specs import MODELS
@@ -145,10 +145,8 @@ def collect_job(job_id: str) -> dict:
         raise PanelError("This job has nothing to collect: it finished, is still running, expired (results are "
                          "kept one hour) or the result cache is off.", 409)
     label = f"{job.get('model_name', job.get('model'))} ({job.get('model')})"
-    runner = JobRunner(settings, label, str(job.get("model")), stop=lambda: False)
     try:
-        # Status and result: GETs only; a damaged result is fetched again, never stored (it would be paid again).
-        result = runner.run({}, "v2", resume_request_id=job["request_id"], accept=decode_batch)
+        result = collect_finished(settings, label, str(job.get("model")), job["request_id"], decode_batch)
     except SegmindError as exc:
         if exc.status in (404, 422):
             cache.forget_pending(job["cache_key"])  # nothing is left on the server to collect

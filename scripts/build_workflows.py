@@ -55,6 +55,18 @@ def save_thumbnail(png: bytes, path: Path) -> None:
         shot.convert("RGB").resize(THUMBNAIL_SIZE, Image.LANCZOS).save(path, "JPEG", quality=80)
 
 
+def declared_inputs_only(api: dict, object_info: dict) -> dict:
+    """The API prompt without the values the editor sends for its own display widgets (1.32.9's PreviewAny
+    "preview"): ComfyUI ignores them, newer editors no longer send them, and linters flag them."""
+    def declared(node_type: str) -> set:
+        inputs = object_info[node_type]["input"]
+        return {name for group in ("required", "optional") for name in inputs.get(group, {})}
+
+    return {node_id: {**node, "inputs": {name: value for name, value in node["inputs"].items()
+                                         if name in declared(node["class_type"])}}
+            for node_id, node in api.items()}
+
+
 def main(only: list[str]) -> None:
     unknown = set(only) - set(catalog())
     if unknown:
@@ -63,6 +75,7 @@ def main(only: list[str]) -> None:
     # The newest editor in Nodes 2.0, as a fresh install: no model files.
     fresh = start_server_with_pack(Path(tempfile.mkdtemp(prefix="build-workflows-fresh-")), models=False,
                                    front_end_root=NEWEST_FRONTEND_ROOT)
+    object_info = server.get_json("/object_info")
     try:
         with chromium() as browser:
             page, nodes_2 = open_editor(browser, server.url), open_editor(browser, fresh.url, nodes_2=True)
@@ -88,7 +101,7 @@ def main(only: list[str]) -> None:
                 problems += [f"Nodes 2.0: {problem}" for problem in layout_problems(layout(nodes_2))]
                 assert not problems, (name, problems)
                 write_json(WORKFLOWS / f"{name}.json", ui)
-                write_json(WORKFLOWS / "api" / f"{name}.json", api)
+                write_json(WORKFLOWS / "api" / f"{name}.json", declared_inputs_only(api, object_info))
                 save_thumbnail(thumbnail(page), WORKFLOWS / f"{name}.jpg")
                 print(f"workflows/{name}.json, workflows/api/{name}.json, workflows/{name}.jpg")
             for editor in (page, nodes_2):

@@ -20,6 +20,8 @@ from comfy_driver import database_option  # noqa: E402
 from run_workflow import has_api_key  # noqa: E402
 
 DEFAULT_PORT = 8188
+REPO = Path(__file__).resolve().parent.parent
+PACK_FOLDER = "comfyui-segmind-flux"
 ALL_ADDRESSES = "0.0.0.0,::"  # what ComfyUI listens on for a bare --listen
 # ComfyUI's device and memory options: given any of them, the choice of device is the user's.
 DEVICE_OPTIONS = ("--cpu", "--gpu-only", "--highvram", "--normalvram", "--lowvram", "--novram", "--directml",
@@ -72,6 +74,16 @@ def key_source() -> str:
             "again); the local nodes need none")
 
 
+def with_the_pack(base: Path) -> None:
+    """ComfyUI loads custom nodes from the base directory, and does not start without its custom_nodes/:
+    a base directory of the user's, new or not, gets the folder and the pack linked in (as set-up links it)."""
+    custom_nodes = base / "custom_nodes"
+    custom_nodes.mkdir(parents=True, exist_ok=True)
+    link = custom_nodes / PACK_FOLDER
+    if not link.exists() and not link.is_symlink():
+        link.symlink_to(REPO, target_is_directory=True)
+
+
 def main(argv: list[str] | None = None) -> int:
     args, comfy_options = parse(sys.argv[1:] if argv is None else argv)
     comfy_dir = Path(os.environ.get("COMFYUI_PATH", ""))
@@ -87,6 +99,7 @@ def main(argv: list[str] | None = None) -> int:
     command = [sys.executable, str(comfy_dir / "main.py"), "--listen", args.listen, "--port", str(args.port)]
     base = Path(args.base_directory).resolve() if args.base_directory else comfy_dir.resolve()
     if base != comfy_dir.resolve():
+        with_the_pack(base)
         command += ["--base-directory", str(base)]
     if not any(option.split("=")[0] == "--database-url" for option in comfy_options):
         command += database_option(base)

@@ -30,8 +30,8 @@ MODEL_SOURCES = {
     "vae": ("https://huggingface.co/Comfy-Org/Lumina_Image_2.0_Repackaged/resolve/main/split_files/vae/ae.safetensors",
             "vae"),
 }
-# The input images the example workflows load, shipped in workflows/inputs/ (copied into ComfyUI's input
-# folder by the runner and the tests; in the editor, load your own).
+# The input images the example workflows load, shipped in workflows/inputs/ (the pack copies them into
+# ComfyUI's input folder as ComfyUI starts: prestartup_script.py; the runner uploads them to a --url server).
 EXAMPLE_INPUTS = {"photo": "segmind_example_house.png", "inpaint": "segmind_example_inpaint.png"}
 EXAMPLE_INPUTS_DIR = Path(__file__).resolve().parent.parent / "workflows" / "inputs"
 # The two LoRAs of the stacked-LoRA workflow; each LoRA twin's example file is named in its spec.
@@ -249,17 +249,9 @@ def example_lora_files() -> tuple[str, ...]:
     return tuple(twin.example_lora_file for twin in load_pack_module("specs").LOCAL_TWINS if twin.takes_lora)
 
 
-def place_example_inputs(base_dir: Path) -> None:
-    """The example workflows' input images, in the ComfyUI base directory's input folder."""
-    (base_dir / "input").mkdir(parents=True, exist_ok=True)
-    for name in EXAMPLE_INPUTS.values():
-        (base_dir / "input" / name).write_bytes((EXAMPLE_INPUTS_DIR / name).read_bytes())
-
-
 def place_placeholder_models(base_dir: Path) -> None:
-    """Empty files under the names the workflows use, so the editor's and the server's lists hold them;
-    and the example input images."""
-    place_example_inputs(base_dir)
+    """Empty files under the names the workflows use, so the editor's and the server's lists hold them.
+    (The example input images are the pack's to place: prestartup_script.py.)"""
     folders = {"diffusion_models": (MODEL_FILES["dev"], MODEL_FILES["schnell"], MODEL_FILES["kontext"]),
                "text_encoders": (MODEL_FILES["t5"], MODEL_FILES["clip_l"]), "vae": (MODEL_FILES["vae"],),
                "loras": (*example_lora_files(), *STACKED_LORA_FILES.values())}

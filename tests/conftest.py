@@ -17,7 +17,7 @@ sys.path.insert(0, str(PACK_DIR / "scripts"))  # comfy_driver: scripts/ holds no
 
 from comfy_driver import ComfyServer  # noqa: E402
 from segmind_loopback import SegmindLoopback  # noqa: E402
-from workflow_catalog import place_example_inputs, place_placeholder_models  # noqa: E402
+from workflow_catalog import place_placeholder_models  # noqa: E402
 
 
 class _PackRootAsPlainFolder:
@@ -61,10 +61,9 @@ def comfy_runtime() -> tuple[Path, str]:
 
 
 def comfy_base(tmp_path_factory, name: str, test_nodes: bool = False) -> Path:
-    """A ComfyUI base directory of its own, with the pack (and the test-only nodes) in custom_nodes/ and
-    the example workflows' input images in input/."""
+    """A ComfyUI base directory of its own, with the pack (and the test-only nodes) in custom_nodes/ (the
+    pack puts the example workflows' input images in input/ as ComfyUI starts)."""
     base = tmp_path_factory.mktemp(name)
-    place_example_inputs(base)
     (base / "custom_nodes").mkdir()
     (base / "custom_nodes" / "comfyui-segmind-flux").symlink_to(PACK_DIR, target_is_directory=True)
     if test_nodes:

@@ -4,7 +4,8 @@ its classic canvas, and 1.58.1 with Nodes 2.0 (Vue nodes, the default of new Des
 Starting from a ComfyUI with no key at all: the Settings dialog's Segmind section (the key saved and used
 without a restart, never sent back; a bad cap refused; an environment override shown), the estimate on a
 remote node following its widgets and links, "paid" after Run, a refused state after a cap refusal, the
-balance on SegmindCredits, and the Segmind panel (totals, jobs, collecting a cancelled job for free).
+balance on SegmindCredits, and the Segmind panel (totals, jobs, collecting a cancelled job for free, and
+the job of a saved image from its receipt).
 The tests of this module run in order on one ComfyUI per editor. Screenshots:
 tests/screenshots/money/<editor>-<step>.png (not in git).
 """
@@ -18,6 +19,7 @@ import uuid
 from pathlib import Path
 
 import pytest
+from PIL import Image
 
 from conftest import TEST_API_KEY, comfy_base, start_pack_server
 from frontend_driver import EDITORS, click_run, front_end_root, frontend, load, reopen, set_widget
@@ -349,3 +351,39 @@ def test_after_a_reload_the_key_is_nowhere_but_its_file(editor):
     holders = [path for path in home.rglob("*") if path.is_file() and not path.is_symlink()
                and TEST_API_KEY.encode() in path.read_bytes()]
     assert holders == [keeper], holders
+
+
+def test_a_saved_images_job_is_collected_again_from_its_receipt_in_the_panel(editor, segmind):
+    which, page, server, home = editor
+    segmind.job_seconds = 0.3
+    load_dev_workflow(page)
+    result = run_and_wait(page, server)
+    assert result["status"]["status_str"] == "success", result["status"]
+    [saved] = [image for output in result["outputs"].values() for image in output.get("images", [])
+               if image["type"] == "output"]
+    png = home / "output" / saved["subfolder"] / saved["filename"]
+    [post] = segmind.posts()
+    with Image.open(png) as image:  # the editor's workflow and the job's receipt, side by side
+        assert json.loads(image.text["workflow"])["nodes"]
+        [receipt] = json.loads(image.text["segmind"])["jobs"].values()
+    request_id = receipt["request_id"]
+    assert segmind.jobs[request_id]["body"] == post.body
+    content = open_panel(page)
+    assert content.is_visible()
+    page.locator("[data-segmind-panel] [data-role=receipt-file]").set_input_files(str(png))
+    page.wait_for_function("""() => document.querySelector("[data-segmind-panel] [data-role=receipt-result]")
+      ?.getAttribute("data-state") === "done" """, timeout=30_000)
+    job = page.locator(f"[data-segmind-panel] [data-receipt-job='{request_id}']")
+    assert job.get_attribute("data-collected") == "yes", page.locator("[data-role=receipt-result]").inner_text()
+    assert "Segmind Flux.1 Dev" in job.inner_text() and "1 image(s) saved in output/segmind-collected" in job.inner_text()
+    page.wait_for_function("""() => { const img = document.querySelector("[data-receipt-job] img.thumb");
+      return img && img.complete && img.naturalWidth > 0; }""", timeout=10_000)
+    assert len(segmind.posts()) == 1  # collected with GETs: nothing submitted again
+    [(served, _)] = segmind.jobs[request_id]["images"]
+    assert [path.read_bytes() for path in (home / "output" / "segmind-collected").glob(f"*{request_id}*")] == [served]
+    shoot(page, which, "14-panel-receipt")
+    page.locator("[data-segmind-panel] [data-role=receipt-file]").set_input_files(
+        str(REPO / "workflows" / "segmind_flux_dev.jpg"))  # no receipt in it
+    page.wait_for_function("""() => document.querySelector("[data-segmind-panel] [data-role=receipt-error]")
+      ?.textContent.includes("carries no Segmind receipt")""", timeout=10_000)
+    assert page.errors == [], page.errors

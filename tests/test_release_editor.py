@@ -37,10 +37,7 @@ def collect(stream, lines: list[str]) -> threading.Thread:
 
 
 def test_the_editor_starts_with_the_pack_serves_the_page_and_stops_cleanly_on_ctrl_c(tmp_path):
-    base = tmp_path / "base"
-    for folder in ("custom_nodes", "user", "models", "input", "output"):
-        (base / folder).mkdir(parents=True)
-    (base / "custom_nodes" / "comfyui-segmind-flux").symlink_to(PACK_DIR, target_is_directory=True)
+    base = tmp_path / "base"  # a new folder: the editor makes it a base directory with the pack
     port = free_port()
     # SIGINT as a terminal's Ctrl+C gives it (a test runner started in the background would pass it on ignored).
     editor = subprocess.Popen(["bash", str(EDITOR), "--port", str(port), "--base-directory", str(base)],
@@ -75,6 +72,9 @@ def test_the_editor_starts_with_the_pack_serves_the_page_and_stops_cleanly_on_ct
     assert code == 0, output[-3000:]
     assert "Stopped server" in output and "Traceback" not in output, output[-3000:]
     assert start_up_errors(output) == [] and (base / "user" / "comfyui.db").is_file()
+    assert (base / "custom_nodes" / "comfyui-segmind-flux").resolve() == PACK_DIR.resolve()
+    assert sorted(path.name for path in (base / "input").glob("segmind_example_*.png")) == [
+        "segmind_example_house.png", "segmind_example_inpaint.png"]  # placed by the pack as ComfyUI started
 
 
 def test_the_editor_refuses_a_port_in_use_before_starting_comfyui():

@@ -2,9 +2,14 @@
 // (30 days) and per model, and the last 50 jobs with their thumbnails. A job submitted but never
 // collected (a cancel, a crash) has "collect", which fetches its finished result (free; nothing is
 // submitted again). Everything comes from GET /segmind-flux/spend, worded by the pack's server.
+// "Collect from a saved image" reads the receipt a remote node left in a PNG ComfyUI saved and collects
+// its jobs again (free within Segmind's hour), into output/segmind-collected.
 import { app } from "../../scripts/app.js";
 import { api } from "../../scripts/api.js";
 import { ROUTES, callPack, escapeHtml, onRunEnded } from "./lib/segmind_client.js";
+import { pngText } from "./lib/png_text.js";
+
+const RECEIPT_CHUNK = "segmind";
 
 const TAB_ID = "segmind-flux";
 const CHART_HEIGHT = 48;
@@ -28,6 +33,7 @@ const STYLE = `
 .segmind-panel .state{font-weight:600}
 .segmind-panel .rid{font-family:monospace;font-size:11px;opacity:.7;word-break:break-all}
 .segmind-panel button{cursor:pointer}
+.segmind-panel .error{color:#d05a5a}
 `;
 
 function capBar(label, spentText, spent, capText, cap) {
@@ -75,6 +81,24 @@ function jobRow(job) {
       ${collect}</td></tr>`;
 }
 
+function viewURL(file) {
+  const query = new URLSearchParams({ filename: file.filename, subfolder: file.subfolder, type: file.type });
+  return api.apiURL(`/view?${query}`);
+}
+
+function receiptJob(job) {
+  const made = job.finished_at ? new Date(job.finished_at * 1000).toLocaleString() : "";
+  const outcome = job.error
+    ? `<div class="error" data-role="receipt-error">${escapeHtml(job.error)}</div>`
+    : `<div>${job.images.length} image(s) saved in output/${escapeHtml(job.images[0]?.subfolder ?? "")}</div>
+       <div style="display:flex;gap:4px;flex-wrap:wrap">${job.images.map((file) =>
+         `<a href="${viewURL(file)}" target="_blank"><img class="thumb" alt="${escapeHtml(file.filename)}"
+           src="${viewURL(file)}"></a>`).join("")}</div>`;
+  return `<div data-receipt-job="${escapeHtml(job.request_id)}" data-collected="${job.error ? "no" : "yes"}">
+    <div>${escapeHtml(job.model)} <span class="muted">#${escapeHtml(job.node_id)} · ${escapeHtml(made)}</span></div>
+    <div class="rid">${escapeHtml(job.request_id)}</div>${outcome}</div>`;
+}
+
 function balanceLine(balance) {
   if (!balance) return `No API key is set: Settings → Segmind.`;
   if (balance.error) return `<span style="color:#d05a5a">${escapeHtml(balance.error)}</span>`;
@@ -117,8 +141,15 @@ class SpendPanel {
     container.innerHTML = `<style>${STYLE}</style><div class="segmind-panel" data-segmind-panel>
       <div style="display:flex;justify-content:space-between;align-items:center"><b>Segmind</b>
       <button type="button" data-role="refresh" style="${BUTTON_STYLE}">Refresh</button></div>
+      <section><h3>Collect from a saved image</h3>
+        <div class="muted">A PNG saved from a Segmind node names its job: collecting it again within the hour
+          Segmind keeps results is free.</div>
+        <input type="file" accept="image/png" data-role="receipt-file">
+        <div data-role="receipt-result"></div></section>
       <div data-role="content" class="muted">Loading…</div></div>`;
     container.querySelector("[data-role=refresh]").addEventListener("click", () => this.refresh());
+    const file = container.querySelector("[data-role=receipt-file]");
+    file.addEventListener("change", () => file.files[0] && this.collectReceipt(file.files[0]));
     container.addEventListener("click", (event) => {
       const job = event.target.closest("[data-collect]")?.getAttribute("data-collect");
       if (job) this.collect(job, event.target);
@@ -148,6 +179,21 @@ class SpendPanel {
       button.insertAdjacentHTML("afterend", `<div style="color:#d05a5a">${escapeHtml(error.message)}</div>`);
     }
     this.refresh();
+  }
+
+  async collectReceipt(file) {
+    const out = this.container.querySelector("[data-role=receipt-result]");
+    out.setAttribute("data-state", "collecting");
+    out.innerHTML = `<div class="muted">Collecting…</div>`;
+    try {
+      const receipt = pngText(await file.arrayBuffer(), RECEIPT_CHUNK);
+      const answer = await callPack(ROUTES.collectReceipt, { receipt });
+      out.innerHTML = answer.error ? `<div class="error" data-role="receipt-error">${escapeHtml(answer.error)}</div>`
+        : answer.jobs.map(receiptJob).join("");
+    } catch (error) {
+      out.innerHTML = `<div class="error" data-role="receipt-error">${escapeHtml(error.message)}</div>`;
+    }
+    out.setAttribute("data-state", "done");
   }
 }
 

@@ -8,6 +8,7 @@ export const ROUTES = {
   testKey: "/segmind-flux/test-key",
   spend: "/segmind-flux/spend",
   collect: "/segmind-flux/collect",
+  collectReceipt: "/segmind-flux/collect-receipt",
   thumbnail: "/segmind-flux/thumbnail",
 };
 
