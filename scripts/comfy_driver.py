@@ -6,6 +6,7 @@ only, plus aiohttp (ComfyUI's own dependency) for the progress websocket.
 from __future__ import annotations
 
 import functools
+import importlib.util
 import json
 import os
 import re
@@ -26,8 +27,17 @@ from typing import Callable
 START_TIMEOUT_S = 180.0
 
 
-class ComfyError(RuntimeError):
-    pass
+def _pack_file_module(relative: str):
+    """A module of the pack that imports nothing of the pack, loaded by its path (no package needed)."""
+    path = Path(__file__).resolve().parent.parent / relative
+    spec = importlib.util.spec_from_file_location(f"comfyui_segmind_flux_{path.stem}", path)
+    module = sys.modules[spec.name] = importlib.util.module_from_spec(spec)  # dataclasses look it up there
+    spec.loader.exec_module(module)
+    return module
+
+
+comfy_http = _pack_file_module("batches/comfy_http.py")
+ComfyError = comfy_http.ComfyHttpError
 
 
 def free_port() -> int:
@@ -68,11 +78,13 @@ def start_up_errors(log: str) -> list[str]:
     return [line for line in start_up.splitlines() if re.search(r"error|fail|traceback", line, re.IGNORECASE)]
 
 
-@dataclass
-class ComfyServer:
-    url: str
-    process: subprocess.Popen | None = None
-    log_path: Path | None = None
+class ComfyServer(comfy_http.ComfyHttp):
+    def __init__(self, url: str, process: subprocess.Popen | None = None, log_path: Path | None = None):
+        super().__init__(url)
+        self.process, self.log_path = process, log_path
+
+    def __repr__(self) -> str:
+        return f"ComfyServer(url={self.url!r}, log_path={self.log_path!r})"
 
     @classmethod
     def start(cls, comfy_dir: Path, python: str, base_dir: Path, env: dict | None = None,
@@ -123,19 +135,7 @@ class ComfyServer:
                 self.process.kill()
                 self.process.wait()
 
-    # --- HTTP ---
-    def request(self, method: str, path: str, payload: dict | None = None, timeout: float = 30.0):
-        data = json.dumps(payload).encode() if payload is not None else None
-        request = urllib.request.Request(self.url + path, data=data, method=method,
-                                         headers={"Content-Type": "application/json"})
-        try:
-            with urllib.request.urlopen(request, timeout=timeout) as response:
-                return response.status, response.read()
-        except urllib.error.HTTPError as exc:
-            return exc.code, exc.read()
-        except urllib.error.URLError as exc:
-            raise ComfyError(f"cannot reach ComfyUI at {self.url}: {exc.reason}") from None
-
+    # --- HTTP (request, get_json, queue_prompt, finished, output_url: batches/comfy_http.py) ---
     def upload_input(self, name: str, data: bytes) -> None:
         """An image into the server's input folder (ComfyUI's POST /upload/image), for LoadImage."""
         boundary = uuid.uuid4().hex
@@ -150,33 +150,8 @@ class ComfyServer:
         except (urllib.error.HTTPError, urllib.error.URLError) as exc:
             raise ComfyError(f"cannot upload {name} to ComfyUI at {self.url}: {exc}") from None
 
-    def get_json(self, path: str):
-        status, body = self.request("GET", path)
-        if status != 200:
-            raise ComfyError(f"GET {path}: HTTP {status}")
-        return json.loads(body)
-
-    def queue_prompt(self, prompt: dict, client_id: str | None = None) -> tuple[int, dict]:
-        """POST /prompt; returns the HTTP status and the JSON answer (node_errors on a 400)."""
-        payload = {"prompt": prompt, "client_id": client_id or uuid.uuid4().hex}
-        status, body = self.request("POST", "/prompt", payload)
-        return status, json.loads(body or b"{}")
-
     def interrupt(self) -> None:
         self.request("POST", "/interrupt", {})
-
-    def finished(self, prompt_id: str) -> dict | None:
-        """The prompt's history entry once it has ended (None while it waits or runs)."""
-        entry = self.get_json(f"/history/{prompt_id}").get(prompt_id)
-        if entry and entry.get("status", {}).get("completed") is not None and (
-                entry["status"].get("status_str") in ("success", "error")):
-            return entry
-        return None
-
-    def output_url(self, image: dict) -> str:
-        """Where the server serves an output image that its history names."""
-        return (f"{self.url}/view?filename={image['filename']}&subfolder={image.get('subfolder', '')}"
-                f"&type={image.get('type', 'output')}")
 
     def wait_history(self, prompt_id: str, timeout: float = 300.0) -> dict:
         deadline = time.monotonic() + timeout

@@ -107,7 +107,7 @@ def dry_run(prompt: dict, titles: dict, base_dir: Path | None) -> int:
 
 
 def batch(args, prompt: dict, base_dir: Path | None, env: dict, start_server) -> int:
-    """--batch ROWS: scripts/batch_run.py, with the settings the started server will have."""
+    """--batch ROWS: the pack's batch engine (scripts/batch_run.py), with the settings the started server will have."""
     from batch_run import run_batch
 
     def start_servers() -> list[ComfyServer]:
@@ -130,8 +130,7 @@ def batch(args, prompt: dict, base_dir: Path | None, env: dict, start_server) ->
 
 def spent_in_run(history: dict) -> tuple[float, int]:
     """What the run's Segmind nodes counted: the server's cost, or the estimate where none was reported."""
-    from batch_prompts import counted_cost
-
+    counted_cost = pack_module("batches.prompts").counted_cost
     summaries = [summary for output in history.get("outputs", {}).values()
                  for summary in output.get("segmind_cost", [])]
     return sum(counted_cost(s) for s in summaries if not (s.get("cached") or s.get("failed"))), len(summaries)

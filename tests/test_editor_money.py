@@ -5,12 +5,14 @@ Starting from a ComfyUI with no key at all: the Settings dialog's Segmind sectio
 without a restart, never sent back; a bad cap refused; an environment override shown), the estimate on a
 remote node following its widgets and links, "paid" after Run, a refused state after a cap refusal, the
 balance on SegmindCredits, and the Segmind panel (totals, jobs, collecting a cancelled job for free, and
-the job of a saved image from its receipt).
+the job of a saved image from its receipt, and a batch: estimated, started, stopped, resumed, downloaded).
 The tests of this module run in order on one ComfyUI per editor. Screenshots:
 tests/screenshots/money/<editor>-<step>.png (not in git).
 """
 from __future__ import annotations
 
+import csv
+import io
 import json
 import os
 import stat
@@ -256,8 +258,9 @@ def test_segmind_credits_shows_the_balance(editor, segmind):
 
 
 def open_panel(page):
-    page.evaluate("() => app.extensionManager.command.execute('Workspace.ToggleSidebarTab.segmind-flux')")
     content = page.locator("[data-segmind-panel] [data-role=content]")
+    if not content.is_visible():  # the tab toggles: a test of this module may find it open already
+        page.evaluate("() => app.extensionManager.command.execute('Workspace.ToggleSidebarTab.segmind-flux')")
     content.locator("[data-role=balance]").wait_for(timeout=10_000)
     return content
 
@@ -386,4 +389,49 @@ def test_a_saved_images_job_is_collected_again_from_its_receipt_in_the_panel(edi
         str(REPO / "workflows" / "segmind_flux_dev.jpg"))  # no receipt in it
     page.wait_for_function("""() => document.querySelector("[data-segmind-panel] [data-role=receipt-error]")
       ?.textContent.includes("carries no Segmind receipt")""", timeout=10_000)
+    assert page.errors == [], page.errors
+
+
+def test_a_batch_from_the_panel_is_estimated_started_stopped_resumed_and_its_results_downloaded(
+        editor, segmind, tmp_path):
+    which, page, server, home = editor
+    segmind.job_seconds = 1.0
+    ui = json.loads((REPO / "workflows" / "segmind_flux_schnell.json").read_text(encoding="utf-8"))
+    assert load(page, ui)["missing"] == []
+    node = next(node["id"] for node in ui["nodes"] if node["type"] == "SegmindFluxSchnell")
+    tag = uuid.uuid4().hex[:8]  # never in the result cache
+    rows = tmp_path / "foxes.csv"
+    rows.write_text(f"{node}.prompt,{node}.seed\n" + "".join(f"fox {tag} {n},{n}\n" for n in range(1, 6)))
+    open_panel(page)
+    section = page.locator("[data-segmind-panel] [data-segmind-batch]")
+    section.locator("[data-role=batch-file]").set_input_files(str(rows))
+    section.locator("[data-role=batch-parallel]").fill("1")
+    section.locator("[data-role=batch-estimate]").click()
+    page.wait_for_function("""() => document.querySelector("[data-segmind-batch] [data-role=batch-verdict]")
+      ?.getAttribute("data-state") === "done" """, timeout=15_000)
+    assert "5 rows · estimate" in section.locator("[data-role=batch-estimate-text]").inner_text()
+    assert segmind.posts() == []  # an estimate sends nothing
+    section.locator("[data-role=batch-start]").click()
+    batch = section.locator("[data-batch]").first
+
+    def batch_becomes(condition: str, timeout_ms: float = 60_000) -> None:
+        page.wait_for_function(f"""() => {{ const b = document.querySelector("[data-segmind-batch] [data-batch]");
+          return b && ({condition}); }}""", timeout=timeout_ms)
+
+    batch_becomes("""b.dataset.state === "running" && Number(b.dataset.done) >= 1""")
+    batch.locator("[data-batch-stop]").click()
+    batch_becomes("""b.dataset.state === "stopped" """)
+    assert int(batch.get_attribute("data-done")) < 5
+    shoot(page, which, "15-panel-batch-stopped")
+    batch.locator("[data-batch-resume]").click()
+    batch_becomes("""b.dataset.state === "done" && Number(b.dataset.done) === 5""", 90_000)
+    page.wait_for_function("""() => [...document.querySelectorAll("[data-segmind-batch] [data-batch] img.thumb")]
+      .some(img => img.complete && img.naturalWidth > 0)""", timeout=10_000)
+    with page.expect_download() as download:
+        batch.locator("[data-batch-results]").click()
+    results = list(csv.DictReader(io.StringIO(Path(download.value.path()).read_text(encoding="utf-8"))))
+    assert sorted(int(r["row"]) for r in results) == [1, 2, 3, 4, 5] and {r["status"] for r in results} == {"ok"}
+    seeds = sorted(p.body["seed"] for p in segmind.posts())
+    assert seeds == [1, 2, 3, 4, 5]  # each row paid once, across the stop
+    shoot(page, which, "16-panel-batch-done")
     assert page.errors == [], page.errors

@@ -9,6 +9,7 @@ export const ROUTES = {
   spend: "/segmind-flux/spend",
   collect: "/segmind-flux/collect",
   collectReceipt: "/segmind-flux/collect-receipt",
+  batches: "/segmind-flux/batches",
   thumbnail: "/segmind-flux/thumbnail",
 };
 

@@ -9,6 +9,9 @@ import json
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from ..specs import LOCAL_TWINS, MODELS
+from ..specs.pack_options import PACK_OPTIONS
+
 
 @dataclass
 class Row:
@@ -33,10 +36,12 @@ def parse_cell(text: str):
 
 def read_rows(path: Path) -> list[Row]:
     """The rows of `path` (.csv, else JSON Lines); BadRows lists every line that cannot be read."""
-    text = path.read_text(encoding="utf-8-sig")
-    if path.suffix.lower() == ".csv":
-        return _csv_rows(text)
-    return _json_rows(text)
+    return rows_of_text(path.read_text(encoding="utf-8-sig"), csv_text=path.suffix.lower() == ".csv")
+
+
+def rows_of_text(text: str, csv_text: bool) -> list[Row]:
+    """The rows of CSV or JSON Lines text; BadRows lists every line that cannot be read."""
+    return _csv_rows(text) if csv_text else _json_rows(text)
 
 
 def _csv_rows(text: str) -> list[Row]:
@@ -85,9 +90,17 @@ def find_node(prompt: dict, node_ref: str) -> list[str]:
             if node_ref in (node_id, node.get("class_type"), node.get("_meta", {}).get("title"))]
 
 
-def check_rows(rows: list[Row], prompt: dict, rules: dict) -> None:
+def input_rules() -> dict:
+    """class type -> {input: Param} for the pack's nodes: the page's rules, and the remote options."""
+    rules = {spec.node_id: {p.name: p for p in (*spec.params, *PACK_OPTIONS)} for spec in MODELS}
+    rules.update({twin.node_id: {p.name: p for p in twin.params} for twin in LOCAL_TWINS})
+    return rules
+
+
+def check_rows(rows: list[Row], prompt: dict, rules: dict | None = None) -> None:
     """Raises BadRows naming every bad value of every row. `rules`: class type -> {input: Param}, the
-    pack's nodes' inputs with their page rules; other nodes take any input they already have."""
+    pack's nodes' inputs with their page rules (input_rules()); other nodes take any input they already have."""
+    rules = input_rules() if rules is None else rules
     problems = []
     for row in rows:
         for key, value in row.values.items():
