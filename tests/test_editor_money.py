@@ -434,4 +434,11 @@ def test_a_batch_from_the_panel_is_estimated_started_stopped_resumed_and_its_res
     seeds = sorted(p.body["seed"] for p in segmind.posts())
     assert seeds == [1, 2, 3, 4, 5]  # each row paid once, across the stop
     shoot(page, which, "16-panel-batch-done")
+    # Prompts pasted one a line, for the graph's remote node, instead of a file: estimated, nothing sent.
+    section.locator("[data-role=batch-file]").set_input_files([])
+    section.locator("[data-role=batch-prompts]").fill(f"a heron {tag}\n\na crane {tag}\n")
+    section.locator("[data-role=batch-estimate]").click()
+    page.wait_for_function("""() => document.querySelector("[data-segmind-batch] [data-role=batch-estimate-text]")
+      ?.textContent.includes("2 rows")""", timeout=15_000)
+    assert len(segmind.posts()) == 5
     assert page.errors == [], page.errors

@@ -79,6 +79,7 @@ export class BatchSection {
     select.innerHTML = remoteNodes().map((node) =>
       `<option value="${node.id}">#${node.id} ${escapeHtml(node.title)}</option>`).join("");
     if (chosen) select.value = chosen;
+    if (select.selectedIndex < 0) select.selectedIndex = 0;  // the node chosen before is gone: the first
   }
 
   async rows() {
@@ -86,6 +87,7 @@ export class BatchSection {
     if (file) return { rows: await file.text(), format: /\.csv$/i.test(file.name) ? "csv" : "jsonl" };
     this.listNodes();
     const node = this.element.querySelector("[data-role=batch-node]").value;
+    if (!node) throw new Error("The graph has no Segmind remote node with a prompt: add one, or choose a rows file.");
     const prompts = this.element.querySelector("[data-role=batch-prompts]").value
       .split("\n").map((line) => line.trim()).filter(Boolean);
     return { rows: prompts.map((text) => JSON.stringify({ [`${node}.prompt`]: text })).join("\n"), format: "jsonl" };
