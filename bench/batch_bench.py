@@ -3,6 +3,8 @@
 (1) 24 Schnell rows (10.2 s jobs, as its page says) as one batch (`run-workflow --batch`, 8 rows to a
     prompt) against the same rows one prompt at a time (`run-workflow --set`, what a loop of single runs
     does): the wall-time ratio (goal <= 0.2) and the requests the stand-in received per row.
+(1b) The same rows as a batch inside ComfyUI (POST /segmind-flux/batches, what the panel and
+    batches/cli.py do), 8 rows to a prompt: wall time from the POST until the batch is done, against (1).
 (2) A free-tier key: the stand-in refuses more than 5 submissions a minute (429 with
     x-rate-limit-reset-at-utc); 10 rows, nothing set on the pack's side (--spaced: with
     SEGMIND_REQUESTS_PER_MINUTE=5): every row must end ok. --skip-free-tier leaves it out (two minutes).
@@ -96,6 +98,22 @@ def main() -> int:
                           batch_requests_per_row=round(len(stand_in.received) / options.rows, 2),
                           batch_posts=len(stand_in.posts()), batch_statuses=statuses(work / "batch.results.csv"))
             print(json.dumps(report), flush=True)
+            # (1b) the same rows as a batch run inside ComfyUI, through the routes
+            stand_in.reset()
+            stand_in.job_seconds = options.job_seconds
+            rows_text = write_rows(work / "routes.csv", range(options.rows), "routes").read_text()
+            started = time.monotonic()
+            status, answer = server.request("POST", "/segmind-flux/batches", {"prompt": json.loads(WORKFLOW.read_text()),
+                                                                               "rows": rows_text, "parallel": 8})
+            assert status == 200, answer
+            batch_id = json.loads(answer)["id"]
+            while (view := server.get_json(f"/segmind-flux/batches/{batch_id}"))["state"] != "done":
+                time.sleep(0.05)
+            routes_s = time.monotonic() - started
+            report["routes"] = {"batch_s": round(routes_s, 1), "ratio_to_cli_batch": round(routes_s / batch_s, 3),
+                                "requests_per_row": round(len(stand_in.received) / options.rows, 2),
+                                "posts": len(stand_in.posts()), "rows_done": view["rows_done"]}
+            print(json.dumps({"routes": report["routes"]}), flush=True)
         if not options.skip_free_tier:
             # (2) a free-tier key: 5 submissions a minute
             stand_in.reset()
