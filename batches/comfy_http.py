@@ -40,9 +40,12 @@ class ComfyHttp:
             raise ComfyHttpError(f"GET {path}: HTTP {status}")
         return json.loads(body)
 
-    def queue_prompt(self, prompt: dict, client_id: str | None = None) -> tuple[int, dict]:
-        """POST /prompt; returns the HTTP status and the JSON answer (node_errors on a 400)."""
-        payload = {"prompt": prompt, "client_id": client_id or uuid.uuid4().hex}
+    def queue_prompt(self, prompt: dict, client_id: str | None = None,
+                     extra_data: dict | None = None) -> tuple[int, dict]:
+        """POST /prompt; returns the HTTP status and the JSON answer (node_errors on a 400). `extra_data`:
+        ComfyUI's, e.g. {"extra_pnginfo": {"workflow": ...}} for the saved images' metadata."""
+        payload = {"prompt": prompt, "client_id": client_id or uuid.uuid4().hex,
+                   **({"extra_data": extra_data} if extra_data else {})}
         status, body = self.request("POST", "/prompt", payload)
         return status, json.loads(body or b"{}")
 

@@ -47,13 +47,14 @@ class Lane:
 def execute(servers: list, batch: BatchPlan, groups: list[list[int]], results: ResultsFile,
             base_dir: Path | None, on_row: Callable[[RowResult], None], timeout: float,
             server_errors: tuple = (ComfyHttpError, OSError, ValueError), on_lost: Callable[[str], None] = lambda text: None,
-            stop: Callable[[], bool] = lambda: False) -> int:
+            stop: Callable[[], bool] = lambda: False, extra_data: dict | None = None) -> int:
     """Runs the prompts and returns how many rows failed or were refused. A prompt that fails runs its
     other rows one by one (the rows that finished are served from the result cache), so that one row's
     failure is that row's only. A server that stops answering (`server_errors`) gives its prompts back to
     the others: with a shared state folder (one machine, or SEGMIND_CACHE_DIR on a shared disk) their
     submitted jobs are collected, never paid twice. Once `stop()` is true nothing more is queued; the
-    prompts already queued finish."""
+    prompts already queued finish. `extra_data` goes with every prompt (the editor's workflow, for the
+    saved images' metadata)."""
     lanes, groups, failed = [Lane(server) for server in servers], list(groups), 0
     started = {}  # prompt id -> when it was queued, for the time-out
     reports: dict[int, list] = {}  # row -> what its Segmind nodes reported, in any prompt
@@ -78,7 +79,8 @@ def execute(servers: list, batch: BatchPlan, groups: list[list[int]], results: R
             while groups and not stop() and len(lane.waiting) < QUEUED_AHEAD and lane.alive:
                 group = groups.pop(0)
                 try:
-                    status, answer = lane.server.queue_prompt(merged_prompt({n: batch.prompts[n] for n in group}))
+                    status, answer = lane.server.queue_prompt(merged_prompt({n: batch.prompts[n] for n in group}),
+                                                              extra_data=extra_data)
                 except server_errors as exc:
                     groups.insert(0, group)
                     lose(lane, exc)

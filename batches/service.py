@@ -123,10 +123,11 @@ class BatchService:
             raise BatchRefused(f"Refused, nothing was queued: {refusal}.", 409, **view)
         if batch.total_usd > 0 and not settings.api_key:
             raise BatchRefused(str(missing_key_error(ACCOUNT_LABEL)), 400, **view)
-        stored = StoredBatch(store.new_id(), time.time(), prompt, rows_text, csv_text, parallel, max_spend,
-                             len(rows), round(batch.total_usd, 6))
+        workflow = data.get("workflow") if isinstance(data.get("workflow"), dict) else None
+        stored = StoredBatch(store.new_id(), time.time(), parallel, max_spend, len(rows), round(batch.total_usd, 6),
+                             prompt=prompt, rows_text=rows_text, csv=csv_text, workflow=workflow)
         store.save(stored)
-        self._start(stored.id)
+        self._start(stored.id, self._claim(stored.id))
         return {**view, "id": stored.id, "state": QUEUED}
 
     def recent(self) -> list[dict]:
@@ -149,26 +150,25 @@ class BatchService:
 
     def stop(self, batch_id: str) -> dict:
         store, _, _ = self._store()
-        store.load(batch_id)
-        with self._lock:
+        store.load(batch_id, definition=False)
+        with self._lock:  # under the lock: the batch's thread writes its last state after this one
             stop = self._stops.get(batch_id)
-        if stop is not None:
-            stop.set()
-            store.update(batch_id, state=STOPPING)
+            if stop is not None:
+                stop.set()
+                store.update(batch_id, state=STOPPING)
         return self.view(batch_id)
 
     def resume(self, batch_id: str) -> dict:
         store, _, _ = self._store()
-        stored = store.load(batch_id)
-        if self._running_here(batch_id):
-            raise BatchRefused("This batch is running.", 409)
+        stored = store.load(batch_id, definition=False)
+        stop = self._claim(stored.id)
         store.update(batch_id, state=QUEUED, error=None, ended_at=None)
-        self._start(stored.id)
+        self._start(stored.id, stop)
         return self.view(batch_id)
 
     def results_csv(self, batch_id: str) -> bytes:
         store, _, _ = self._store()
-        store.load(batch_id)
+        store.load(batch_id, definition=False)
         path = store.results(batch_id).path
         return path.read_bytes() if path.is_file() else b"row,status,images,seed,cost_usd,request_id,error\n"
 
@@ -190,10 +190,15 @@ class BatchService:
                 "error": stored.error}
 
     # --- running ---
-    def _start(self, batch_id: str) -> None:
-        stop = threading.Event()
+    def _claim(self, batch_id: str) -> threading.Event:
+        """The batch's stop signal, once no thread of this process runs it (two resumes at once: one runs)."""
         with self._lock:
-            self._stops[batch_id] = stop
+            if batch_id in self._stops:
+                raise BatchRefused("This batch is running.", 409)
+            stop = self._stops[batch_id] = threading.Event()
+        return stop
+
+    def _start(self, batch_id: str, stop: threading.Event) -> None:
         threading.Thread(target=self._run, args=(batch_id, stop), name=f"segmind-batch-{batch_id}",
                          daemon=True).start()
 
@@ -211,8 +216,9 @@ class BatchService:
             store.update(batch_id, state=RUNNING, pid=os.getpid(), run_started_at=time.time(),
                          done_at_start=len(finished))
             groups = chunks(batch, stored.parallel, settings.max_spend_per_prompt)
+            extra = {"extra_pnginfo": {"workflow": stored.workflow}} if stored.workflow else None
             execute([self.own_server()], batch, groups, results, None, lambda result: None, PROMPT_TIMEOUT_S,
-                    stop=stop.is_set)
+                    stop=stop.is_set, extra_data=extra)
             if stop.is_set() and len(results.finished()) < stored.rows_total:
                 state = STOPPED
         except (BatchRefused, BadRows, NoServerAnswers, OSError, ValueError) as exc:

@@ -1,5 +1,6 @@
 """The batch routes, for the panel and any HTTP client (batches/service.py runs the batches):
-- POST /segmind-flux/batches {"prompt", "rows", "parallel", "max_spend", "dry_run", "format"}: every row
+- POST /segmind-flux/batches {"prompt", "rows", "parallel", "max_spend", "dry_run", "format", "workflow"
+  (the editor's, for the saved images' metadata)}: every row
   checked and the batch estimated before anything is queued; a dry run stops there;
 - GET /segmind-flux/batches (recent), GET /segmind-flux/batches/{id} (state, counts, spend, rows);
 - POST /segmind-flux/batches/{id}/stop and /resume; GET /segmind-flux/batches/{id}/results.csv.

@@ -10,6 +10,7 @@ import urllib.error
 import urllib.request
 
 import pytest
+from PIL import Image
 
 from conftest import comfy_base, pack_state, start_pack_server
 from remote_graphs import graph, wait_for
@@ -83,7 +84,9 @@ def test_bad_rows_an_over_budget_batch_and_a_too_large_one_are_refused_before_an
 
 def test_a_batch_runs_in_the_server_and_its_results_file_has_every_row(comfy, comfy_home, segmind, fresh):
     segmind.job_seconds = 0.5
-    status, answer = post(comfy, "/batches", {"prompt": PROMPT, "rows": rows_csv(30600, 4), "parallel": 2})
+    workflow = {"nodes": [{"id": 1, "type": "SegmindFluxSchnell"}], "links": [], "version": 0.4}
+    status, answer = post(comfy, "/batches", {"prompt": PROMPT, "rows": rows_csv(30600, 4), "parallel": 2,
+                                              "workflow": workflow})
     assert status == 200 and answer["state"] == "queued" and answer["rows"] == 4, answer
     view = wait_state(comfy, answer["id"], ("done",))
     assert (view["rows_total"], view["rows_done"], view["rows_failed"]) == (4, 4, 0)
@@ -96,7 +99,10 @@ def test_a_batch_runs_in_the_server_and_its_results_file_has_every_row(comfy, co
         [image] = row["images"]
         assert image.startswith("/view?") and f"_row{row['row']}_" in image
         with urllib.request.urlopen(comfy.url + image, timeout=10) as served:
-            assert served.read()[:8] == b"\x89PNG\r\n\x1a\n"
+            png = served.read()
+        with Image.open(io.BytesIO(png)) as saved:  # as from the editor: its workflow, and the job's receipt
+            assert json.loads(saved.text["workflow"]) == workflow
+            assert row["request_id"] in [job["request_id"] for job in json.loads(saved.text["segmind"])["jobs"].values()]
     status, body = comfy.request("GET", f"/segmind-flux/batches/{answer['id']}/results.csv")
     results = list(csv.DictReader(io.StringIO(body.decode())))
     assert status == 200 and list(results[0]) == FIELDS and sorted(r["row"] for r in results) == ["1", "2", "3", "4"]

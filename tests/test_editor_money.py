@@ -433,6 +433,10 @@ def test_a_batch_from_the_panel_is_estimated_started_stopped_resumed_and_its_res
     assert sorted(int(r["row"]) for r in results) == [1, 2, 3, 4, 5] and {r["status"] for r in results} == {"ok"}
     seeds = sorted(p.body["seed"] for p in segmind.posts())
     assert seeds == [1, 2, 3, 4, 5]  # each row paid once, across the stop
+    first = server.get_json(f"/segmind-flux/batches/{batch.get_attribute('data-batch')}")["rows"][0]
+    status, png = server.request("GET", first["images"][0])
+    with Image.open(io.BytesIO(png)) as saved:  # the editor's workflow rides along, as in a run from the editor
+        assert status == 200 and "SegmindFluxSchnell" in [n["type"] for n in json.loads(saved.text["workflow"])["nodes"]]
     shoot(page, which, "16-panel-batch-done")
     # Prompts pasted one a line, for the graph's remote node, instead of a file: estimated, nothing sent.
     section.locator("[data-role=batch-file]").set_input_files([])

@@ -97,10 +97,10 @@ export class BatchSection {
     const verdict = this.element.querySelector("[data-role=batch-verdict]");
     verdict.setAttribute("data-state", "asking");
     try {
-      const { output } = await app.graphToPrompt();
+      const { output, workflow } = await app.graphToPrompt();
       const max = this.element.querySelector("[data-role=batch-max]").value;
       const answer = await callPack(ROUTES.batches, {
-        prompt: output, ...(await this.rows()), dry_run: dryRun,
+        prompt: output, workflow, ...(await this.rows()), dry_run: dryRun,
         parallel: Number(this.element.querySelector("[data-role=batch-parallel]").value),
         max_spend: max === "" ? null : Number(max),
       });
