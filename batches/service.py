@@ -21,7 +21,7 @@ from ..money.pricing import format_usd
 from .comfy_http import ComfyHttp
 from .engine import NoServerAnswers, execute
 from .plan import BatchPlan, budget_refusal, chunks, plan
-from .results import OK, REFUSED
+from .results import FIELDS, OK, REFUSED
 from .rows import BadRows, rows_of_text
 from .store import DONE, QUEUED, RUNNING, STOPPED, STOPPING, BatchStore, StoredBatch, UnknownBatch
 
@@ -170,7 +170,7 @@ class BatchService:
         store, _, _ = self._store()
         store.load(batch_id, definition=False)
         path = store.results(batch_id).path
-        return path.read_bytes() if path.is_file() else b"row,status,images,seed,cost_usd,request_id,error\n"
+        return path.read_bytes() if path.is_file() else (",".join(FIELDS) + "\n").encode()
 
     def _summary(self, store: BatchStore, stored: StoredBatch, finished: dict | None = None) -> dict:
         finished = store.results(stored.id).finished() if finished is None else finished

@@ -11,9 +11,9 @@ import json
 import ssl
 
 from ..batches.comfy_http import ComfyHttp
-from ..client.config import ConfigError
 from ..batches.service import BatchRefused, BatchService
 from ..batches.store import UnknownBatch
+from ..client.config import ConfigError
 from .user_data import data_dir
 
 MAX_BATCH_BODY_BYTES = 8 * 1024 * 1024

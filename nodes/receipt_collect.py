@@ -42,11 +42,10 @@ def _saved(images: list[bytes], receipt: Receipt) -> list[dict]:
 
 
 def _age_hint(receipt: Receipt) -> str:
-    if receipt.finished_at is None:
+    age = time.time() - receipt.finished_at if receipt.finished_at is not None else 0.0
+    if age <= RESULTS_KEPT_S:
         return ""
-    hours = (time.time() - receipt.finished_at) / 3600
-    return (f" The job finished {hours:.1f} hours ago; Segmind keeps results for one hour."
-            if hours * 3600 > RESULTS_KEPT_S else "")
+    return f" The job finished {age / 3600:.1f} hours ago; Segmind keeps results for one hour."
 
 
 def _collect_one(settings: Settings, receipt: Receipt) -> dict:

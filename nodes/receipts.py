@@ -48,14 +48,16 @@ def _number(value) -> float | int | None:
     return value
 
 
+def _seed(value) -> int | None:
+    return value if isinstance(value, int) and not isinstance(value, bool) else None
+
+
 def receipt_of(spec: ModelSpec, info: dict, base_url: str) -> dict | None:
     """The receipt of a finished node run (None when the job has no request id to collect it by)."""
     request_id = info.get("request_id")
     if not isinstance(request_id, str) or not REQUEST_ID_RE.match(request_id):
         return None
-    seed = info.get("seed")
-    return {"model": spec.display_name, "slug": spec.slug, "request_id": request_id,
-            "seed": seed if isinstance(seed, int) and not isinstance(seed, bool) else None,
+    return {"model": spec.display_name, "slug": spec.slug, "request_id": request_id, "seed": _seed(info.get("seed")),
             "cost": _number(info.get("cost")), "transport": info.get("transport", "v2"),
             "cached": bool(info.get("cached")), "images": _number(info.get("images")),
             "api": api_server(base_url), "finished_at": _number(info.get("finished_at")) or round(time.time())}
@@ -177,7 +179,7 @@ def read_receipts(text) -> list[Receipt]:
             receipts.append(Receipt(str(node_id)[:20], _text(job, "model"), _text(job, "slug", SLUG_RE),
                                     _text(job, "request_id", REQUEST_ID_RE), _text(job, "transport"),
                                     _text(job, "api"), _number(job.get("finished_at")),
-                                    job.get("seed") if isinstance(job.get("seed"), int) else None,
+                                    _seed(job.get("seed")),
                                     _number(job.get("cost"))))
         except ReceiptError as exc:
             raise ReceiptError(f"The receipt of node #{str(node_id)[:20]} cannot be used: {exc}.") from None
