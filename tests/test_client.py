@@ -378,13 +378,19 @@ def test_post_429_naming_its_wait_every_time_gives_up_after_the_capped_waits(srv
 
 
 def test_a_429_holds_back_the_other_submissions_of_the_process(srv):
-    limiter = waiting.SubmissionRateLimiter()  # as the runtime's, shared by every job of the process
+    class ObservedLimiter(waiting.SubmissionRateLimiter):  # the runtime's, telling when the 429 reached it
+        held = threading.Event()
+
+        def hold(self, seconds):
+            super().hold(seconds)
+            self.held.set()
+
+    limiter = ObservedLimiter()  # as the runtime's, shared by every job of the process
     srv.inject(Fault("POST", "/v2/", status=429, body={"error": "Too many requests"}, headers={"Retry-After": "1"}))
     first = threading.Thread(target=lambda: runner(srv, submissions=limiter).run(job_body(seed=1), "v2"))
     first.start()
-    wait_until = time.monotonic() + 5
-    while not srv.posts() and time.monotonic() < wait_until:
-        time.sleep(0.01)
+    # The second job starts once the first's 429 is in hand: a submission sent before that cannot know of it.
+    assert limiter.held.wait(5)
     runner(srv, submissions=limiter).run(job_body(seed=2), "v2")  # waits out the limit the 429 named
     first.join(10)
     posts = srv.posts()
