@@ -239,9 +239,13 @@ class SegmindLoopback:
         return [r for r in self.received if r.method == "POST" and r.path.startswith(prefix)]
 
     def wait_for_submission(self, timeout: float = 20.0) -> None:
-        """Until the first POST has arrived (a job to cancel), and a little longer, so that polling runs."""
+        """Until the first job exists (a job to cancel), and a little longer, so that its answer has reached the
+        client and polling runs; the job, not the POST: a POST is recorded before its job and request id."""
         deadline = time.monotonic() + timeout
-        while not self.posts() and time.monotonic() < deadline:
+        while time.monotonic() < deadline:
+            posts = self.posts()
+            if posts and any(job["submitted"] >= posts[0].at for job in list(self.jobs.values())):
+                break
             time.sleep(0.05)
         time.sleep(0.3)
 
