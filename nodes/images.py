@@ -62,10 +62,12 @@ def decode_image(data: bytes):
         try:
             with _complete_images_only():
                 image.load()
-            rgb = image.convert("RGB")  # also flattens palette, alpha and grey images
+            rgb = image if image.mode == "RGB" else image.convert("RGB")  # flattens palette, alpha and grey
+            pixels = np.asarray(rgb, dtype=np.float32)
         except (OSError, ValueError, SyntaxError) as exc:
             raise _undecodable(exc, data) from None
-    return torch.from_numpy(np.asarray(rgb, dtype=np.float32) / 255.0)
+    pixels /= 255.0  # in place: a 16-megapixel image would otherwise hold two 200 MB float copies at once
+    return torch.from_numpy(pixels)
 
 
 def image_format(data: bytes) -> str:

@@ -66,7 +66,8 @@ def sized(test):
     return test
 
 
-PROPERTY = settings(max_examples=CASES, deadline=timedelta(seconds=5), database=None,
+# A hang never ends, so a generous deadline still finds one; 5 s failed on a busy machine's stalls (9 s, then 9 ms).
+PROPERTY = settings(max_examples=CASES, deadline=timedelta(seconds=30), database=None,
                     suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large,
                                            HealthCheck.large_base_example, HealthCheck.function_scoped_fixture])
 
@@ -725,11 +726,12 @@ def test_a_maximal_png_bomb_decodes_within_bounded_memory_and_one_pixel_more_is_
     side = int(constants.MAX_IMAGE_PIXELS ** 0.5)
     row = b"\0" + b"\0" * side * 3
     largest = png_claiming(side, side, zlib.compress(row * side, 9))  # ~50 KB for 200 MB of floats
+    images.decode_image(png_bytes((1, 2, 3), (8, 8)))  # the decode's lazy imports (torch) are not its memory
     before = peak_rss_mb()
     frame = images.decode_image(largest)
     assert tuple(frame.shape) == (side, side, 3)
     del frame
-    assert peak_rss_mb() - before < 700
+    assert peak_rss_mb() - before < 400  # the 200 MB result, the 50 MB pixels and their bytes: no second float copy
     with pytest.raises(images.UndecodableImage, match="outside the accepted size"):
         images.decode_image(png_claiming(side + 1, side))
 
