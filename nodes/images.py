@@ -84,17 +84,20 @@ def decode_batch(images: list[bytes]):
         raise UndecodableImage("the answer held no image")
     if len(images) > MAX_IMAGES_PER_ANSWER:
         raise UndecodableImage(f"the answer held {len(images)} images (at most {MAX_IMAGES_PER_ANSWER})")
-    pixels = 0
+    sizes = []
     for data in images:
         with _opened(data) as image:
-            pixels += image.size[0] * image.size[1]
+            sizes.append(image.size)
+    pixels = sum(width * height for width, height in sizes)
     if pixels > MAX_BATCH_PIXELS:
         raise UndecodableImage(f"the {len(images)} images hold {pixels} pixels together (at most {MAX_BATCH_PIXELS})")
-    frames = [decode_image(data) for data in images]
-    sizes = {tuple(frame.shape) for frame in frames}
-    if len(sizes) > 1:
-        raise UndecodableImage(f"the images have different sizes {sorted(sizes)}")
-    return torch.stack(frames)
+    if len(set(sizes)) > 1:
+        raise UndecodableImage(f"the images have different sizes {sorted(set(sizes))} (width, height)")
+    width, height = sizes[0]
+    batch = torch.empty((len(images), height, width, 3), dtype=torch.float32)
+    for index, data in enumerate(images):  # one frame at a time: the batch is never held twice
+        batch[index] = decode_image(data)
+    return batch
 
 
 def thumbnail_png(data: bytes, longest_side: int) -> bytes:

@@ -736,6 +736,17 @@ def test_a_maximal_png_bomb_decodes_within_bounded_memory_and_one_pixel_more_is_
         images.decode_image(png_claiming(side + 1, side))
 
 
+def test_the_largest_accepted_batch_decodes_without_a_second_copy_of_itself():
+    side = int((constants.MAX_BATCH_PIXELS // 4) ** 0.5)
+    frame_png = png_claiming(side, side, zlib.compress((b"\0" + b"\1" * side * 3) * side, 9))
+    images.decode_image(png_bytes((1, 2, 3), (8, 8)))  # the decode's lazy imports (torch) are not its memory
+    before = peak_rss_mb()
+    batch = images.decode_batch([frame_png] * 4)
+    assert tuple(batch.shape) == (4, side, side, 3) and float(batch[3, -1, -1, 2]) == pytest.approx(1 / 255)
+    del batch
+    assert peak_rss_mb() - before < 320  # the 200 MB batch and one 50 MB frame at a time, not the batch twice
+
+
 def test_a_batch_of_many_large_images_is_refused_before_decoding():
     side = int(constants.MAX_IMAGE_PIXELS ** 0.5)
     largest = png_claiming(side, side, zlib.compress((b"\0" + b"\0" * side * 3) * side, 9))
