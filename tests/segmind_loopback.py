@@ -239,12 +239,14 @@ class SegmindLoopback:
         return [r for r in self.received if r.method == "POST" and r.path.startswith(prefix)]
 
     def wait_for_submission(self, timeout: float = 20.0) -> None:
-        """Until the first job exists (a job to cancel), and a little longer, so that its answer has reached the
-        client and polling runs; the job, not the POST: a POST is recorded before its job and request id."""
+        """Until the first POST's v2 job exists (a job to cancel), and a little longer, so that its answer has
+        reached the client and polling runs; the job, not the POST: a POST is recorded before its request id."""
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             posts = self.posts()
-            if posts and any(job["submitted"] >= posts[0].at for job in list(self.jobs.values())):
+            with self.lock:  # the handler threads add jobs under it
+                submitted = [job["submitted"] for job in self.jobs.values()]
+            if posts and any(at >= posts[0].at for at in submitted):
                 break
             time.sleep(0.05)
         time.sleep(0.3)
