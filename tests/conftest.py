@@ -30,6 +30,21 @@ class _PackRootAsPlainFolder:
         return pytest.Dir.from_parent(parent, path=path) if path == PACK_DIR else None
 
 
+# Where this project's developers keep the Segmind pages. Users, forks and CI have no such folder: a test that
+# read it would pass only here, so reading it fails (the facts the tests check are in tests/page_sheets/).
+_BESIDE_THE_CLONE = os.path.join(str(PACK_DIR.parent), "shared") + os.sep
+
+
+def _refuse_reading_beside_the_clone(event: str, args: tuple) -> None:
+    if event in ("open", "os.listdir", "os.scandir") and args and isinstance(args[0], (str, os.PathLike)):
+        if os.path.abspath(args[0]).startswith(_BESIDE_THE_CLONE):
+            raise PermissionError(f"a test read {args[0]}, outside the repository: transcribe what it needs "
+                                  "into tests/page_sheets/ instead")
+
+
+sys.addaudithook(_refuse_reading_beside_the_clone)
+
+
 def pytest_configure(config):
     # A plugin, not a conftest hook: conftest hooks do not reach the collection of their parent folder.
     config.pluginmanager.register(_PackRootAsPlainFolder(), "segmind-flux-pack-root")

@@ -1,16 +1,17 @@
-"""Reads the facts a newer model's spec is checked against from its fact sheet of the stored Segmind page
-(../shared/segmind-api/family/<slug>.md): the parameter table in page order (name, required flag, default
-and allowed values where the stored copy shows them; None past the point where it is cut), the time and
-price shown, and the page's example request body."""
+"""Reads the facts a spec is checked against from the fact sheet of its Segmind page, transcribed into
+tests/page_sheets/<slug>.md (each sheet names the stored copy it came from, and when): the slug of the
+endpoint, the parameter table in page order (name, required flag, default and allowed values where the
+stored copy shows them; None past the point where it is cut), the time and price shown, and the page's
+example request body. Nothing outside the repository is read."""
 from __future__ import annotations
 
 import json
 import re
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
-from segmind_pages import PAGES
-
+SHEETS = Path(__file__).resolve().parent / "page_sheets"
 NOT_SHOWN = object()
 
 
@@ -24,6 +25,7 @@ class SheetParam:
 
 @dataclass(frozen=True)
 class Sheet:
+    slug: str
     params: tuple[SheetParam, ...]
     typical_seconds: float | None
     price_usd: float | None
@@ -40,9 +42,12 @@ def _backticked(cell: str) -> list:
     return values
 
 
-def read_sheet(file_name) -> Sheet:
-    """`file_name`: under the shared pages, or a path of its own."""
-    text = (PAGES / file_name).read_text(encoding="utf-8")
+def sheet_path(slug: str) -> Path:
+    return SHEETS / f"{slug}.md"
+
+
+def read_sheet(slug: str) -> Sheet:
+    text = sheet_path(slug).read_text(encoding="utf-8")
     table = text.split("## Parameters", 1)[1].split("\n## ", 1)[0]
     params = []
     for line in table.splitlines():
@@ -60,5 +65,6 @@ def read_sheet(file_name) -> Sheet:
     seconds = re.search(r"`~([\d.]+)s`", text)
     price = re.search(r"`\$([\d.]+) per generation`|`~\$([\d.]+)`", text)
     example = json.loads(re.search(r"```json\n(.*?)\n```", text, re.S).group(1))
-    return Sheet(tuple(params), float(seconds.group(1)) if seconds else None,
+    endpoint = re.search(r"https://api\.segmind\.com/v1/([\w.-]+)", text).group(1)
+    return Sheet(endpoint, tuple(params), float(seconds.group(1)) if seconds else None,
                  float(next(group for group in price.groups() if group)) if price else None, example)

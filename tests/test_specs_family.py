@@ -1,35 +1,27 @@
-"""The newer models' specs against the fact sheets of their stored Segmind pages (shared/segmind-api/family/):
+"""The newer models' specs against the fact sheets of their stored Segmind pages (tests/page_sheets/):
 page order, required flags, the defaults and allowed values the stored copies show, time and price, and
 the page's own example body; each page defect the spec settles is named here and in the spec's docstring."""
-from pathlib import Path
-
 import pytest
 
 from pack_loader import load_pack_module
-from segmind_pages import PAGES
 from segmind_sheets import NOT_SHOWN, read_sheet
-from test_specs import encoded_examples
+from test_specs import FIRST_PAGE_MODELS, encoded_examples
 
 specs = load_pack_module("specs")
 image_params = load_pack_module("specs.image_params")
-FAMILY = [spec.node_id for spec in specs.MODELS if spec.page.startswith("family/")]
+FAMILY = [spec.node_id for spec in specs.MODELS if spec.node_id not in FIRST_PAGE_MODELS and not spec.model_inputs]
 # Defects settled in the specs (their docstrings say why): (node, field) -> what the spec does instead.
 SETTLED_REQUIRED = {("SegmindFlux2Pro", "image_urls"): False, ("SegmindFlux2Flex", "image_urls"): False}
 # A page example that breaks the page's own rule: "2 is currently the maximum allowed when input images are used".
 REFUSED_EXAMPLES = {"SegmindFluxKontextPro": "safety_tolerance", "SegmindFluxKontextMax": "safety_tolerance"}
 
 
-# Sheets we transcribed, in the shared sheets' layout, from fuller stored copies of a page than the shared
-# sheet saw (each names its source); a spec with one is checked against it.
-TRANSCRIBED = Path(__file__).resolve().parent / "page_sheets"
-
-
 @pytest.fixture(scope="module", params=FAMILY)
 def spec_and_sheet(request):
     spec = specs.MODELS_BY_NODE_ID[request.param]
-    assert (PAGES / spec.page).is_file(), f"{spec.node_id}: its fact sheet {spec.page} is not in {PAGES}"
-    transcribed = TRANSCRIBED / f"{spec.slug}.md"
-    return spec, read_sheet(transcribed if transcribed.is_file() else spec.page)
+    sheet = read_sheet(spec.slug)
+    assert sheet.slug == spec.slug
+    return spec, sheet
 
 
 def test_the_new_models_are_all_there():

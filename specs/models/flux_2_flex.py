@@ -1,4 +1,4 @@
-"""FLUX.2 [flex], from shared/segmind-api/family/flux-2-flex.md; its fields and settled defects are
+"""FLUX.2 [flex], from its Segmind page (facts in tests/page_sheets/); its fields and settled defects are
 specs/flux2.py's, plus its own guidance, steps and prompt upsampling (known from the example only: no
 range shown). Closed weights: no local twin."""
 from ..flux2 import flux2_params
@@ -13,7 +13,7 @@ MODEL = ModelSpec(
     description="FLUX.2 [flex] on Segmind's servers: FLUX.2 with its steps and guidance to tune, best at text "
                 "and fine detail; takes reference images. About $0.172 a megapixel, billed to the account of "
                 "SEGMIND_API_KEY.",
-    page="family/flux-2-flex.md",
+    page="https://www.segmind.com/models/flux-2-flex/api",
     price=Price(0.172, PER_MEGAPIXEL, "segmind.com/models/flux-2-flex/api, 2026-12 (~, no unit)"),
     typical_seconds=48.88,
     workflow="segmind_flux_2_flex",

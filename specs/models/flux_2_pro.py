@@ -1,4 +1,4 @@
-"""FLUX.2 [pro], from shared/segmind-api/family/flux-2-pro.md; its fields and settled defects are
+"""FLUX.2 [pro], from its Segmind page (facts in tests/page_sheets/); its fields and settled defects are
 specs/flux2.py's. Closed weights: no local twin."""
 from ..flux2 import flux2_params
 from ..image_params import ImageExample
@@ -11,7 +11,7 @@ MODEL = ModelSpec(
     description="FLUX.2 [pro] on Segmind's servers: photorealistic images that keep the subjects and style of "
                 "up to several reference images. About $0.073 a megapixel, billed to the account of "
                 "SEGMIND_API_KEY.",
-    page="family/flux-2-pro.md",
+    page="https://www.segmind.com/models/flux-2-pro/api",
     price=Price(0.073, PER_MEGAPIXEL, "segmind.com/models/flux-2-pro/api, 2026-12 (~, no unit)"),
     typical_seconds=26.19,
     workflow="segmind_flux_2_pro",

@@ -1,4 +1,4 @@
-"""Flux LoRA "mybmwlora", from shared/segmind-api/000_2eedad9e76e6ec2e.txt. Every parameter is required
+"""Flux LoRA "mybmwlora", from its Segmind page (facts in tests/page_sheets/). Every parameter is required
 on this page; its parameters are the Simple Vector page's (specs/common.py), with other defaults."""
 from ..common import lora_page_params
 from ..local import LocalTwin
@@ -12,7 +12,7 @@ MODEL = ModelSpec(
     slug=SLUG,
     description="Flux dev with the 'mybmwlora' BMW car LoRA on Segmind's servers; put the trigger word "
                 "mybmwlora in the prompt. Billed per image to the account of SEGMIND_API_KEY.",
-    page="000_2eedad9e76e6ec2e.txt",
+    page=f"https://www.segmind.com/models/{SLUG}/api",
     price=Price(0.03, PER_GPU_SECOND, f"segmind.com/models/{SLUG}/api, 2026-11"),
     typical_seconds=23.0,
     workflow="segmind_flux_bmw_lora",

@@ -1,4 +1,4 @@
-"""Flux.1 Dev, from shared/segmind-api/001_de9b93e5ab390d8b.txt.
+"""Flux.1 Dev, from its Segmind page (facts in tests/page_sheets/).
 
 Page defects settled: `guidance` is typed integer but the example sends 3.5, so it is a float
 (default 3, as the page says); `aspect_ratio` has an empty default and a copied description, so it
@@ -16,7 +16,7 @@ MODEL = ModelSpec(
     slug="flux-dev",
     description="Flux.1 [dev] on Segmind's servers: a 12 billion parameter guidance-distilled "
                 "text-to-image model. Billed per image to the account of SEGMIND_API_KEY.",
-    page="001_de9b93e5ab390d8b.txt",
+    page="https://www.segmind.com/models/flux-dev/api",
     price=Price(0.02, PER_GPU_SECOND, "segmind.com/models/flux-dev/api, 2026-11"),
     typical_seconds=20.0,
     workflow="segmind_flux_dev",

@@ -1,4 +1,4 @@
-"""FLUX.1 Fill [pro], from shared/segmind-api/family/flux-fill-pro.md. The stored copies end inside
+"""FLUX.1 Fill [pro], from its Segmind page (facts in tests/page_sheets/). The stored copies end inside
 `guidance`'s description; the five fields after it are known from the page's example only.
 
 Page defects settled: `mask` is marked required, but its text says an alpha channel in `image` may stand in
@@ -21,7 +21,7 @@ MODEL = ModelSpec(
     slug="flux-fill-pro",
     description="FLUX.1 Fill [pro] on Segmind's servers: redraws the white part of the mask as the prompt says "
                 "(inpainting). $0.063 per image, billed to the account of SEGMIND_API_KEY.",
-    page="family/flux-fill-pro.md",
+    page="https://www.segmind.com/models/flux-fill-pro/api",
     price=Price(0.063, PER_GENERATION, "segmind.com/models/flux-fill-pro/api, 2026-12"),
     typical_seconds=23.06,
     workflow="segmind_flux_fill_pro",

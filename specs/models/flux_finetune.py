@@ -1,6 +1,6 @@
 """Any Flux fine-tune on Segmind, by its slug. Segmind no longer trains fine-tunes, but the existing ones stay
-callable under their slugs, `<finetune id>-<name>`, with the page shape of mybmwlora (one of them,
-shared/segmind-api/000_2eedad9e76e6ec2e.txt): the same parameters, all required. A fine-tune's own page
+callable under their slugs, `<finetune id>-<name>`, with the page shape of mybmwlora (one of them;
+its facts in tests/page_sheets/): the same parameters, all required. A fine-tune's own page
 states no other price or time, so mybmwlora's stand in for the estimate.
 
 The slug and the trigger word pick the model; they are not body fields. A trigger word missing from the

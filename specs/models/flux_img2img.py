@@ -1,5 +1,5 @@
-"""Flux.1 Image To Image, from the stored copies of segmind.com/models/flux-img2img/api (OTHER_FLUX.md in
-shared/segmind-api/family/, completed by the one table copy that reaches the page's end: ~24.74 s, ~$0.026,
+"""Flux.1 Image To Image, from the stored copies of segmind.com/models/flux-img2img/api (the fact sheet
+of the other Flux pages, completed by the one table copy that reaches the page's end: ~24.74 s, ~$0.026,
 denoise 0-1, steps 1-50, the seven schedulers; see the note on issue 21).
 
 Page defects settled: `sampler_name` counts 26 values and shows 10, two of them split by the page's
@@ -27,7 +27,7 @@ MODEL = ModelSpec(
     description="Flux.1 image-to-image on Segmind's servers: redraws the input image as the prompt says; "
                 "denoise sets how much. About $0.026 per image at the page's defaults, billed to the account "
                 "of SEGMIND_API_KEY.",
-    page="family/OTHER_FLUX.md",
+    page="https://www.segmind.com/models/flux-img2img/api",
     price=Price(0.026, PER_GPU_SECOND, "segmind.com/models/flux-img2img/api, 2026-12"),
     typical_seconds=24.74,
     workflow="segmind_flux_img2img",

@@ -1,4 +1,4 @@
-"""FLUX.1 Kontext [dev], from shared/segmind-api/family/flux-kontext-dev.md. The stored copies end inside
+"""FLUX.1 Kontext [dev], from its Segmind page (facts in tests/page_sheets/). The stored copies end inside
 `aspect_ratio`'s allowed values; the six fields after it are known from the page's example only.
 
 Page defects settled: `aspect_ratio` takes the Kontext pages' 14 values (its list is cut, its default is
@@ -27,7 +27,7 @@ MODEL = ModelSpec(
     slug="flux-kontext-dev",
     description="FLUX.1 Kontext [dev] on Segmind's servers: the open-weight Kontext; edits the input image as "
                 "the prompt says. $0.04 per image, billed to the account of SEGMIND_API_KEY.",
-    page="family/flux-kontext-dev.md",
+    page="https://www.segmind.com/models/flux-kontext-dev/api",
     price=Price(0.04, PER_GENERATION, "segmind.com/models/flux-kontext-dev/api, 2026-12"),
     typical_seconds=10.81,
     workflow="segmind_flux_kontext_dev",

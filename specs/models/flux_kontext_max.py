@@ -1,4 +1,4 @@
-"""FLUX.1 Kontext [max], from shared/segmind-api/family/flux-kontext-max.md (the page's stored copies end
+"""FLUX.1 Kontext [max], from its Segmind page (facts in tests/page_sheets/; the page's stored copies end
 inside `seed`; its fields are specs/kontext.py's, as on the [pro] page).
 
 Page defects settled as for [pro]: the 14 ratios, more than 2 of safety tolerance refused with an image
@@ -15,7 +15,7 @@ MODEL = ModelSpec(
     slug="flux-kontext-max",
     description="FLUX.1 Kontext [max] on Segmind's servers: the strongest Kontext, best with typography; edits "
                 "the input image as the prompt says. $0.10 per image, billed to the account of SEGMIND_API_KEY.",
-    page="family/flux-kontext-max.md",
+    page="https://www.segmind.com/models/flux-kontext-max/api",
     price=Price(0.1, PER_GENERATION, "segmind.com/models/flux-kontext-max/api, 2026-12"),
     typical_seconds=24.34,
     workflow="segmind_flux_kontext_max",

@@ -1,4 +1,4 @@
-"""FLUX.1 Kontext [pro], from shared/segmind-api/family/flux-kontext-pro.md (the page's stored copies end
+"""FLUX.1 Kontext [pro], from its Segmind page (facts in tests/page_sheets/; the page's stored copies end
 inside `seed`; its fields are specs/kontext.py's).
 
 Page defects settled: `aspect_ratio` lists 14 values and shows 10 (specs/choices.ASPECT_RATIOS_KONTEXT);
@@ -18,7 +18,7 @@ MODEL = ModelSpec(
     slug="flux-kontext-pro",
     description="FLUX.1 Kontext [pro] on Segmind's servers: edits the input image as the prompt says. "
                 "$0.05 per image, billed to the account of SEGMIND_API_KEY.",
-    page="family/flux-kontext-pro.md",
+    page="https://www.segmind.com/models/flux-kontext-pro/api",
     price=Price(0.05, PER_GENERATION, "segmind.com/models/flux-kontext-pro/api, 2026-12"),
     typical_seconds=20.69,
     workflow="segmind_flux_kontext_pro",

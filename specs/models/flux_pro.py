@@ -1,4 +1,4 @@
-"""Flux.1 Pro, from shared/segmind-api/002_6a2ec6f7fd0da644.txt.
+"""Flux.1 Pro, from its Segmind page (facts in tests/page_sheets/).
 
 Page defects settled: `guidance` (typed integer, range 2-5) is a float like flux-dev's;
 `aspect_ratio` defaults to the example's "1:1". Flux Pro has closed weights, so it has no local twin.
@@ -14,7 +14,7 @@ MODEL = ModelSpec(
     slug="flux-pro",
     description="Flux.1 [pro] on Segmind's servers. Its weights are closed, so this model runs only "
                 "remotely (there is no local twin). Billed per image to the account of SEGMIND_API_KEY.",
-    page="002_6a2ec6f7fd0da644.txt",
+    page="https://www.segmind.com/models/flux-pro/api",
     price=Price(0.069, PER_GENERATION, "segmind.com/models/flux-pro/api, 2026-11"),
     typical_seconds=20.0,
     workflow="segmind_flux_pro",

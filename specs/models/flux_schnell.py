@@ -1,4 +1,4 @@
-"""Flux.1 Schnell, from shared/segmind-api/003_c862724b110d7a88.txt.
+"""Flux.1 Schnell, from its Segmind page (facts in tests/page_sheets/).
 
 Page defects settled: `samples` has no range on the page; it gets flux-dev's 1-4. The 27 sampler names
 are ComfyUI's mid-2024 list (specs/choices.py).
@@ -15,7 +15,7 @@ MODEL = ModelSpec(
     slug="flux-schnell",
     description="Flux.1 [schnell] on Segmind's servers: the fast, few-step Flux model. "
                 "Billed per image to the account of SEGMIND_API_KEY.",
-    page="003_c862724b110d7a88.txt",
+    page="https://www.segmind.com/models/flux-schnell/api",
     price=Price(0.008, PER_GPU_SECOND, "segmind.com/models/flux-schnell/api, 2026-11"),
     typical_seconds=10.0,
     workflow="segmind_flux_schnell",

@@ -1,4 +1,4 @@
-"""Simple Vector Flux LoRA, from shared/segmind-api/004_9f24e2fefd4a52fb.txt. Only `prompt` is required
+"""Simple Vector Flux LoRA, from its Segmind page (facts in tests/page_sheets/). Only `prompt` is required
 on this page; its parameters are the mybmwlora page's (specs/common.py), with other defaults."""
 from ..common import lora_page_params
 from ..local import LocalTwin
@@ -11,7 +11,7 @@ MODEL = ModelSpec(
     description="Flux dev with the Simple Vector LoRA (flat vector clip art) on Segmind's servers; start "
                 "the prompt with the trigger word v3ct0r. Billed per image to the account of "
                 "SEGMIND_API_KEY.",
-    page="004_9f24e2fefd4a52fb.txt",
+    page="https://www.segmind.com/models/Simple_Vector_Flux/api",
     price=Price(0.034, PER_GPU_SECOND, "segmind.com/models/Simple_Vector_Flux/api, 2026-11"),
     typical_seconds=36.0,
     workflow="segmind_simple_vector_flux",
