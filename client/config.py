@@ -12,6 +12,7 @@ import os
 from dataclasses import dataclass
 from pathlib import Path
 
+from ..specs.segmind_index import INDEX_URL
 from .user_settings import comfy_user_settings_file, read_user_settings
 
 DEFAULT_BASE_URL = "https://api.segmind.com"
@@ -44,6 +45,8 @@ class Settings:
     cache_max_bytes: int = int(DEFAULT_CACHE_MAX_GB * 1e9)
     # Where input images are uploaded (SEGMIND_STORAGE_URL); None: client/uploads.storage_url decides.
     storage_url: str | None = None
+    # Segmind's index of its models, read by a refresh of the catalogue (SEGMIND_INDEX_URL); no key goes there.
+    index_url: str = INDEX_URL
 
     def __repr__(self) -> str:  # the key must never reach a log line through a repr
         return (f"Settings(api_key={'<set>' if self.api_key else None}, base_url={self.base_url!r}, "
@@ -150,4 +153,5 @@ def load_settings(environ: os._Environ | dict | None = None, user_file: Path | N
         max_spend_per_day=parse_cap(pick("max_spend_per_day"), "max_spend_per_day"),
         cache_max_bytes=parse_cache_bound(pick("cache_max_gb")),
         storage_url=str(pick("storage_url")).strip().rstrip("/") if pick("storage_url") else None,
+        index_url=str(pick("index_url", INDEX_URL)).strip(),
     )

@@ -4,7 +4,8 @@
 - POST /segmind-flux/test-key: reads the balance (free) with the configured key, or one given to try;
 - GET /segmind-flux/spend, GET /segmind-flux/thumbnail?job=ID, POST /segmind-flux/collect: the panel;
 - POST /segmind-flux/collect-receipt: the jobs a saved image's receipt names, collected again (free);
-- /segmind-flux/batches...: batches run inside ComfyUI (nodes/batch_routes.py).
+- /segmind-flux/batches...: batches run inside ComfyUI (nodes/batch_routes.py);
+- /segmind-flux/catalogue...: the Flux models of Segmind's index, and its refresh (nodes/catalogue_routes.py).
 
 A POST that changes something is refused when it comes from another web page (its Origin is not the
 page ComfyUI serves, or the browser marks it cross-site), whatever --listen or --enable-cors-header say,
@@ -24,6 +25,7 @@ from ..money.pricing import format_usd
 from ..specs import MODELS_BY_NODE_ID
 from .config_settings import apply_config, checked_value, config_view
 from .batch_routes import batch_handlers
+from .catalogue_routes import catalogue_handlers
 from .editor_estimate import estimate_for_editor
 from .receipt_collect import collect_receipts
 from .receipts import MAX_RECEIPT_CHARS, ReceiptError
@@ -134,7 +136,7 @@ def _route_handlers(web):
         return web.json_response(await in_thread(collect_receipts, data.get("receipt")))
 
     kit = SimpleNamespace(error=error, in_thread=in_thread, json_body=json_body, guarded=guarded)
-    return (*batch_handlers(web, kit),
+    return (*batch_handlers(web, kit), *catalogue_handlers(web, kit),
             ("POST", "/estimate", estimate), ("GET", "/config", get_config), ("POST", "/config", guarded(post_config)),
             ("POST", "/test-key", guarded(test_key)), ("GET", "/spend", spend), ("GET", "/thumbnail", thumbnail),
             ("POST", "/collect", guarded(collect)), ("POST", "/collect-receipt", guarded(collect_receipt)))

@@ -100,6 +100,7 @@ def start_pack_server(loopback, home: Path, front_end_root: str | None = None, a
     """ComfyUI with the pack, calling the loopback Segmind server with the test key (api_key="": none)."""
     comfy_dir, python = comfy_runtime()
     env = {"SEGMIND_BASE_URL": loopback.base_url, "SEGMIND_API_KEY": api_key, "PYTHONUNBUFFERED": "1",
+           "SEGMIND_INDEX_URL": f"{loopback.base_url}/llms.txt",
            "SEGMIND_CACHE_DIR": str(home / "segmind-cache"),
            "SEGMIND_CONFIG_FILE": str(home / "no-config.json"), **(extra_env or {})}
     return ComfyServer.start(comfy_dir, python, home, env=env, log_path=home / "comfyui.log",

@@ -2,8 +2,9 @@
 
 v1: POST /v1/{slug} answers with the image bytes (or a JSON shape chosen by the test).
 v2: POST /v2/{slug} queues a job; GET /v2/requests/{id}/status; GET /v2/requests/{id}; output URLs on
-this server under /files/. Faults are scripted per request (status, body, headers, delay, truncation),
-or picked at random for a share of all answers (`Chaos`, for soak tests).
+this server under /files/. GET /llms.txt: Segmind's index of its models (`index_text`; no key is taken).
+Faults are scripted per request (status, body, headers, delay, truncation), or picked at random for a
+share of all answers (`Chaos`, for soak tests).
 
 Images are solid colours derived from the request body, so a test can check pixels: red = seed % 256,
 green = steps, blue = index of the image in the batch * 40.
@@ -27,6 +28,7 @@ from typing import Callable
 
 from PIL import Image
 
+from index_texts import bundled_models, index_text
 from pack_loader import load_pack_module
 
 _MODELS = load_pack_module("specs").MODELS
@@ -152,6 +154,7 @@ class SegmindLoopback:
         self.submissions_per_minute: float | None = None
         self.rate_window_s = 60.0  # the limit's window (shorter in tests)
         self.submission_times: list[float] = []  # time.time() of each accepted submission
+        self.index_text = index_text(bundled_models())  # what GET /llms.txt answers (None: 404)
         handler = type("Handler", (_Handler,), {"stand_in": self})
         self.httpd = _QuietServer(("127.0.0.1", 0), handler)
         self.httpd.daemon_threads = True
@@ -183,6 +186,7 @@ class SegmindLoopback:
             self.job_seconds, self.seed_header = 0.3, True
             self.credits, self.cost_reported = START_CREDITS, True
             self.submissions_per_minute, self.submission_times, self.rate_window_s = None, [], 60.0
+            self.index_text = index_text(bundled_models())
 
     def rate_limited_until(self) -> float | None:
         """When a submission refused now may go (epoch seconds); None: it goes now, and is counted."""
@@ -520,6 +524,11 @@ class _Handler(BaseHTTPRequestHandler):
             if self.headers.get("x-api-key"):
                 return self._error(400, "the key was sent to a file URL")
             return self._send(200, *found) if found else self._error(404, "file not found")
+        if self.path == "/llms.txt":  # public, as on www.segmind.com: a key sent here would leak it
+            if self.headers.get("x-api-key"):
+                return self._error(400, "the key was sent to the public index")
+            text = self.stand_in.index_text
+            return self._send(200, text, "text/markdown; charset=utf-8") if text is not None else self._error(404, "no index")
         if not self._authorised():
             return
         if self.path == "/v1/get-user-credits":
