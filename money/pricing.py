@@ -14,12 +14,14 @@ from typing import Any, Mapping
 
 from ..specs import ModelSpec
 from ..specs.image_params import image_fields, token_size
-from ..specs.model import PER_GENERATION, PER_MEGAPIXEL
+from ..specs.model import CATALOGUE_AVERAGE, PER_GENERATION, PER_MEGAPIXEL
 from ..specs.output_size import output_size
 from ..specs.params import FloatParam, IntParam
 
 # The inputs that change the work of a per-GPU-second job, each relative to its page default.
 WORK_INPUTS = ("samples", "steps", "width", "height")
+# The basis of an estimate from Segmind's average cost of a model (its index), not from a page's price.
+AVERAGE_BASIS = "Segmind's average"
 # An input image whose size is not known before the run (it arrives over a link) counts as this many
 # megapixels: what Flux models are made for; the run counts what the server reports.
 UNKNOWN_INPUT_MEGAPIXELS = 1.0
@@ -95,4 +97,5 @@ def estimate(spec: ModelSpec, values: Mapping[str, Any], observed_usd_per_unit: 
     if observed_usd_per_unit is not None:
         per_unit, jobs = observed_usd_per_unit
         return Estimate(per_unit * units, units, f"{jobs} earlier job{'s' if jobs != 1 else ''}")
-    return Estimate(spec.price.usd * units, units, "page price")
+    basis = AVERAGE_BASIS if spec.price.source.startswith(CATALOGUE_AVERAGE) else "page price"
+    return Estimate(spec.price.usd * units, units, basis)

@@ -11,8 +11,11 @@ from pathlib import Path
 from typing import Any
 
 from ..specs import MODELS_BY_NODE_ID, ModelSpec, SpecValidationError
+from ..specs import any_model
 from ..specs.image_params import ImageListParam, image_fields
+from ..specs.segmind_index import bundled_index
 from ..client.cache import ResultCache, cache_key
+from ..client.model_index import retired_slugs, saved_index
 from .cost_history import CostHistory
 from .pricing import Estimate, estimate, format_usd
 
@@ -82,15 +85,46 @@ def node_cost(node_id: str, spec: ModelSpec, inputs: dict, history: CostHistory 
     return NodeCost(str(node_id), spec, expected, billable=not paid, note=paid)
 
 
+def any_model_cost(node_id: str, inputs: dict, history: CostHistory | None, cache: ResultCache | None,
+                   root: Path | None) -> NodeCost | None:
+    """The node for any catalogue model: its typed spec's estimate, else Segmind's average for the model;
+    a model over a link counts as the dearest of the catalogue. None: parameters the run will refuse."""
+    index = saved_index(root) if root is not None else bundled_index()
+    slug, text = inputs.get("model"), inputs.get(any_model.PARAMETERS)
+    if _is_link(slug):
+        dearest = max((model for model in index.models if model.avg_cost_usd), key=lambda model: model.avg_cost_usd)
+        slug, text = dearest.slug, "{}"
+    connected = {socket for socket in any_model.SOCKETS if _is_link(inputs.get(socket))}
+    try:
+        values = any_model.parse_parameters("{}" if _is_link(text) else text)
+        refs = any_model.check_references(values, connected) if not _is_link(text) else {}
+        spec = any_model.job_spec(str(slug), index, values, refs, retired_slugs(root) if root else ())
+    except SpecValidationError:
+        return None
+    values = any_model.job_values(spec, values, refs, {})
+    for param in image_fields(spec.params):  # a list of images not known yet: one unknown image each
+        if isinstance(values.get(param.name), dict):
+            values[param.name] = list(values[param.name].values())
+    expected = estimate(spec, values, history.usd_per_unit(spec.slug) if history else None)
+    paid = _already_paid(spec, inputs, values, cache)
+    return NodeCost(str(node_id), spec, expected, billable=not paid, note=paid)
+
+
 def prompt_costs(prompt: dict, root: Path | None, cache_enabled: bool = True) -> list[NodeCost]:
     """Every remote node of the prompt with its estimate; `root` is the result cache's folder."""
     history = CostHistory(root) if root is not None else None
     cache = ResultCache(root) if root is not None and cache_enabled else None
     costs = []
     for node_id, node in prompt.items() if isinstance(prompt, dict) else ():
-        spec = MODELS_BY_NODE_ID.get(node.get("class_type")) if isinstance(node, dict) else None
-        if spec is not None and isinstance(node.get("inputs"), dict):
-            costs.append(node_cost(node_id, spec, node["inputs"], history, cache))
+        inputs = node.get("inputs") if isinstance(node, dict) else None
+        if not isinstance(inputs, dict):
+            continue
+        spec = MODELS_BY_NODE_ID.get(node.get("class_type"))
+        if spec is not None:
+            costs.append(node_cost(node_id, spec, inputs, history, cache))
+        elif node.get("class_type") == any_model.NODE_ID:
+            cost = any_model_cost(node_id, inputs, history, cache, root)
+            costs += [cost] if cost else []
     return costs
 
 

@@ -48,7 +48,7 @@ def encode_frame(frame, mask: bool) -> EncodedImage:
     return EncodedImage(digest.hexdigest(), width, height, out.getvalue(), is_mask=mask)
 
 
-def _encoded(value: Any, node: str, socket: str, mask: bool):
+def encoded_frames(value: Any, node: str, socket: str, mask: bool):
     frames = _frames_of(value, node, socket, mask)
     if not isinstance(frames, list) or not frames or isinstance(frames[0], EncodedImage):
         return frames
@@ -62,10 +62,10 @@ def encode_image_inputs(spec: ModelSpec, kwargs: dict) -> dict[str, Any]:
     for param in image_fields(spec.params):
         mask = isinstance(param, MaskParam)
         if isinstance(param, ImageListParam):
-            values[param.name] = {socket: _encoded(kwargs[socket], spec.node_id, socket, mask)
+            values[param.name] = {socket: encoded_frames(kwargs[socket], spec.node_id, socket, mask)
                                   for socket in param.sockets() if kwargs.get(socket) is not None}
         elif kwargs.get(param.name) is not None:
-            values[param.name] = _encoded(kwargs[param.name], spec.node_id, param.name, mask)
+            values[param.name] = encoded_frames(kwargs[param.name], spec.node_id, param.name, mask)
     return values
 
 

@@ -20,7 +20,7 @@ from urllib.parse import urlsplit
 
 from ..client.constants import REQUEST_ID_RE
 from ..client.state_folder import server_identity
-from ..specs import MODELS, ModelSpec
+from ..specs import MODELS, ModelSpec, any_model
 
 PNG_KEY = "segmind"
 RECEIPT_FORMAT = 1
@@ -29,7 +29,7 @@ MAX_JOBS_PER_IMAGE = 64
 SLUG_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$")
 MAX_NAME_CHARS = 200
 RECEIPTS_REMEMBERED = 512
-REMOTE_NODE_IDS = frozenset(spec.node_id for spec in MODELS)
+REMOTE_NODE_IDS = frozenset(spec.node_id for spec in MODELS) | {any_model.NODE_ID}
 
 
 class ReceiptError(ValueError):

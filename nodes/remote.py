@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import asyncio
 
-from ..specs import MODELS, ModelSpec
+from ..specs import MODELS, ModelSpec, any_model
 from ..specs.image_params import ImageListParam
 from ..specs.pack_options import PACK_OPTIONS
 from ..specs.params import widget_problems
@@ -93,6 +93,9 @@ REMOTE_DISPLAY_NAMES = {**{spec.node_id: spec.display_name for spec in MODELS}, 
 
 def node_group(runtime) -> tuple[dict, dict]:
     """The remote nodes, each running its jobs with the runtime, their widget values under its prompt check."""
-    runtime.watch([WidgetRules(spec.node_id, all_rules(spec), link_only={}) for spec in MODELS])
+    from .any_model import ANY_MODEL_DISPLAY_NAMES, make_any_model_node, widget_rules  # it builds on this module
+
+    runtime.watch([WidgetRules(spec.node_id, all_rules(spec), link_only={}) for spec in MODELS] + [widget_rules()])
     classes = {**{spec.node_id: make_remote_node(spec, runtime) for spec in MODELS}, **CREDITS_NODES}
-    return classes, REMOTE_DISPLAY_NAMES
+    classes[any_model.NODE_ID] = make_any_model_node(runtime)
+    return classes, {**REMOTE_DISPLAY_NAMES, **ANY_MODEL_DISPLAY_NAMES}

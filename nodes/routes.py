@@ -22,11 +22,10 @@ from ..money.balance import ACCOUNT_LABEL, read_balance
 from ..client.config import ConfigError, load_settings
 from ..client.errors import SegmindError, missing_key_error
 from ..money.pricing import format_usd
-from ..specs import MODELS_BY_NODE_ID
 from .config_settings import apply_config, checked_value, config_view
 from .batch_routes import batch_handlers
 from .catalogue_routes import catalogue_handlers
-from .editor_estimate import estimate_for_editor
+from .editor_estimate import ESTIMATED_NODES, estimate_for_editor
 from .receipt_collect import collect_receipts
 from .receipts import MAX_RECEIPT_CHARS, ReceiptError
 from .spend_panel import PanelError, collect_job, job_thumbnail, spend_view
@@ -83,7 +82,7 @@ def _route_handlers(web):
         try:
             data = await request.json()
             node_type, inputs = data["node_type"], data.get("inputs") or {}
-            if node_type not in MODELS_BY_NODE_ID or not isinstance(inputs, dict):
+            if node_type not in ESTIMATED_NODES or not isinstance(inputs, dict):
                 raise KeyError(node_type)
         except (ValueError, KeyError, TypeError):
             return error("expected {node_type: a Segmind remote node, inputs: {...}}")

@@ -42,6 +42,20 @@ def remote_nodes() -> str:
     return "\n".join(rows) + "\n"
 
 
+def catalogue() -> str:
+    """Every model of the catalogue (the index shipped with the pack), and the node that runs it."""
+    any_model, index = load_pack_module("specs.any_model"), load_pack_module("specs.segmind_index").bundled_index()
+    typed = {spec.slug: spec.node_id for spec in load_pack_module("specs").MODELS if not spec.model_inputs}
+    rows = ["| model (slug) | kind | Segmind's average cost | average time | runs in |",
+            "| --- | --- | --- | --- | --- |"]
+    for model in index.models:
+        cost = f"~{usd(round(model.avg_cost_usd, 4))}" if model.avg_cost_usd else "not shown"
+        latency = f"~{model.avg_latency_s:.1f} s" if model.avg_latency_s else "not shown"
+        node = f"`{typed[model.slug]}` or `{any_model.NODE_ID}`" if model.slug in typed else f"`{any_model.NODE_ID}`"
+        rows.append(f"| {model.title} (`{model.slug}`) | {model.modality} | {cost} | {latency} | {node} |")
+    return "\n".join(rows) + "\n"
+
+
 def local_nodes() -> str:
     specs = load_pack_module("specs")
     rows = ["| node id | twin of | runs |", "| --- | --- | --- |"]
@@ -61,7 +75,7 @@ def workflows() -> str:
                    f"{entries[name]['summary']}\n" for name in order)
 
 
-TABLES = {"remote-nodes": remote_nodes, "local-nodes": local_nodes, "workflows": workflows}
+TABLES = {"remote-nodes": remote_nodes, "catalogue": catalogue, "local-nodes": local_nodes, "workflows": workflows}
 
 
 def render(text: str) -> str:

@@ -3,6 +3,7 @@ turns each into the UI-format file (built in the real editor) and the API-format
 produces from it). Widget values not given keep the node's defaults, i.e. the Segmind page's."""
 from __future__ import annotations
 
+import json
 import sys
 from pathlib import Path
 
@@ -153,6 +154,23 @@ def credits_workflow() -> dict:
             "links": [("credits", 2, "show", "source")]}
 
 
+# The node for any catalogue model: FLUX.1 PuLID, a face image named in the request by "{image_1}".
+ANY_MODEL_EXAMPLE = {"model": "flux-pulid", "parameters": json.dumps(
+    {"prompt": "a portrait of this person as an astronaut, studio light", "main_face_image": "{image_1}",
+     "seed": 720558}, indent=1)}
+
+
+def any_model_workflow() -> dict:
+    saver, link = save("save", "model", "segmind/any_model", 2)
+    text = (KEY_NOTE + " Any model of Segmind's index: pick its slug, write its request as the model's page "
+            "shows it. A connected image goes where the request names it (\"{image_1}\"); it is uploaded to "
+            "Segmind's storage once. The estimate is Segmind's average cost for the model.")
+    return {"nodes": [note(text), node("load_image", "LoadImage", 0, widgets={"image": EXAMPLE_INPUTS["photo"]},
+                                       title="Face image"),
+                      node("model", "SegmindFluxAnyModel", 1, widgets=ANY_MODEL_EXAMPLE), saver],
+            "links": [("load_image", 0, "model", "image_1"), link]}
+
+
 def stacked_lora_workflow() -> dict:
     first, second = STACKED_LORA_FILES["first"], STACKED_LORA_FILES["second"]
     loras, reports = "LoRAs, applied in order", "What each LoRA matched"
@@ -215,6 +233,9 @@ def catalog() -> dict[str, dict]:
         out[spec.workflow] = {"summary": f"{spec.display_name.removeprefix('Segmind ')} on Segmind, the page's "
                                          f"defaults{uses}.",
                                         "remote": True, "graph": remote_workflow(spec)}
+    out["segmind_flux_any_model"] = {"summary": "Any model of Segmind's catalogue by its slug (here FLUX.1 "
+                                                "PuLID on the example image), its request as JSON.",
+                                     "remote": True, "graph": any_model_workflow()}
     out["segmind_credits"] = {"summary": "Your Segmind balance and today's counted spend, free: run it to test "
                                          "a key.", "remote": True, "graph": credits_workflow()}
     for twin in specs.LOCAL_TWINS:
@@ -242,7 +263,9 @@ def catalog() -> dict[str, dict]:
 def workflow_names() -> dict[str, str]:
     """node id -> its example workflow's file name, for every remote model and local twin."""
     specs = load_pack_module("specs")
-    return {item.node_id: item.workflow for item in (*specs.MODELS, *specs.LOCAL_TWINS)}
+    any_model = load_pack_module("specs.any_model")
+    return {**{item.node_id: item.workflow for item in (*specs.MODELS, *specs.LOCAL_TWINS)},
+            any_model.NODE_ID: "segmind_flux_any_model"}
 
 
 def example_lora_files() -> tuple[str, ...]:

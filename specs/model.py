@@ -10,6 +10,8 @@ from .params import Param, SpecValidationError
 
 
 PER_GPU_SECOND, PER_GENERATION, PER_MEGAPIXEL = "gpu-second", "generation", "megapixel"
+# The source of a price that is Segmind's average over its users' jobs (its index), not a page's price.
+CATALOGUE_AVERAGE = "Segmind's average per job"
 
 
 @dataclass(frozen=True)

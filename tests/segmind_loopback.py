@@ -28,7 +28,7 @@ from typing import Callable
 
 from PIL import Image
 
-from index_texts import bundled_models, index_text
+from index_texts import bundled_models, index_text, segmind_index
 from pack_loader import load_pack_module
 
 _MODELS = load_pack_module("specs").MODELS
@@ -52,8 +52,13 @@ def spec_for(slug: str):
     return FINETUNE_SPEC if FINETUNE_SLUG.match(slug) else None
 
 
+# Every model of the pack's catalogue is accepted (the node for any model): billed Segmind's average.
+CATALOGUE_PRICES = {model.slug: round(model.avg_cost_usd, 6) for model in bundled_models() if model.avg_cost_usd}
+
+
 def price_of(slug: str) -> float:
-    return TEST_PRICES[spec_for(slug).slug]
+    spec = spec_for(slug)
+    return TEST_PRICES[spec.slug] if spec is not None else CATALOGUE_PRICES.get(slug, 0.05)
 FORMATS = {"png": ("PNG", "image/png"), "jpg": ("JPEG", "image/jpeg"), "webp": ("WEBP", "image/webp")}
 # What Segmind's storage takes (its docs: jpeg, png, webp).
 UPLOAD_TYPES = ("image/png", "image/jpeg", "image/webp")
@@ -200,6 +205,10 @@ class SegmindLoopback:
                 return recent[-int(self.submissions_per_minute)] + self.rate_window_s
             recent.append(now)
             return None
+
+    def catalogue_slugs(self) -> set[str]:
+        """The models of the index this server serves (a refresh's new model runs too)."""
+        return {model.slug for model in segmind_index.parse_index(self.index_text or "")} | set(CATALOGUE_PRICES)
 
     def charge(self, slug: str, body: dict) -> float:
         """Takes a finished job's price from the balance: the model's flat test price per image."""
@@ -426,11 +435,11 @@ class _Handler(BaseHTTPRequestHandler):
             return self._upload(body)
         version, _, slug = self.path.strip("/").partition("/")
         spec = spec_for(slug)
-        if spec is None or version not in ("v1", "v2"):
+        if (spec is None and slug not in self.stand_in.catalogue_slugs()) or version not in ("v1", "v2"):
             return self._error(404, f"Model {slug} not found")
         if not isinstance(body, dict) or not str(body.get("prompt", "")).strip():
             return self._error(400, "prompt is required")
-        refusal = self._image_refusal(spec, body)
+        refusal = self._image_refusal(spec, body) if spec is not None else self._missing_file(body)
         if refusal:
             return self._error(400, refusal)
         limited_until = self.stand_in.rate_limited_until()
@@ -492,6 +501,15 @@ class _Handler(BaseHTTPRequestHandler):
             if isinstance(param, _IMAGE_PARAMS.MaskParam) and param.matches and sizes.get(param.name) \
                     and sizes.get(param.matches) and sizes[param.name] != sizes[param.matches]:
                 return f"{param.name} must be the same size as {param.matches}"
+        return None
+
+    def _missing_file(self, body: dict) -> str | None:
+        """A model without a typed spec: any of this server's file URLs in the body must exist."""
+        for name, value in body.items():
+            for item in value if isinstance(value, list) else [value]:
+                if isinstance(item, str) and item.startswith(self.stand_in.base_url) and \
+                        self.stand_in.file_of(item) is None:
+                    return f"{name}: the file {item} does not exist"
         return None
 
     def _accounting(self, slug: str, body: dict) -> dict:

@@ -227,6 +227,19 @@ def test_the_estimate_follows_widgets_and_links_and_a_run_shows_what_it_paid(edi
     assert page.errors == [], page.errors
 
 
+def test_the_node_for_any_model_shows_segmind_s_average_and_follows_the_model(editor, segmind):
+    which, page, server, _ = editor
+    ui = json.loads((REPO / "workflows" / "segmind_flux_any_model.json").read_text(encoding="utf-8"))
+    assert load(page, ui)["missing"] == []
+    averages = {row["slug"]: row["avg_cost_usd"] for row in server.get_json("/segmind-flux/catalogue")["models"]}
+    shown = money_becomes(page, f"~${averages['flux-pulid']:.4f}", "SegmindFluxAnyModel")
+    assert shown.endswith("Segmind avg"), shown
+    set_widget(page, "SegmindFluxAnyModel", "model", "chroma")
+    assert money_becomes(page, f"~${averages['chroma']:.4f}", "SegmindFluxAnyModel").endswith("Segmind avg")
+    shoot(page, which, "any-model", focus="SegmindFluxAnyModel")
+    assert segmind.received == []  # estimates are free and offline
+
+
 def test_a_refused_run_shows_that_nothing_was_sent(editor, segmind):
     which, page, server, home = editor
     assert post_config(server, {"max_spend_per_prompt": "0.01"})[0] == 200

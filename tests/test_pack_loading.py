@@ -8,7 +8,7 @@ from remote_graphs import declared_input_names
 
 specs = load_pack_module("specs")
 image_params = load_pack_module("specs.image_params")
-REMOTE_IDS = {spec.node_id for spec in specs.MODELS}
+REMOTE_IDS = {spec.node_id for spec in specs.MODELS} | {load_pack_module("specs.any_model").NODE_ID}
 LOCAL_IDS = {twin.node_id for twin in specs.LOCAL_TWINS}
 NODE_IDS = REMOTE_IDS | LOCAL_IDS | {"SegmindFluxLoRALoader", "SegmindCredits"}
 

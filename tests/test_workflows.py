@@ -20,6 +20,7 @@ CATALOG = catalog()
 NAMES = sorted(CATALOG)
 specs = load_pack_module("specs")
 image_params = load_pack_module("specs.image_params")
+any_model = load_pack_module("specs.any_model")
 
 
 def test_every_workflow_exists_in_both_formats_with_a_thumbnail_and_a_note():
@@ -59,17 +60,25 @@ def test_remote_workflows_run_end_to_end_with_images_of_the_expected_size(comfy,
     result = comfy.run(prompt)
     assert result.ok, result.error() or result.rejected
     body = segmind.posts()[0].body
-    spec = specs.MODELS_BY_NODE_ID[model["class_type"]]
-    plain = [p.name for p in spec.params if not image_params.is_image_field(p)]
-    assert {name: body[name] for name in plain} == \
-        spec.chosen(model["inputs"]).with_trigger({name: model["inputs"][name] for name in plain})
-    for param in image_params.image_fields(spec.params):  # the shipped example image, as LoadImage gives it
-        sent = body[param.name] if isinstance(body[param.name], list) else [body[param.name]]
-        source = prompt[model["inputs"][param.sockets()[0]][0]]["inputs"]["image"]
+    if model["class_type"] == any_model.NODE_ID:  # its request as written, the image where it names it
+        written = json.loads(model["inputs"]["parameters"])
+        images = {name: value[1:-1] for name, value in written.items() if str(value).startswith("{image_")}
+        assert {name: body[name] for name in written if name not in images} == \
+            {name: value for name, value in written.items() if name not in images}
+    else:
+        spec = specs.MODELS_BY_NODE_ID[model["class_type"]]
+        plain = [p.name for p in spec.params if not image_params.is_image_field(p)]
+        assert {name: body[name] for name in plain} == \
+            spec.chosen(model["inputs"]).with_trigger({name: model["inputs"][name] for name in plain})
+        images = {param.name: param for param in image_params.image_fields(spec.params)}
+    for name, param in images.items():  # the shipped example image, as LoadImage gives it
+        sent = body[name] if isinstance(body[name], list) else [body[name]]
+        socket = param if isinstance(param, str) else param.sockets()[0]
+        source = prompt[model["inputs"][socket][0]]["inputs"]["image"]
         with Image.open(REPO / "workflows" / "inputs" / source) as shipped:
             mask = isinstance(param, image_params.MaskParam)
             expected = np.asarray(shipped.getchannel("A").point(lambda a: 255 - a) if mask else shipped.convert("RGB"))
-        assert (np.asarray(Image.open(io.BytesIO(segmind.file_of(sent[0])))) == expected).all(), param.name
+        assert (np.asarray(Image.open(io.BytesIO(segmind.file_of(sent[0])))) == expected).all(), name
     size = image_size(body, 1, segmind.file_size)
     saved = [image for output in result.history["outputs"].values() for image in output.get("images", [])]
     assert len(saved) == body.get("samples", 1)

@@ -1,0 +1,186 @@
+"""SegmindFluxAnyModel, the node for any model of the catalogue: its request as a JSON object with images
+named where they go, checked before anything is uploaded or paid (by the typed spec where one exists), each
+set of pixels uploaded once, estimated at Segmind's average (or the typed estimate) and counted after. In a
+real ComfyUI 0.3.75 against the stand-in, which accepts every catalogue slug."""
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from index_texts import IndexedModel, bundled_models, index_text
+from comfy_driver import describe_rejection
+from pack_loader import load_pack_module
+from remote_graphs import image_source
+from segmind_loopback import price_of
+
+specs = load_pack_module("specs")
+any_model = load_pack_module("specs.any_model")
+image_params = load_pack_module("specs.image_params")
+segmind_index = load_pack_module("specs.segmind_index")
+NODE = any_model.NODE_ID
+Example = image_params.ImageExample
+CATALOGUE = bundled_models()
+TYPED_SLUGS = {spec.slug for spec in specs.MODELS if not spec.model_inputs}
+
+
+def typed_parameters(spec) -> tuple[dict, dict]:
+    """A typed model's example as the node's JSON object, its images as references; socket -> example."""
+    values, images, free = {}, {}, list(any_model.IMAGE_SOCKETS)
+    for name, value in spec.example.items():
+        param = spec.param(name)
+        if isinstance(param, image_params.MaskParam):
+            values[name], images["mask"] = "{mask}", value
+        elif isinstance(param, image_params.ImageListParam):
+            examples = value if isinstance(value, tuple) else (value,)
+            sockets = [free.pop(0) for _ in examples]
+            values[name] = [f"{{{socket}}}" for socket in sockets]
+            images.update(zip(sockets, examples))
+        elif image_params.is_image_field(param):
+            socket = free.pop(0)
+            values[name], images[socket] = f"{{{socket}}}", value
+        else:
+            values[name] = value
+    return values, images
+
+
+def job_of(model: IndexedModel, seed: int) -> tuple[dict, dict]:
+    """The JSON object and images of one job of a catalogue model: a typed model's own example, any other
+    a prompt and a seed (every fifth one with an image, the same pixels each time)."""
+    spec = any_model.TYPED.get(model.slug)
+    if spec is not None:
+        values, images = typed_parameters(spec)
+        return values, images
+    values = {"prompt": f"a {model.slug} test", "seed": seed}
+    if seed % 5 == 0:
+        return {**values, "image": "{image_1}"}, {"image_1": Example(64, 48, 0x3A6B1C)}
+    return values, {}
+
+
+def add_node(prompt: dict, key: str, model: str, values: dict, images: dict, **options) -> None:
+    inputs = {"model": model, "parameters": json.dumps(values), **options}
+    for socket, example in images.items():
+        prompt[f"{key}_{socket}"] = image_source(example, socket == "mask")
+        inputs[socket] = [f"{key}_{socket}", 0]
+    prompt[key] = {"class_type": NODE, "inputs": inputs}
+    prompt[f"{key}_info"] = {"class_type": "PreviewAny", "inputs": {"source": [key, 1]}}
+    prompt[f"{key}_save"] = {"class_type": "PreviewImage", "inputs": {"images": [key, 0]}}
+
+
+def info(result, key: str) -> dict:
+    return json.loads(result.node_output(f"{key}_info")["text"][0])
+
+
+def test_the_editor_estimate_is_segmind_s_average_or_the_typed_estimate(comfy):
+    # First in this file: no job of these models has run yet, so no observed cost replaces the average.
+    def estimate(model, parameters):
+        status, body = comfy.request("POST", "/segmind-flux/estimate", {
+            "node_type": NODE, "inputs": {"model": model, "parameters": parameters}})
+        assert status == 200
+        return json.loads(body)
+    chroma = next(model for model in CATALOGUE if model.slug == "chroma")
+    average = estimate("chroma", "{\"prompt\": \"x\"}")
+    assert (average["usd"], average["basis"]) == (pytest.approx(chroma.avg_cost_usd), "Segmind's average")
+    typed = estimate("flux-schnell", "{\"prompt\": \"x\", \"samples\": 2}")
+    assert typed["basis"] != "Segmind's average" and typed["usd"] > 0
+    one = estimate("flux-schnell", "{\"prompt\": \"x\", \"samples\": 1}")
+    assert typed["usd"] == pytest.approx(2 * one["usd"])
+    assert estimate("chroma", "{not json")["text"] == "check parameters"
+
+
+def test_one_job_of_every_catalogue_model_runs_from_the_node(comfy, segmind):
+    segmind.credits = 50.0  # the catalogue's jobs together cost ~$10.5 (its videos a dollar or more each)
+    prompt, jobs = {}, {}
+    for number, model in enumerate(CATALOGUE):
+        values, images = job_of(model, 91000 + number)
+        key = f"n{number}"
+        add_node(prompt, key, model.slug, values, images, force_refresh=True)
+        jobs[key] = (model, values, images)
+    result = comfy.run(prompt, timeout=600)
+    assert result.ok, (result.error() or {}).get("exception_message")
+    posts = {post.path.split("/", 2)[2]: post.body for post in segmind.posts("/v2/")}
+    assert sorted(posts) == sorted(model.slug for model in CATALOGUE)  # every model, once each
+    # The same pixels feed several nodes: no set of pixels is uploaded twice (an earlier test's are not
+    # uploaded again at all: the state folder knows their URLs).
+    assert sum(1 for _, _, images in jobs.values() if images) > 8
+    assert segmind.uploads and len(segmind.uploads) == len(set(segmind.uploads))
+    for key, (model, values, images) in jobs.items():
+        body, got = posts[model.slug], info(result, key)
+        if model.slug in TYPED_SLUGS:  # the typed spec's body: the example's values, images by URL
+            assert {name: body[name] for name in values if "{" not in json.dumps(values[name])} == \
+                {name: value for name, value in values.items() if "{" not in json.dumps(value)}
+            assert got["estimated_cost"] > 0, model.slug
+        else:  # as given, the image replaced by its uploaded file's URL; estimated at Segmind's average
+            assert {name: value for name, value in body.items() if name != "image"} == \
+                {name: value for name, value in values.items() if name != "image"}
+            if images:
+                assert body["image"].startswith(f"{segmind.base_url}/files/")
+            assert got["estimated_cost"] == pytest.approx(model.avg_cost_usd, abs=1e-6), model.slug
+        assert got["cost"] == pytest.approx(price_of(model.slug) * body.get("samples", 1), abs=1e-6), model.slug
+
+
+@pytest.mark.parametrize("parameters,connect,expected", [
+    ("{\"prompt\": \"x\"", (), "SegmindFluxAnyModel: input 'parameters' is not valid JSON"),
+    ("[1, 2]", (), "SegmindFluxAnyModel: input 'parameters' must be a JSON object ({...}); got [1, 2]."),
+    ("{\"prompt\": \"x\", \"image\": \"{image_2}\"}", ("image_1",),
+     "SegmindFluxAnyModel: 'parameters' puts {image_2} into 'image', but nothing is connected to input 'image_2'"),
+    ("{\"prompt\": \"x\"}", ("image_1",),
+     "SegmindFluxAnyModel: input 'image_1' is connected but no field of 'parameters' names it"),
+])
+def test_parameters_and_images_that_do_not_match_are_refused_before_anything_is_sent(comfy, segmind, parameters,
+                                                                                       connect, expected):
+    prompt = {}
+    add_node(prompt, "n", "flux-ipadapter", {}, {socket: Example(64, 64, 0x102030) for socket in connect})
+    prompt["n"]["inputs"]["parameters"] = parameters
+    result = comfy.run(prompt)
+    # Bad JSON is refused when queued (VALIDATE_INPUTS); images that do not match, when the node runs.
+    message = describe_rejection(result.rejected) if result.rejected else result.error()["exception_message"]
+    assert not result.ok and expected in message
+    assert segmind.posts() == [] and segmind.uploads == []
+
+
+def test_a_typed_model_is_checked_by_its_spec_and_unknown_fields_go_as_given_to_others(comfy, segmind):
+    prompt = {}
+    add_node(prompt, "n", "flux-schnell", {"prompt": "a fox", "steps": 9}, {})
+    result = comfy.run(prompt)
+    assert not result.ok and "SegmindFluxAnyModel: input 'steps' must be an integer from 1 to 8; got 9." in \
+        result.error()["exception_message"]
+    assert segmind.posts() == []
+    prompt = {}
+    add_node(prompt, "n", "flux-krea-dev", {"prompt": "a fox", "made_up_field": [1, {"a": None}]}, {},
+             force_refresh=True)
+    result = comfy.run(prompt)
+    assert result.ok, result.error()
+    assert segmind.posts("/v2/")[0].body == {"prompt": "a fox", "made_up_field": [1, {"a": None}]}
+
+
+def test_a_model_the_stand_in_refuses_shows_segmind_s_reason_and_is_not_counted(comfy, segmind):
+    prompt = {}
+    add_node(prompt, "n", "flux-redux-dev", {"seed": 1}, {}, force_refresh=True)  # no prompt: refused
+    result = comfy.run(prompt)
+    message = result.error()["exception_message"]
+    assert not result.ok and segmind.billable_submissions == 0
+    assert "Flux Redux Dev (flux-redux-dev): HTTP 400 Bad Request. Segmind says: prompt is required." in message
+
+
+def test_the_model_list_follows_a_refresh_and_keeps_a_retired_model(comfy, segmind):
+    models = CATALOGUE[1:] + [IndexedModel("flux-3-pro", "FLUX 3 Pro", "Text-to-Image Generation", 0.08, 18.5,
+                                           "Newest.")]
+    segmind.index_text = index_text(models)
+    try:
+        assert comfy.request("POST", "/segmind-flux/catalogue/refresh", {})[0] == 200
+        offered = comfy.get_json(f"/object_info/{NODE}")[NODE]["input"]["required"]["model"][0]
+        assert "flux-3-pro" in offered and CATALOGUE[0].slug in offered  # new, and retired still loads
+        prompt = {}
+        add_node(prompt, "n", CATALOGUE[0].slug, {"prompt": "x"}, {}, force_refresh=True)
+        result = comfy.run(prompt)
+        assert not result.ok and f"model '{CATALOGUE[0].slug}' is retired by Segmind" in \
+            result.error()["exception_message"]
+        prompt = {}
+        add_node(prompt, "n", "flux-3-pro", {"prompt": "x"}, {}, force_refresh=True)
+        result = comfy.run(prompt)
+        assert result.ok, result.error()
+        assert info(result, "n")["estimated_cost"] == pytest.approx(0.08)
+    finally:
+        segmind.index_text = index_text(bundled_models())
+        comfy.request("POST", "/segmind-flux/catalogue/refresh", {})
