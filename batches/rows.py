@@ -9,7 +9,7 @@ import json
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from ..specs import LOCAL_TWINS, MODELS
+from ..specs import LOCAL_TWINS, MODELS, SpecValidationError, any_model
 from ..specs.pack_options import PACK_OPTIONS
 
 
@@ -111,14 +111,46 @@ def check_rows(rows: list[Row], prompt: dict, rules: dict | None = None) -> None
         raise BadRows(problems)
 
 
-def _problem(prompt: dict, rules: dict, key: str, value) -> str | None:
+def _target(prompt: dict, key: str) -> tuple[str, str, str | None]:
+    """(node reference, input, field): the field is a key inside the request of a SegmindFluxAnyModel node
+    (`NODE.parameters.prompt`), None for a node's own input (`NODE.input`)."""
+    head, separator, field = str(key).partition(f".{any_model.PARAMETERS}.")
+    if separator and field and any(prompt[node_id].get("class_type") == any_model.NODE_ID
+                                   for node_id in find_node(prompt, head)):
+        return head, any_model.PARAMETERS, field
     node_ref, _, input_name = str(key).rpartition(".")
+    return node_ref, input_name, None
+
+
+def _request_problem(node: dict, field: str | None, value) -> str | None:
+    """A row's value for the request of a SegmindFluxAnyModel node: the whole object, or one field of it,
+    checked by the typed spec of the node's model where it has one."""
+    try:
+        if field is None:
+            any_model.parse_parameters(value)
+            return None
+        current = any_model.parse_parameters(node["inputs"].get(any_model.PARAMETERS, "{}"))
+        typed = any_model.TYPED.get(node["inputs"].get("model"))
+        param = next((p for p in typed.params if p.name == field), None) if typed else None
+        if typed and param is None and field not in current:
+            return f"{typed.slug} has no field {field!r} (it has {', '.join(typed.param_names)})"
+        if param is not None and not any_model.references({field: value}):
+            param.validate(value, any_model.NODE_ID)
+    except SpecValidationError as exc:
+        return str(exc)
+    return None
+
+
+def _problem(prompt: dict, rules: dict, key: str, value) -> str | None:
+    node_ref, input_name, field = _target(prompt, key)
     if not node_ref or not input_name:
         return f"{key!r} is not NODE.input"
     matches = find_node(prompt, node_ref)
     if len(matches) != 1:
         return f"{key!r}: {len(matches)} nodes match {node_ref!r} (use a node id: {', '.join(prompt)})"
     node = prompt[matches[0]]
+    if node.get("class_type") == any_model.NODE_ID and input_name == any_model.PARAMETERS:
+        return _request_problem(node, field, value)
     params = rules.get(node.get("class_type"))
     if params is None:
         if input_name not in node.get("inputs", {}):
@@ -139,6 +171,11 @@ def row_prompt(prompt: dict, row: Row) -> dict:
     """The workflow with the row's values in place."""
     changed = copy.deepcopy(prompt)
     for key, value in row.values.items():
-        node_ref, _, input_name = key.rpartition(".")
-        changed[find_node(changed, node_ref)[0]]["inputs"][input_name] = value
+        node_ref, input_name, field = _target(changed, key)
+        inputs = changed[find_node(changed, node_ref)[0]]["inputs"]
+        if field is not None:  # one field of the request: the rest of the object stays as the workflow has it
+            value = {**any_model.parse_parameters(inputs.get(input_name, "{}")), field: value}
+        if input_name == any_model.PARAMETERS and isinstance(value, dict):
+            value = json.dumps(value)  # the request is a text widget (a CSV cell's object parses as JSON)
+        inputs[input_name] = value
     return changed

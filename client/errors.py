@@ -22,7 +22,8 @@ ADVICE = {
     403: "This API key is not allowed to use this model: check the account's plan on Segmind.",
     404: "Segmind does not know this model (the pack may be out of date): update the pack.",
     406: "The account has run out of credits: top up at https://cloud.segmind.com/console/billing.",
-    410: "Segmind has retired this model: use another model node.",
+    410: ("This model was retired by Segmind; the job was not billed. Use another model (the catalogue's "
+          "refresh in the Segmind panel or POST /segmind-flux/catalogue/refresh lists those Segmind runs now)."),
     422: "The job failed on the server and was not billed: adjust the prompt or inputs and queue again.",
     429: "Segmind is rate-limiting this key: wait a minute, or lower SEGMIND_REQUESTS_PER_MINUTE.",
     500: "Segmind had an internal error: queue again in a moment.",

@@ -4,12 +4,18 @@ set of pixels uploaded once, estimated at Segmind's average (or the typed estima
 real ComfyUI 0.3.75 against the stand-in, which accepts every catalogue slug."""
 from __future__ import annotations
 
+import csv
 import json
+import os
+import subprocess
+import sys
+from pathlib import Path
 
 import pytest
 
-from index_texts import IndexedModel, bundled_models, index_text
 from comfy_driver import describe_rejection
+from conftest import TEST_API_KEY
+from index_texts import IndexedModel, bundled_models, index_text
 from pack_loader import load_pack_module
 from remote_graphs import image_source
 from segmind_loopback import price_of
@@ -19,6 +25,7 @@ any_model = load_pack_module("specs.any_model")
 image_params = load_pack_module("specs.image_params")
 segmind_index = load_pack_module("specs.segmind_index")
 NODE = any_model.NODE_ID
+REPO = Path(__file__).resolve().parent.parent
 Example = image_params.ImageExample
 CATALOGUE = bundled_models()
 TYPED_SLUGS = {spec.slug for spec in specs.MODELS if not spec.model_inputs}
@@ -184,3 +191,36 @@ def test_the_model_list_follows_a_refresh_and_keeps_a_retired_model(comfy, segmi
     finally:
         segmind.index_text = index_text(bundled_models())
         comfy.request("POST", "/segmind-flux/catalogue/refresh", {})
+
+
+def test_a_batch_of_the_node_sets_fields_of_its_request_from_a_rows_file(comfy, comfy_home, segmind, tmp_path):
+    """run-workflow --batch on the example workflow: `NODE.parameters.FIELD` sets one field of the request
+    (the rest as the workflow has it), `NODE.parameters` the whole object; bad rows refused before any POST."""
+    workflow = REPO / "workflows" / "api" / "segmind_flux_any_model.json"
+    env = {**os.environ, "SEGMIND_BASE_URL": segmind.base_url, "SEGMIND_API_KEY": TEST_API_KEY,
+           "SEGMIND_CACHE_DIR": str(comfy_home / "segmind-cache"), "SEGMIND_CONFIG_FILE": str(tmp_path / "none.json")}
+
+    def run_batch(rows):
+        return subprocess.run([sys.executable, str(REPO / "scripts" / "run_workflow.py"), str(workflow), "--url",
+                               comfy.url, "--batch", str(rows)], env=env, capture_output=True, text=True, timeout=300)
+    bad = tmp_path / "bad.jsonl"
+    bad.write_text("\n".join(json.dumps(row) for row in [
+        {f"{NODE}.parameters": "{not json"}, {f"{NODE}.parameters.colour": "red"}]) + "\n")
+    out = run_batch(bad)
+    assert out.returncode == 2 and segmind.received == []
+    assert "line 1 (row 1): SegmindFluxAnyModel: input 'parameters' is not valid JSON" in out.stderr, out.stderr
+    assert "line 2 (row 2)" not in out.stderr  # flux-pulid has no typed spec: any field goes as written
+    rows = tmp_path / "faces.csv"
+    with rows.open("w", newline="", encoding="utf-8") as file:
+        writer = csv.writer(file)
+        writer.writerow([f"{NODE}.parameters.prompt", f"{NODE}.parameters.seed"])
+        writer.writerows([[f"a face {n}", 93000 + n] for n in range(3)])
+    out = run_batch(rows)
+    assert out.returncode == 0, out.stdout + out.stderr
+    posts = sorted((post.body for post in segmind.posts("/v2/flux-pulid")), key=lambda body: body["seed"])
+    assert [(body["prompt"], body["seed"]) for body in posts] == [(f"a face {n}", 93000 + n) for n in range(3)]
+    assert len({body["main_face_image"] for body in posts}) == 1 and len(segmind.uploads) <= 1
+    with rows.with_name("faces.results.csv").open(newline="", encoding="utf-8") as file:
+        results = list(csv.DictReader(file))
+    assert [(r["status"], r["seed"]) for r in results] == [("ok", str(93000 + n)) for n in range(3)]
+    assert all(float(r["cost_usd"]) == price_of("flux-pulid") for r in results)

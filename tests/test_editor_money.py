@@ -12,6 +12,7 @@ tests/screenshots/money/<editor>-<step>.png (not in git).
 from __future__ import annotations
 
 import csv
+import datetime
 import io
 import json
 import os
@@ -24,6 +25,7 @@ import pytest
 from PIL import Image
 
 from conftest import TEST_API_KEY, comfy_base, start_pack_server
+from index_texts import IndexedModel, bundled_models, index_text
 from frontend_driver import EDITORS, click_run, front_end_root, frontend, load, reopen, set_widget
 
 REPO = Path(__file__).resolve().parent.parent
@@ -238,6 +240,43 @@ def test_the_node_for_any_model_shows_segmind_s_average_and_follows_the_model(ed
     assert money_becomes(page, f"~${averages['chroma']:.4f}", "SegmindFluxAnyModel").endswith("Segmind avg")
     shoot(page, which, "any-model", focus="SegmindFluxAnyModel")
     assert segmind.received == []  # estimates are free and offline
+
+
+MODEL_OPTIONS_JS = """(type) => {
+  const node = (app.graph.nodes || app.graph._nodes).find(n => n.type === type);
+  return node.widgets.find(w => w.name === "model").options.values;
+}"""
+
+
+def test_the_panel_shows_the_catalogue_and_a_refresh_offers_a_new_model_at_once(editor, segmind):
+    which, page, server, _ = editor
+    ui = json.loads((REPO / "workflows" / "segmind_flux_any_model.json").read_text(encoding="utf-8"))
+    assert load(page, ui)["missing"] == []
+    open_panel(page)
+    summary = page.locator("[data-segmind-panel] [data-role=catalogue-summary]")
+    page.wait_for_function("() => document.querySelector('[data-role=catalogue-summary]')?.textContent"
+                           ".startsWith('Models:')", timeout=10_000)
+    assert summary.inner_text() == "Models: 40, Segmind's index of 2026-08-19"
+    newest = IndexedModel("flux-3-pro", "FLUX 3 Pro", "Text-to-Image Generation", 0.08, 18.5, "Newest.")
+    segmind.index_text = index_text(bundled_models()[1:] + [newest])
+    try:
+        page.locator("[data-segmind-panel] [data-role=catalogue-refresh]").click()
+        page.wait_for_function("() => document.querySelector('[data-role=catalogue-message]')"
+                               "?.getAttribute('data-state') === 'done'", timeout=15_000)
+        message = page.locator("[data-segmind-panel] [data-role=catalogue-message]").inner_text()
+        assert "new: flux-3-pro" in message and f"retired: {bundled_models()[0].slug}" in message, message
+        today = datetime.datetime.now(datetime.timezone.utc).date().isoformat()
+        assert summary.inner_text() == f"Models: 40, Segmind's index of {today} · 1 retired"
+        # The node offers the new model without a reload, and still the retired one (saved workflows load).
+        page.wait_for_function(f"(type) => ({MODEL_OPTIONS_JS})(type).includes('flux-3-pro')",
+                               arg="SegmindFluxAnyModel", timeout=10_000)
+        assert bundled_models()[0].slug in page.evaluate(MODEL_OPTIONS_JS, "SegmindFluxAnyModel")
+        shoot(page, which, "catalogue-refreshed")
+        assert [r.path for r in segmind.received] == ["/llms.txt"]  # the public index, and nothing else
+        assert "x-api-key" not in segmind.received[0].headers
+    finally:
+        segmind.index_text = index_text(bundled_models())
+        server.request("POST", "/segmind-flux/catalogue/refresh", {})
 
 
 def test_a_refused_run_shows_that_nothing_was_sent(editor, segmind):

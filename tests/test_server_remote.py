@@ -109,7 +109,7 @@ def test_linked_values_are_validated_before_any_request(comfy, segmind):
 @pytest.mark.parametrize("status,reason,advice", [
     (401, "Unauthorized: invalid or missing API key", "SEGMIND_API_KEY"),
     (406, "Insufficient credits", "credits"),
-    (410, "Model retired", "retired"),
+    (410, "Model retired", "retired by Segmind; the job was not billed"),
     (500, "boom", "internal error"),
 ])
 def test_server_errors_become_clear_node_errors(comfy, segmind, status, reason, advice):

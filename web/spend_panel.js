@@ -2,13 +2,14 @@
 // (30 days) and per model, and the last 50 jobs with their thumbnails. A job submitted but never
 // collected (a cancel, a crash) has "collect", which fetches its finished result (free; nothing is
 // submitted again). Everything comes from GET /segmind-flux/spend, worded by the pack's server.
-// The Batch section is web/lib/batch_section.js. "Collect from a saved image" reads the receipt a remote node left in a PNG ComfyUI saved and collects
+// The Catalogue line (Segmind's index, Refresh) is web/lib/catalogue_section.js, the Batch section web/lib/batch_section.js. "Collect from a saved image" reads the receipt a remote node left in a PNG ComfyUI saved and collects
 // its jobs again (free within Segmind's hour), into output/segmind-collected.
 import { app } from "../../scripts/app.js";
 import { api } from "../../scripts/api.js";
 import { ROUTES, callPack, escapeHtml, onRunEnded } from "./lib/segmind_client.js";
 import { pngText } from "./lib/png_text.js";
 import { BatchSection } from "./lib/batch_section.js";
+import { CatalogueSection } from "./lib/catalogue_section.js";
 
 const RECEIPT_CHUNK = "segmind";
 
@@ -142,6 +143,7 @@ class SpendPanel {
     container.innerHTML = `<style>${STYLE}</style><div class="segmind-panel" data-segmind-panel>
       <div style="display:flex;justify-content:space-between;align-items:center"><b>Segmind</b>
       <button type="button" data-role="refresh" style="${BUTTON_STYLE}">Refresh</button></div>
+      <section data-segmind-catalogue></section>
       <section data-segmind-batch></section>
       <section><h3>Collect from a saved image</h3>
         <div class="muted">A PNG saved from a Segmind node names its job: collecting it again within the hour
@@ -150,6 +152,7 @@ class SpendPanel {
         <div data-role="receipt-result"></div></section>
       <div data-role="content" class="muted">Loading…</div></div>`;
     container.querySelector("[data-role=refresh]").addEventListener("click", () => this.refresh());
+    new CatalogueSection().mount(container.querySelector("[data-segmind-catalogue]"));
     new BatchSection().mount(container.querySelector("[data-segmind-batch]"));
     const file = container.querySelector("[data-role=receipt-file]");
     file.addEventListener("change", () => file.files[0] && this.collectReceipt(file.files[0]));

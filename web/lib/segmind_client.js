@@ -11,6 +11,8 @@ export const ROUTES = {
   collectReceipt: "/segmind-flux/collect-receipt",
   batches: "/segmind-flux/batches",
   thumbnail: "/segmind-flux/thumbnail",
+  catalogue: "/segmind-flux/catalogue",
+  catalogueRefresh: "/segmind-flux/catalogue/refresh",
 };
 
 // JSON in, JSON out; a refusal becomes an Error carrying the server's own words.
