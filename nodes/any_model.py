@@ -15,8 +15,8 @@ from ..specs.params import widget_problems
 from ..specs.segmind_index import bundled_index
 from .image_inputs import encoded_frames, attachments_of
 from .paid_run import run_paid
-from .prompt_check import HIDDEN_REFUSED_INPUT, WidgetRules, refusals
-from .remote import CATEGORY, GRAPH_INPUT, PNGINFO_INPUT, node_inputs
+from .prompt_check import WidgetRules, refusals
+from .remote import GRAPH_INPUT, PNGINFO_INPUT, RemoteNodeBase, node_inputs
 from .user_data import data_dir
 
 DISPLAY_NAME = "Segmind Flux: any catalogue model"
@@ -50,19 +50,12 @@ SOCKET_INPUTS = tuple(ImageParam(socket, f"An image for the request: write \"{{{
 
 
 def make_any_model_node(runtime) -> type:
-    class AnyModelNode:
+    class AnyModelNode(RemoteNodeBase):
         DESCRIPTION = ("Any Flux-family model of Segmind's index, by its slug, with its request as a JSON object. "
                        "Connected images go where the object names them (\"{image_1}\", \"{mask}\"). A model "
                        "with a typed node is checked as that node checks it; any other model's fields go as "
                        "given, and Segmind refuses what it does not take (not billed). Estimates use Segmind's "
                        "average cost for the model where no typed node exists.")
-        CATEGORY = CATEGORY
-        RETURN_TYPES = ("IMAGE", "STRING")
-        RETURN_NAMES = ("images", "info")
-        OUTPUT_TOOLTIPS = ("The generated images, as a batch.",
-                           "JSON: model, request id, seed used, cost, remaining credits and inference time as far "
-                           "as the server reports them, and whether the result came from the cache.")
-        FUNCTION = "generate"
 
         @classmethod
         def INPUT_TYPES(cls):
@@ -74,9 +67,7 @@ def make_any_model_node(runtime) -> type:
                             "multiline": True, "default": any_model.EXAMPLE_PARAMETERS,
                             "tooltip": "The request as one JSON object, as the model's page shows it; images as "
                                        "\"{image_1}\".. \"{image_4}\" and \"{mask}\"."})},
-                    "optional": options,
-                    "hidden": {"unique_id": "UNIQUE_ID", GRAPH_INPUT: "PROMPT", PNGINFO_INPUT: "EXTRA_PNGINFO",
-                               **HIDDEN_REFUSED_INPUT}}
+                    "optional": options, "hidden": cls.HIDDEN}
 
         @classmethod
         def VALIDATE_INPUTS(cls, **kwargs):
@@ -87,10 +78,6 @@ def make_any_model_node(runtime) -> type:
                 except SpecValidationError as exc:
                     problems.append(str(exc))
             return " ".join(problems) if problems else True
-
-        @classmethod
-        def IS_CHANGED(cls, force_refresh=False, **kwargs):
-            return float("nan") if force_refresh is True else ""
 
         async def generate(self, model, parameters, unique_id=None, transport="v2", force_refresh=False,
                            on_failure="error", **kwargs):

@@ -33,6 +33,23 @@ def node_inputs(params) -> tuple[dict, dict]:
     return required, optional
 
 
+class RemoteNodeBase:
+    """What every remote model node shares: its outputs, its category and when it runs again."""
+    CATEGORY = CATEGORY
+    RETURN_TYPES = ("IMAGE", "STRING")
+    RETURN_NAMES = ("images", "info")
+    OUTPUT_TOOLTIPS = ("The generated images, as a batch.",
+                       "JSON: model, request id, seed used, cost, remaining credits and inference time as far as "
+                       "the server reports them, and whether the result came from the cache.")
+    FUNCTION = "generate"
+    # The node's id, its place in the prompt, and what Save Image nodes write (the receipts).
+    HIDDEN = {"unique_id": "UNIQUE_ID", GRAPH_INPUT: "PROMPT", PNGINFO_INPUT: "EXTRA_PNGINFO", **HIDDEN_REFUSED_INPUT}
+
+    @classmethod
+    def IS_CHANGED(cls, force_refresh=False, **kwargs):
+        return float("nan") if force_refresh is True else ""  # NaN never equals itself: run again
+
+
 def all_rules(spec: ModelSpec) -> tuple:
     """Every input of the node that has a rule: the model's, the page's and the pack's."""
     return tuple(spec.model_inputs) + tuple(spec.params) + PACK_OPTIONS
@@ -43,33 +60,20 @@ def make_remote_node(spec: ModelSpec, runtime) -> type:
         # Optional inputs left out of an API prompt take the page default, like the widget would.
         return {p.name: kwargs.get(p.name, getattr(p, "default", None)) for p in spec.params}
 
-    class RemoteNode:
+    class RemoteNode(RemoteNodeBase):
         DESCRIPTION = spec.description
-        CATEGORY = CATEGORY
-        RETURN_TYPES = ("IMAGE", "STRING")
-        RETURN_NAMES = ("images", "info")
-        OUTPUT_TOOLTIPS = ("The generated images, as a batch.",
-                           "JSON: request id, seed used, cost, remaining credits and inference time "
-                           "as far as the server reports them, and whether the result came from the cache.")
-        FUNCTION = "generate"
         SPEC = spec
 
         @classmethod
         def INPUT_TYPES(cls):
             required, optional = node_inputs(all_rules(spec))
-            return {"required": required, "optional": optional,
-                    "hidden": {"unique_id": "UNIQUE_ID", GRAPH_INPUT: "PROMPT", PNGINFO_INPUT: "EXTRA_PNGINFO",
-                               **HIDDEN_REFUSED_INPUT}}
+            return {"required": required, "optional": optional, "hidden": cls.HIDDEN}
 
         @classmethod
         def VALIDATE_INPUTS(cls, **kwargs):
             """Checks widget values when the prompt is queued; linked values are checked at run time."""
             problems = refusals(kwargs) + widget_problems(all_rules(spec), kwargs, spec.node_id)
             return " ".join(problems) if problems else True
-
-        @classmethod
-        def IS_CHANGED(cls, force_refresh=False, **kwargs):
-            return float("nan") if force_refresh is True else ""  # NaN never equals itself: run again
 
         async def generate(self, unique_id=None, transport="v2", force_refresh=False, on_failure="error",
                            **kwargs):
