@@ -121,6 +121,9 @@ def job_spec(slug: str, index: ModelIndex, values: Mapping[str, Any], refs: Mapp
         state = "retired by Segmind" if slug in retired else "not in Segmind's index"
         raise SpecValidationError(f"{NODE_ID}: model '{slug}' is {state} (catalogue of {index.date}): pick "
                                   f"another model, or refresh the catalogue.")
+    if "video" in model.modality.lower():  # its answer is an MP4: paid for, then not decodable as images
+        raise SpecValidationError(f"{NODE_ID}: '{slug}' ({model.modality}) answers with a video, which this node "
+                                  f"cannot give to ComfyUI yet (it returns images); nothing was sent or paid.")
     return ModelSpec(node_id=NODE_ID, display_name=model.title, slug=slug, description=model.description,
                      params=_untyped_params(values, refs), page=f"https://www.segmind.com/models/{slug}/api",
                      price=_catalogue_price(model, index),

@@ -95,10 +95,15 @@ def test_the_editor_estimate_is_segmind_s_average_or_the_typed_estimate(comfy):
     assert estimate("chroma", "{not json")["text"] == "check parameters"
 
 
-def test_one_job_of_every_catalogue_model_runs_from_the_node(comfy, segmind):
-    segmind.credits = 50.0  # the catalogue's jobs together cost ~$10.5 (its videos a dollar or more each)
+VIDEO_MODELS = [model for model in CATALOGUE if "video" in model.modality.lower()]
+IMAGE_MODELS = [model for model in CATALOGUE if model not in VIDEO_MODELS]
+
+
+def test_one_job_of_every_image_model_of_the_catalogue_runs_from_the_node(comfy, segmind):
+    assert (len(IMAGE_MODELS), len(VIDEO_MODELS)) == (36, 4)
+    segmind.credits = 50.0
     prompt, jobs = {}, {}
-    for number, model in enumerate(CATALOGUE):
+    for number, model in enumerate(IMAGE_MODELS):
         values, images = job_of(model, 91000 + number)
         key = f"n{number}"
         add_node(prompt, key, model.slug, values, images, force_refresh=True)
@@ -106,7 +111,7 @@ def test_one_job_of_every_catalogue_model_runs_from_the_node(comfy, segmind):
     result = comfy.run(prompt, timeout=600)
     assert result.ok, (result.error() or {}).get("exception_message")
     posts = {post.path.split("/", 2)[2]: post.body for post in segmind.posts("/v2/")}
-    assert sorted(posts) == sorted(model.slug for model in CATALOGUE)  # every model, once each
+    assert sorted(posts) == sorted(model.slug for model in IMAGE_MODELS)  # every model, once each
     # The same pixels feed several nodes: no set of pixels is uploaded twice (an earlier test's are not
     # uploaded again at all: the state folder knows their URLs).
     assert sum(1 for _, _, images in jobs.values() if images) > 8
@@ -124,6 +129,17 @@ def test_one_job_of_every_catalogue_model_runs_from_the_node(comfy, segmind):
                 assert body["image"].startswith(f"{segmind.base_url}/files/")
             assert got["estimated_cost"] == pytest.approx(model.avg_cost_usd, abs=1e-6), model.slug
         assert got["cost"] == pytest.approx(price_of(model.slug) * body.get("samples", 1), abs=1e-6), model.slug
+
+
+@pytest.mark.parametrize("model", VIDEO_MODELS, ids=lambda model: model.slug)
+def test_a_video_model_is_refused_before_anything_is_sent(comfy, segmind, model):
+    """FLUX 3 answers with an MP4: paying for it and failing to decode it would waste a dollar or more."""
+    prompt = {}
+    add_node(prompt, "n", model.slug, {"prompt": "a fox runs through snow"}, {}, force_refresh=True)
+    result = comfy.run(prompt)
+    assert not result.ok and f"'{model.slug}' ({model.modality}) answers with a video" in \
+        result.error()["exception_message"]
+    assert segmind.received == []
 
 
 @pytest.mark.parametrize("parameters,connect,expected", [
