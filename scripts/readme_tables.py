@@ -52,6 +52,8 @@ def catalogue() -> str:
         cost = f"~{usd(round(model.avg_cost_usd, 4))}" if model.avg_cost_usd else "not shown"
         latency = f"~{model.avg_latency_s:.1f} s" if model.avg_latency_s else "not shown"
         node = f"`{typed[model.slug]}` or `{any_model.NODE_ID}`" if model.slug in typed else f"`{any_model.NODE_ID}`"
+        if "video" in model.modality.lower():
+            node = "not yet: its answer is a video"
         rows.append(f"| {model.title} (`{model.slug}`) | {model.modality} | {cost} | {latency} | {node} |")
     return "\n".join(rows) + "\n"
 
