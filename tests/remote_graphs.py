@@ -22,6 +22,17 @@ MODEL_INPUT_EXAMPLES = {"SegmindFluxFinetune": {"finetune_slug": "0a1b2c3d-0000-
 NON_DEFAULTS = {spec.node_id: {**MODEL_INPUT_EXAMPLES.get(spec.node_id, {}), **spec.example} for spec in specs.MODELS}
 
 
+def distinct_inputs(node_id: str, number: int, **extra) -> dict:
+    """The node's example made a job of its own by `number` (past the result cache): its seed, or where the
+    page has none (two-image Kontext [pro]), its prompt."""
+    inputs = dict(NON_DEFAULTS[node_id])
+    if "seed" in specs.MODELS_BY_NODE_ID[node_id].param_names:
+        inputs["seed"] = number
+    else:
+        inputs["prompt"] = f"{inputs['prompt']} #{number}"
+    return {**inputs, **extra}
+
+
 def declared_input_names(spec) -> list[str]:
     """The node's inputs before the pack's options, as ComfyUI lists them: the inputs that pick the model,
     the required page fields (a list of images: its first socket), then the optional ones, in page order."""

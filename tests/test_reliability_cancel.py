@@ -14,7 +14,7 @@ import time
 import pytest
 
 from segmind_loopback import Fault
-from remote_graphs import NON_DEFAULTS, LogTail, cancel_after_submission, graph
+from remote_graphs import NON_DEFAULTS, LogTail, cancel_after_submission, distinct_inputs, graph
 
 FULL = os.environ.get("SEGMIND_FULL_RELIABILITY") == "1"
 CANCELS = 50 if FULL else 8
@@ -28,7 +28,7 @@ def test_cancel_at_random_moments_stops_within_a_second_and_the_next_prompt_runs
     latencies, report = [], []
     for index in range(CANCELS):
         node_id = sorted(NON_DEFAULTS)[index % len(NON_DEFAULTS)]
-        inputs = {**NON_DEFAULTS[node_id], "seed": 70_000 + index, "transport": "v2"}
+        inputs = distinct_inputs(node_id, 70_000 + index, transport="v2")
         segmind.reset()
         segmind.job_seconds = 30.0
         stalled = index % 3 == 2  # cancel while a status request hangs on the server
@@ -47,7 +47,7 @@ def test_cancel_at_random_moments_stops_within_a_second_and_the_next_prompt_runs
         segmind.faults.clear()
         segmind.job_seconds = 0.2
         collect = index % 2 == 0
-        follow = inputs if collect else {**inputs, "seed": 80_000 + index}
+        follow = inputs if collect else distinct_inputs(node_id, 80_000 + index, transport="v2")
         result = comfy.run(graph(node_id, follow), timeout=60)
         assert result.ok, result.error()
         assert len(result.node_output("2")["images"]) == inputs.get("samples", 1)
@@ -74,7 +74,7 @@ def test_no_request_for_a_cancelled_job_after_its_prompt_ends_and_the_billing_wa
     segmind.job_seconds = 30.0
     for index in range(cancels):
         node_id = sorted(NON_DEFAULTS)[index % len(NON_DEFAULTS)]
-        inputs = {**NON_DEFAULTS[node_id], "seed": 90_000 + index, "transport": "v2", "force_refresh": True}
+        inputs = distinct_inputs(node_id, 90_000 + index, transport="v2", force_refresh=True)
         log = LogTail(log_path)
         # Progress text changes once a second: cancels land on both sides of an update.
         cancel = cancel_after_submission(comfy, segmind, graph(node_id, inputs), rng.uniform(0.0, 1.2))

@@ -20,7 +20,7 @@ import pytest
 
 from conftest import TEST_API_KEY, comfy_base, comfy_runtime
 from comfy_driver import ComfyServer
-from remote_graphs import NON_DEFAULTS, graph
+from remote_graphs import NON_DEFAULTS, distinct_inputs, graph
 
 FULL = os.environ.get("SEGMIND_FULL_RELIABILITY") == "1"
 RUNS = 500 if FULL else 60
@@ -74,7 +74,7 @@ def test_endurance_memory_file_handles_and_threads_stay_flat(probed_server, segm
 
     def one_run(index: int) -> None:
         node_id = rng.choice(sorted(NON_DEFAULTS))
-        inputs = {**NON_DEFAULTS[node_id], "seed": 90_000 + index, "transport": rng.choice(["v2", "v2", "v1"])}
+        inputs = distinct_inputs(node_id, 90_000 + index, transport=rng.choice(["v2", "v2", "v1"]))
         result = probed_server.run(graph(node_id, inputs, prefix=f"endurance/{index % 5}"), timeout=60)
         assert result.ok, result.error()
 

@@ -27,9 +27,11 @@ from remote_graphs import NON_DEFAULTS, graph
 
 specs = load_pack_module("specs")
 
+ANY_MODEL = load_pack_module("specs.any_model").NODE_ID
 CONFIG_KEY = "sk-CONFIG-only-key-52b19d7e"
 WORKFLOWS = PACK_DIR / "workflows" / "api"
-KEEP_CLASSES = set(specs.MODELS_BY_NODE_ID) | {"PrimitiveInt", "PrimitiveFloat", "PrimitiveString",
+REMOTE_CLASSES = {*specs.MODELS_BY_NODE_ID, ANY_MODEL}
+KEEP_CLASSES = REMOTE_CLASSES | {"PrimitiveInt", "PrimitiveFloat", "PrimitiveString",
                                                "PrimitiveStringMultiline", "PrimitiveBoolean", "SaveImage",
                                                "PreviewImage", "PreviewAny"}
 OUTPUT_CLASSES = {"SaveImage", "PreviewImage", "PreviewAny"}
@@ -54,12 +56,19 @@ def remote_part(prompt: dict) -> dict:
 
 
 def other_seeds(prompt: dict, offset: int = 1_000_003) -> dict:
-    """The workflow with other seeds, so that its results do not land in the result cache of the shared
-    server under the example's own inputs (tests/test_workflows.py expects to pay for those)."""
+    """The workflow with other seeds (or prompts, where a model has none), so that its results do not land
+    in the result cache of the shared server under the example's own inputs (tests/test_workflows.py
+    expects to pay for those)."""
     for node in prompt.values():
         inputs = node["inputs"]
         if isinstance(inputs.get("seed"), int):
             inputs["seed"] += offset
+        elif node["class_type"] == ANY_MODEL:  # its seed is a key of its JSON parameters
+            parameters = json.loads(inputs["parameters"])
+            parameters["seed"] = parameters.get("seed", 0) + offset
+            inputs["parameters"] = json.dumps(parameters)
+        elif node["class_type"] in specs.MODELS_BY_NODE_ID and isinstance(inputs.get("prompt"), str):
+            inputs["prompt"] += f" #{offset}"  # a page without a seed (two-image Kontext [pro])
         elif node["class_type"] == "PrimitiveInt":  # in the examples, a PrimitiveInt only feeds a seed
             inputs["value"] += offset
     return prompt
@@ -92,7 +101,7 @@ def run_everything(server: ComfyServer, stand_in: SegmindLoopback, key: str) -> 
     stand_in.reset()
     for name, prompt in remote_workflows().items():
         # segmind_credits reads the balance: the key goes out there too
-        assert any(node["class_type"] in (*specs.MODELS_BY_NODE_ID, "SegmindCredits") for node in prompt.values()), name
+        assert any(node["class_type"] in (*REMOTE_CLASSES, "SegmindCredits") for node in prompt.values()), name
         result = server.run(prompt, timeout=120)
         assert result.ok, (name, result.error() or result.rejected)
     assert stand_in.received and all(r.headers.get("x-api-key") == key for r in stand_in.received

@@ -26,7 +26,8 @@ def spec_and_sheet(request):
 
 def test_the_new_models_are_all_there():
     assert sorted(FAMILY) == ["SegmindFlux2Flex", "SegmindFlux2Pro", "SegmindFluxFillPro", "SegmindFluxImg2Img",
-                              "SegmindFluxKontextDev", "SegmindFluxKontextMax", "SegmindFluxKontextPro"]
+                              "SegmindFluxKontextDev", "SegmindFluxKontextMax", "SegmindFluxKontextPro",
+                              "SegmindFluxMultiImageKontextMax", "SegmindFluxMultiImageKontextPro"]
 
 
 def test_fields_in_page_order_with_the_page_flags(spec_and_sheet):

@@ -2,7 +2,9 @@
 // (30 days) and per model, and the last 50 jobs with their thumbnails. A job submitted but never
 // collected (a cancel, a crash) has "collect", which fetches its finished result (free; nothing is
 // submitted again). Everything comes from GET /segmind-flux/spend, worded by the pack's server.
-// The Catalogue line (Segmind's index, Refresh) is web/lib/catalogue_section.js, the Batch section web/lib/batch_section.js. "Collect from a saved image" reads the receipt a remote node left in a PNG ComfyUI saved and collects
+// The Catalogue line (Segmind's index, Refresh) is web/lib/catalogue_section.js, the Batch section
+// web/lib/batch_section.js. "Collect from a saved image" reads the receipt a remote node left in a PNG
+// ComfyUI saved and collects
 // its jobs again (free within Segmind's hour), into output/segmind-collected.
 import { app } from "../../scripts/app.js";
 import { api } from "../../scripts/api.js";
