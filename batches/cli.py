@@ -1,5 +1,5 @@
 """A batch from the command line of any install (a registry install included: it needs only the pack's
-folder and a Python): a client of a running ComfyUI's batch routes (nodes/batch_routes.py).
+folder and a Python): a client of a running ComfyUI's batch routes (routes/batch.py).
 
     python custom_nodes/comfyui-segmind-flux/batches/cli.py WORKFLOW_API.json ROWS.csv [--url URL]
         [--parallel N] [--max-spend USD] [--dry-run] [--results FILE]

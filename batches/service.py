@@ -1,4 +1,4 @@
-"""The batches of one ComfyUI, run inside it (the routes of nodes/batch_routes.py): each is checked and
+"""The batches of one ComfyUI, run inside it (the routes of routes/batch.py): each is checked and
 estimated before anything is queued, kept in the state folder (batches/store.py), and run by a thread of
 its own that queues its prompts on this same ComfyUI through its HTTP API, as any client would. Stopping
 queues nothing more (the prompts already queued end); resuming runs the rows without a result, and a job

@@ -29,6 +29,9 @@ POLL_MAX_S = 1.0
 # With an expected end (client/poll_schedule.py): at least this many polls across the expected window,
 # never closer than POLL_DENSE_MIN_S apart (each poll is a request; the lag is about half a gap).
 POLL_WINDOW_POLLS = 8
+# A window from the page's time only (a model's first job) is wider than the page's own spread, so fewer
+# polls cover it: at least this many (tests/test_poll_schedule.py: 2.45 s to 53 s pages within the SDK's count).
+POLL_COLD_WINDOW_POLLS = 4
 POLL_DENSE_MIN_S = 0.1
 # A job ending this far into the window costs as many polls as the SDK's 1 s cadence would make.
 POLL_BUDGET_SHARE = 0.6
@@ -59,6 +62,9 @@ DURATION_MARGIN_S = 0.2
 DURATION_FEW_SAMPLES_SPREAD = 0.1
 DURATION_PAGE_EARLY = 0.03
 DURATION_PAGE_LATE = 0.12
+# ... and at least this wide: a job of a few seconds varies by a second whatever its page says (queue,
+# cold start), and a 0.4 s window would be polled densely for nothing (Fast Flux Schnell: 2.45 s).
+DURATION_PAGE_MIN_WIDTH_S = 1.0
 
 # Give up waiting for a job after this long; the request id is reported so the result can be recovered.
 JOB_DEADLINE_S = 600.0

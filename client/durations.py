@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import Any, Mapping
 
 from .constants import (DURATION_FEW_SAMPLES_SPREAD, DURATION_HISTORY_SIZE, DURATION_MARGIN_S, DURATION_PAGE_EARLY,
-                        DURATION_PAGE_LATE, JOB_DEADLINE_S)
+                        DURATION_PAGE_LATE, DURATION_PAGE_MIN_WIDTH_S, JOB_DEADLINE_S)
 from .json_file import DamagedJsonFile, LockedJsonFile
 from .poll_schedule import ExpectedEnd
 
@@ -45,8 +45,9 @@ def expected_end(samples: list[float], typical_seconds: float | None) -> Expecte
         margin = DURATION_MARGIN_S + spread
         return ExpectedEnd(max(0.0, low - margin), high + margin)
     if typical_seconds and typical_seconds > 0:
-        return ExpectedEnd(typical_seconds * (1 - DURATION_PAGE_EARLY),
-                           typical_seconds * (1 + DURATION_PAGE_LATE), from_history=False)
+        earliest = typical_seconds * (1 - DURATION_PAGE_EARLY)
+        latest = max(typical_seconds * (1 + DURATION_PAGE_LATE), earliest + DURATION_PAGE_MIN_WIDTH_S)
+        return ExpectedEnd(earliest, latest, from_history=False)
     return None
 
 

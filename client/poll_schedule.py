@@ -11,9 +11,9 @@ from dataclasses import dataclass
 from typing import Mapping
 
 from .constants import (POLL_APPROACH, POLL_BUDGET_SHARE, POLL_COLD_EARLY_MAX_S, POLL_COLD_FIRST_S,
-                        POLL_COLD_GROWTH_PER_ELAPSED_S, POLL_DENSE_MIN_S, POLL_EARLY_MAX_S, POLL_FIRST_S,
-                        POLL_GROWTH_PER_ELAPSED_S, POLL_LATE_GROWTH, POLL_MAX_S, POLL_SPARSE_FROM_S, POLL_WINDOW_POLLS,
-                        RATE_LIMIT_WAIT_MAX_S)
+                        POLL_COLD_GROWTH_PER_ELAPSED_S, POLL_COLD_WINDOW_POLLS, POLL_DENSE_MIN_S, POLL_EARLY_MAX_S,
+                        POLL_FIRST_S, POLL_GROWTH_PER_ELAPSED_S, POLL_LATE_GROWTH, POLL_MAX_S, POLL_SPARSE_FROM_S,
+                        POLL_WINDOW_POLLS, RATE_LIMIT_WAIT_MAX_S)
 from .waiting import backoff_seconds, server_requested_wait
 
 
@@ -40,7 +40,8 @@ class PollSchedule:
             # A job ending at POLL_BUDGET_SHARE of the window costs the polls of the SDK's steady cadence
             # (sooner: fewer; later: a few more; fewer on average); at least POLL_WINDOW_POLLS.
             steady_polls = math.ceil((expected.earliest + POLL_BUDGET_SHARE * width) / POLL_MAX_S)
-            window_polls = max(POLL_WINDOW_POLLS, (steady_polls - self._polls_before_window()) / POLL_BUDGET_SHARE)
+            least = POLL_WINDOW_POLLS if expected.from_history else POLL_COLD_WINDOW_POLLS
+            window_polls = max(least, (steady_polls - self._polls_before_window()) / POLL_BUDGET_SHARE)
             self.dense = min(POLL_MAX_S, max(POLL_DENSE_MIN_S, width / window_polls))
 
     def _polls_before_window(self) -> int:
@@ -58,7 +59,7 @@ class PollSchedule:
         expected = self.expected
         if expected is None:
             return steady_interval(elapsed)
-        if elapsed < expected.earliest < POLL_SPARSE_FROM_S:
+        if elapsed < expected.earliest < POLL_SPARSE_FROM_S and expected.from_history:
             return steady_interval(elapsed)  # a window this soon: skipping polls would save little
         if elapsed < expected.earliest:
             # Each gap covers a share of the way to the window, so polls close in on its start.
@@ -66,6 +67,8 @@ class PollSchedule:
             gap = min(POLL_EARLY_MAX_S, gap)
             if not expected.from_history:
                 cold_gap = max(POLL_COLD_FIRST_S, POLL_COLD_GROWTH_PER_ELAPSED_S * elapsed)
+                if expected.earliest - elapsed <= POLL_COLD_EARLY_MAX_S:  # the window is near: go to it
+                    cold_gap = max(cold_gap, expected.earliest - elapsed)
                 gap = min(gap, POLL_COLD_EARLY_MAX_S, cold_gap)
             return gap
         return self._window_gap(elapsed)

@@ -15,11 +15,12 @@ from typing import Any, Mapping
 from ..specs import ModelSpec
 from ..specs.image_params import image_fields, token_size
 from ..specs.model import CATALOGUE_AVERAGE, PER_GENERATION, PER_MEGAPIXEL
+from ..specs.output_count import COUNT_FIELDS
 from ..specs.output_size import output_size
 from ..specs.params import FloatParam, IntParam
 
 # The inputs that change the work of a per-GPU-second job, each relative to its page default.
-WORK_INPUTS = ("samples", "steps", "width", "height")
+WORK_INPUTS = (*COUNT_FIELDS, "steps", "width", "height")
 # The basis of an estimate from Segmind's average cost of a model (its index), not from a page's price.
 AVERAGE_BASIS = "Segmind's average"
 # An input image whose size is not known before the run (it arrives over a link) counts as this many
@@ -67,11 +68,23 @@ def megapixel_units(spec: ModelSpec, values: Mapping[str, Any]) -> float:
     return units
 
 
+def generations(spec: ModelSpec, values: Mapping[str, Any]) -> float:
+    """The images a per-generation job makes; a count not known yet (a link) counts as its maximum."""
+    for name in COUNT_FIELDS:
+        if name in spec.param_names:
+            param = spec.param(name)  # a field of a model with no typed spec has neither default nor range
+            value = values.get(name, getattr(param, "default", 1))
+            if isinstance(value, bool) or not isinstance(value, int) or value < 1:
+                value = getattr(param, "maximum", None) or 1
+            return float(value)
+    return 1.0
+
+
 def work_units(spec: ModelSpec, values: Mapping[str, Any]) -> float:
     """The job's work relative to the page defaults; a value that is not a number yet (a link) counts
     as the input's maximum, so that an estimate made before the run never comes out low."""
-    if spec.price.billed_per == PER_GENERATION:
-        return 1.0
+    if spec.price.billed_per == PER_GENERATION:  # a generation is one image: the page's price per image
+        return generations(spec, values)
     if spec.price.billed_per == PER_MEGAPIXEL:
         return megapixel_units(spec, values)
     units = 1.0

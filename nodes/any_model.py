@@ -66,7 +66,8 @@ def make_any_model_node(runtime) -> type:
                         any_model.PARAMETERS: ("STRING", {
                             "multiline": True, "default": any_model.EXAMPLE_PARAMETERS,
                             "tooltip": "The request as one JSON object, as the model's page shows it; images as "
-                                       "\"{image_1}\".. \"{image_4}\" and \"{mask}\"."})},
+                                       "\"{image_1}\".. \"{image_4}\" and \"{mask}\". Picking a model puts its "
+                                       "page example here, unless the text is your own."})},
                     "optional": options, "hidden": cls.HIDDEN}
 
         @classmethod

@@ -9,6 +9,7 @@ from ..client.config import load_settings
 from ..client.errors import SegmindCancelled, SegmindError, missing_key_error
 from ..money.pricing import format_usd
 from ..specs import ModelSpec
+from ..specs.output_count import output_count
 from ..specs.output_size import output_size
 from .job_journal import NodeJournal
 from .receipts import receipt_of, set_receipt
@@ -37,7 +38,7 @@ def placeholder_images(body: dict):
     import torch
 
     width, height = output_size(body)
-    return torch.full((int(body.get("samples", 1)), height, width, 3), PLACEHOLDER_GREY, dtype=torch.float32)
+    return torch.full((output_count(body), height, width, 3), PLACEHOLDER_GREY, dtype=torch.float32)
 
 
 def _money_line(label: str, info: dict) -> str:
@@ -111,9 +112,9 @@ async def run_paid(runtime, spec: ModelSpec, body: dict, transport: str, force_r
             log.info(_money_line(label, info))
             raise
         log.warning("%s: the job failed; a grey placeholder stands in for its %s image(s) (on_failure="
-                    "placeholder). %s", label, body.get("samples", 1), exc)
+                    "placeholder). %s", label, output_count(body), exc)
         log.info(_money_line(label, info))
-        return _node_result(placeholder_images(body), {**info, "images": int(body.get("samples", 1))})
+        return _node_result(placeholder_images(body), {**info, "images": output_count(body)})
     except BaseException:  # a cancel, or ComfyUI stopping the prompt: count what may have been billed
         # No await: the task is being cancelled.
         settle(spend, spec, body, root, billing_of(job.submitted))

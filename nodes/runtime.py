@@ -70,7 +70,7 @@ class PackRuntime:
             return False
         server.add_on_prompt_handler(self.check_prompt)
         try:
-            from .routes import register_routes
+            from ..routes.server import register_routes
         except ImportError:  # a missing dependency: its nodes are disabled, and said so, by collect_nodes
             return True
         register_routes(server)

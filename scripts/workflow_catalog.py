@@ -119,10 +119,18 @@ def image_inputs(spec) -> tuple[list[dict], list[tuple], str]:
     return nodes, links, text + " Each image is uploaded to Segmind's storage once."
 
 
+# Widget values an example workflow shows instead of the page default: the fine-tune page's "TOK TOK" says
+# nothing of what a fine-tune's prompt looks like.
+EXAMPLE_WIDGETS = {"SegmindFluxDevFinetuned": {"prompt": (
+    "a photo of TOK, a red sports car on a winding mountain road at golden hour, cinematic light, shallow "
+    "depth of field, highly detailed; TOK is your fine-tune's trigger word")}}
+
+
 def remote_workflow(spec) -> dict:
     saver, link = save("save", "model", f"segmind/{spec.workflow}", 2)
     loads, links, text = image_inputs(spec)
-    return {"nodes": [note(KEY_NOTE + text), *loads, node("model", spec.node_id, 1), saver], "links": [*links, link]}
+    model = node("model", spec.node_id, 1, widgets=EXAMPLE_WIDGETS.get(spec.node_id, {}))
+    return {"nodes": [note(KEY_NOTE + text), *loads, model, saver], "links": [*links, link]}
 
 
 def unet_variant(twin) -> str:
@@ -155,9 +163,9 @@ def credits_workflow() -> dict:
 
 
 # The node for any catalogue model: FLUX.1 PuLID, a face image named in the request by "{image_1}".
-ANY_MODEL_EXAMPLE = {"model": "flux-pulid", "parameters": json.dumps(
-    {"prompt": "a portrait of this person as an astronaut, studio light", "main_face_image": "{image_1}",
-     "seed": 720558}, indent=1)}
+# A model with no typed node (its estimate is Segmind's average), with the example the node offers for it.
+ANY_MODEL_EXAMPLE = {"model": "flux-ipadapter",
+                     "parameters": load_pack_module("specs.any_model_examples").example_texts()["flux-ipadapter"]}
 
 
 def any_model_workflow() -> dict:
@@ -166,7 +174,7 @@ def any_model_workflow() -> dict:
             "shows it. A connected image goes where the request names it (\"{image_1}\"); it is uploaded to "
             "Segmind's storage once. The estimate is Segmind's average cost for the model.")
     return {"nodes": [note(text), node("load_image", "LoadImage", 0, widgets={"image": EXAMPLE_INPUTS["photo"]},
-                                       title="Face image"),
+                                       title="Reference image"),
                       node("model", "SegmindFluxAnyModel", 1, widgets=ANY_MODEL_EXAMPLE), saver],
             "links": [("load_image", 0, "model", "image_1"), link]}
 

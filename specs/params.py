@@ -197,3 +197,13 @@ class PatternParam(Param):
         if not isinstance(value, str) or not re.fullmatch(self.pattern, value.strip()):
             raise self._fail(node, self.wording, value)
         return value.strip()
+
+
+ONE_WORD = r"\S{1,64}"
+
+
+def unstated_choice(name: str, description: str, example: str, required: bool = False) -> PatternParam:
+    """A field whose allowed values the page's stored copy does not show: any one word, the example's as default."""
+    return PatternParam(name, f"{description} The page's list of values is not known; default: the page "
+                        f"example's '{example}'.", required=required, default=example, pattern=ONE_WORD,
+                        wording="one word (no spaces) of at most 64 characters")

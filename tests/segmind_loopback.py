@@ -33,6 +33,7 @@ from pack_loader import load_pack_module
 
 _MODELS = load_pack_module("specs").MODELS
 _IMAGE_PARAMS = load_pack_module("specs.image_params")
+output_count = load_pack_module("specs.output_count").output_count
 _output_size = load_pack_module("specs.output_size").output_size
 SPECS_BY_SLUG = {spec.slug: spec for spec in _MODELS}
 SLUGS = set(SPECS_BY_SLUG)
@@ -50,6 +51,11 @@ def spec_for(slug: str):
     if slug in SPECS_BY_SLUG:
         return SPECS_BY_SLUG[slug]
     return FINETUNE_SPEC if FINETUNE_SLUG.match(slug) else None
+
+
+def _takes_prompt(spec) -> bool:
+    """Redux pages have no prompt (the image replaces it); a model without a spec is held to one."""
+    return spec is None or "prompt" in spec.param_names
 
 
 # Every model of the pack's catalogue is accepted (the node for any model): billed Segmind's average.
@@ -213,7 +219,7 @@ class SegmindLoopback:
     def charge(self, slug: str, body: dict) -> float:
         """Takes a finished job's price from the balance: the model's flat test price per image."""
         with self.lock:
-            cost = round(price_of(slug) * int(body.get("samples", 1)), 6)
+            cost = round(price_of(slug) * output_count(body), 6)
             self.credits = round(self.credits - cost, 6)
             return cost
 
@@ -278,7 +284,7 @@ class SegmindLoopback:
         fmt = body.get("output_format", "png")
         fmt = fmt if fmt in FORMATS else "png"
         return [(render(body, index, fmt, self.scale, self.file_size), FORMATS[fmt][1])
-                for index in range(int(body.get("samples", 1)))]
+                for index in range(output_count(body))]
 
     def file_of(self, url) -> bytes | None:
         """The bytes of a file this server published or was sent (an upload), by its URL."""
@@ -437,7 +443,9 @@ class _Handler(BaseHTTPRequestHandler):
         spec = spec_for(slug)
         if (spec is None and slug not in self.stand_in.catalogue_slugs()) or version not in ("v1", "v2"):
             return self._error(404, f"Model {slug} not found")
-        if not isinstance(body, dict) or not str(body.get("prompt", "")).strip():
+        if not isinstance(body, dict):
+            return self._error(400, "a JSON object is required")
+        if _takes_prompt(spec) and not str(body.get("prompt", "")).strip():
             return self._error(400, "prompt is required")
         refusal = self._image_refusal(spec, body) if spec is not None else self._missing_file(body)
         if refusal:

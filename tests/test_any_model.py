@@ -18,12 +18,13 @@ from conftest import TEST_API_KEY
 from index_texts import IndexedModel, bundled_models, index_text
 from pack_loader import load_pack_module
 from remote_graphs import image_source
-from segmind_loopback import price_of
+from segmind_loopback import output_count, price_of
 
 specs = load_pack_module("specs")
 any_model = load_pack_module("specs.any_model")
 image_params = load_pack_module("specs.image_params")
 segmind_index = load_pack_module("specs.segmind_index")
+any_model_examples = load_pack_module("specs.any_model_examples")
 NODE = any_model.NODE_ID
 REPO = Path(__file__).resolve().parent.parent
 Example = image_params.ImageExample
@@ -49,6 +50,31 @@ def typed_parameters(spec) -> tuple[dict, dict]:
         else:
             values[name] = value
     return values, images
+
+
+def test_the_example_offered_for_each_model_is_a_request_the_node_accepts():
+    """Picking a model in the editor offers its example (web/any_model_examples.js): every typed model's page
+    defaults and the page examples kept for five others, each accepted as the node would send it."""
+    texts = any_model_examples.example_texts()
+    untyped = {"clarityai-flux-upscaler", "flux-1.1-pro-ultra", "flux-2-klein-9b", "flux-ipadapter",
+               "juggernaut-pro-flux"}
+    assert set(texts) == TYPED_SLUGS | untyped
+    index = segmind_index.bundled_index()
+    for slug, text in texts.items():
+        values = any_model.parse_parameters(text)
+        named = {socket for sockets in any_model.references(values).values()
+                 for socket in (sockets if isinstance(sockets, list) else [sockets])}
+        refs = any_model.check_references(values, named)
+        spec = any_model.job_spec(slug, index, values, refs)
+        images = {socket: image_params.EncodedImage(f"{n:064x}", 64, 64, b"", socket == "mask")
+                  for n, socket in enumerate(sorted(named), 1)}
+        body = spec.build_body(any_model.job_values(spec, values, refs, images))
+        assert "http" not in json.dumps(body), slug  # the pages' image URLs are references here
+        if slug in untyped:
+            assert set(body) == set(values), slug  # sent as the page wrote it
+    assert json.loads(texts["flux-img2img"])["image"] == "{image_1}"
+    assert json.loads(texts["flux-fill-pro"])["mask"] == "{mask}"
+    assert json.loads(texts["flux-2-klein-9b"])["image_urls"] == ["{image_1}", "{image_2}"]
 
 
 def job_of(model: IndexedModel, seed: int) -> tuple[dict, dict]:
@@ -85,14 +111,14 @@ def test_the_editor_estimate_is_segmind_s_average_or_the_typed_estimate(comfy):
             "node_type": NODE, "inputs": {"model": model, "parameters": parameters}})
         assert status == 200
         return json.loads(body)
-    chroma = next(model for model in CATALOGUE if model.slug == "chroma")
-    average = estimate("chroma", "{\"prompt\": \"x\"}")
-    assert (average["usd"], average["basis"]) == (pytest.approx(chroma.avg_cost_usd), "Segmind's average")
+    ultra = next(model for model in CATALOGUE if model.slug == "flux-1.1-pro-ultra")  # no typed node
+    average = estimate(ultra.slug, "{\"prompt\": \"x\"}")
+    assert (average["usd"], average["basis"]) == (pytest.approx(ultra.avg_cost_usd), "Segmind's average")
     typed = estimate("flux-schnell", "{\"prompt\": \"x\", \"samples\": 2}")
     assert typed["basis"] != "Segmind's average" and typed["usd"] > 0
     one = estimate("flux-schnell", "{\"prompt\": \"x\", \"samples\": 1}")
     assert typed["usd"] == pytest.approx(2 * one["usd"])
-    assert estimate("chroma", "{not json")["text"] == "check parameters"
+    assert estimate(ultra.slug, "{not json")["text"] == "check parameters"
 
 
 VIDEO_MODELS = [model for model in CATALOGUE if "video" in model.modality.lower()]
@@ -128,7 +154,7 @@ def test_one_job_of_every_image_model_of_the_catalogue_runs_from_the_node(comfy,
             if images:
                 assert body["image"].startswith(f"{segmind.base_url}/files/")
             assert got["estimated_cost"] == pytest.approx(model.avg_cost_usd, abs=1e-6), model.slug
-        assert got["cost"] == pytest.approx(price_of(model.slug) * body.get("samples", 1), abs=1e-6), model.slug
+        assert got["cost"] == pytest.approx(price_of(model.slug) * output_count(body), abs=1e-6), model.slug
 
 
 @pytest.mark.parametrize("model", VIDEO_MODELS, ids=lambda model: model.slug)
@@ -170,7 +196,7 @@ def test_a_typed_model_is_checked_by_its_spec_and_unknown_fields_go_as_given_to_
         result.error()["exception_message"]
     assert segmind.posts() == []
     prompt = {}
-    add_node(prompt, "n", "flux-krea-dev", {"prompt": "a fox", "made_up_field": [1, {"a": None}]}, {},
+    add_node(prompt, "n", "flux-1.1-pro-ultra", {"prompt": "a fox", "made_up_field": [1, {"a": None}]}, {},
              force_refresh=True)
     result = comfy.run(prompt)
     assert result.ok, result.error()
@@ -179,25 +205,26 @@ def test_a_typed_model_is_checked_by_its_spec_and_unknown_fields_go_as_given_to_
 
 def test_a_model_the_stand_in_refuses_shows_segmind_s_reason_and_is_not_counted(comfy, segmind):
     prompt = {}
-    add_node(prompt, "n", "flux-redux-dev", {"seed": 1}, {}, force_refresh=True)  # no prompt: refused
+    add_node(prompt, "n", "flux-canny-dev", {"seed": 1}, {}, force_refresh=True)  # no prompt: refused
     result = comfy.run(prompt)
     message = result.error()["exception_message"]
     assert not result.ok and segmind.billable_submissions == 0
-    assert "Flux Redux Dev (flux-redux-dev): HTTP 400 Bad Request. Segmind says: prompt is required." in message
+    assert "Flux Canny Dev (flux-canny-dev): HTTP 400 Bad Request. Segmind says: prompt is required." in message
 
 
 def test_the_model_list_follows_a_refresh_and_keeps_a_retired_model(comfy, segmind):
-    models = CATALOGUE[1:] + [IndexedModel("flux-3-pro", "FLUX 3 Pro", "Text-to-Image Generation", 0.08, 18.5,
+    gone = next(model for model in CATALOGUE if model.slug not in TYPED_SLUGS)  # a typed model runs by its spec
+    models = [model for model in CATALOGUE if model is not gone] + [IndexedModel("flux-3-pro", "FLUX 3 Pro", "Text-to-Image Generation", 0.08, 18.5,
                                            "Newest.")]
     segmind.index_text = index_text(models)
     try:
         assert comfy.request("POST", "/segmind-flux/catalogue/refresh", {})[0] == 200
         offered = comfy.get_json(f"/object_info/{NODE}")[NODE]["input"]["required"]["model"][0]
-        assert "flux-3-pro" in offered and CATALOGUE[0].slug in offered  # new, and retired still loads
+        assert "flux-3-pro" in offered and gone.slug in offered  # new, and retired still loads
         prompt = {}
-        add_node(prompt, "n", CATALOGUE[0].slug, {"prompt": "x"}, {}, force_refresh=True)
+        add_node(prompt, "n", gone.slug, {"prompt": "x"}, {}, force_refresh=True)
         result = comfy.run(prompt)
-        assert not result.ok and f"model '{CATALOGUE[0].slug}' is retired by Segmind" in \
+        assert not result.ok and f"model '{gone.slug}' is retired by Segmind" in \
             result.error()["exception_message"]
         prompt = {}
         add_node(prompt, "n", "flux-3-pro", {"prompt": "x"}, {}, force_refresh=True)
@@ -225,7 +252,7 @@ def test_a_batch_of_the_node_sets_fields_of_its_request_from_a_rows_file(comfy, 
     out = run_batch(bad)
     assert out.returncode == 2 and segmind.received == []
     assert "line 1 (row 1): SegmindFluxAnyModel: input 'parameters' is not valid JSON" in out.stderr, out.stderr
-    assert "line 2 (row 2)" not in out.stderr  # flux-pulid has no typed spec: any field goes as written
+    assert "line 2 (row 2)" not in out.stderr  # flux-ipadapter has no typed spec: any field goes as written
     rows = tmp_path / "faces.csv"
     with rows.open("w", newline="", encoding="utf-8") as file:
         writer = csv.writer(file)
@@ -233,10 +260,10 @@ def test_a_batch_of_the_node_sets_fields_of_its_request_from_a_rows_file(comfy, 
         writer.writerows([[f"a face {n}", 93000 + n] for n in range(3)])
     out = run_batch(rows)
     assert out.returncode == 0, out.stdout + out.stderr
-    posts = sorted((post.body for post in segmind.posts("/v2/flux-pulid")), key=lambda body: body["seed"])
+    posts = sorted((post.body for post in segmind.posts("/v2/flux-ipadapter")), key=lambda body: body["seed"])
     assert [(body["prompt"], body["seed"]) for body in posts] == [(f"a face {n}", 93000 + n) for n in range(3)]
-    assert len({body["main_face_image"] for body in posts}) == 1 and len(segmind.uploads) <= 1
+    assert len({body["image"] for body in posts}) == 1 and len(segmind.uploads) <= 1
     with rows.with_name("faces.results.csv").open(newline="", encoding="utf-8") as file:
         results = list(csv.DictReader(file))
     assert [(r["status"], r["seed"]) for r in results] == [("ok", str(93000 + n)) for n in range(3)]
-    assert all(float(r["cost_usd"]) == price_of("flux-pulid") for r in results)
+    assert all(float(r["cost_usd"]) == price_of("flux-ipadapter") for r in results)

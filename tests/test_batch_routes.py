@@ -1,4 +1,4 @@
-"""Batches run inside ComfyUI through the pack's routes (nodes/batch_routes.py, batches/service.py), on a
+"""Batches run inside ComfyUI through the pack's routes (routes/batch.py, batches/service.py), on a
 real ComfyUI 0.3.75 and the loopback Segmind: checked and estimated before anything is queued, run,
 stopped, resumed and killed mid-way, each row paid once."""
 from __future__ import annotations

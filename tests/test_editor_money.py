@@ -26,7 +26,7 @@ from PIL import Image
 
 from conftest import TEST_API_KEY, comfy_base, start_pack_server
 from index_texts import IndexedModel, bundled_models, index_text
-from frontend_driver import EDITORS, click_run, front_end_root, frontend, load, reopen, set_widget
+from frontend_driver import EDITORS, click_run, front_end_root, frontend, load, reopen, set_widget, widget_value
 
 REPO = Path(__file__).resolve().parent.parent
 SCREENSHOTS = Path(os.environ.get("SEGMIND_SCREENSHOT_DIR", REPO / "tests" / "screenshots")) / "money"
@@ -234,12 +234,40 @@ def test_the_node_for_any_model_shows_segmind_s_average_and_follows_the_model(ed
     ui = json.loads((REPO / "workflows" / "segmind_flux_any_model.json").read_text(encoding="utf-8"))
     assert load(page, ui)["missing"] == []
     averages = {row["slug"]: row["avg_cost_usd"] for row in server.get_json("/segmind-flux/catalogue")["models"]}
-    shown = money_becomes(page, f"~${averages['flux-pulid']:.4f}", "SegmindFluxAnyModel")
+    shown = money_becomes(page, f"~${averages['flux-ipadapter']:.4f}", "SegmindFluxAnyModel")
     assert shown.endswith("Segmind avg"), shown
-    set_widget(page, "SegmindFluxAnyModel", "model", "chroma")
-    assert money_becomes(page, f"~${averages['chroma']:.4f}", "SegmindFluxAnyModel").endswith("Segmind avg")
+    # Another model with no typed node, whose offered example also puts the connected image in "image".
+    set_widget(page, "SegmindFluxAnyModel", "model", "clarityai-flux-upscaler")
+    assert money_becomes(page, f"~${averages['clarityai-flux-upscaler']:.2f}",
+                         "SegmindFluxAnyModel").endswith("Segmind avg")
     shoot(page, which, "any-model", focus="SegmindFluxAnyModel")
     assert segmind.received == []  # estimates are free and offline
+
+
+def parameters_become(page, text: str) -> None:
+    page.wait_for_function("""(text) => (app.graph.nodes || app.graph._nodes).find(n => n.type === "SegmindFluxAnyModel")
+      .widgets.find(w => w.name === "parameters").value === text""", arg=text, timeout=10_000)
+
+
+def test_picking_a_model_offers_its_example_unless_the_text_is_the_user_s_own(editor, segmind):
+    which, page, server, _ = editor
+    ui = json.loads((REPO / "workflows" / "segmind_flux_any_model.json").read_text(encoding="utf-8"))
+    assert load(page, ui)["missing"] == []
+    examples = server.get_json("/segmind-flux/catalogue")["examples"]
+    assert widget_value(page, "SegmindFluxAnyModel", "parameters") == examples["flux-ipadapter"]
+    set_widget(page, "SegmindFluxAnyModel", "model", "flux-1.1-pro-ultra")  # a page example kept in the pack
+    parameters_become(page, examples["flux-1.1-pro-ultra"])
+    assert json.loads(examples["flux-1.1-pro-ultra"])["raw"] is False
+    set_widget(page, "SegmindFluxAnyModel", "model", "flux-img2img")  # a typed model: its page defaults
+    parameters_become(page, examples["flux-img2img"])
+    assert json.loads(examples["flux-img2img"])["image"] == "{image_1}"
+    shoot(page, which, "any-model-example", focus="SegmindFluxAnyModel")
+    own = '{"prompt": "my own request", "image": "{image_1}"}'
+    set_widget(page, "SegmindFluxAnyModel", "parameters", own)
+    set_widget(page, "SegmindFluxAnyModel", "model", "flux-ipadapter")
+    page.wait_for_timeout(1_500)  # six looks of the watcher
+    assert widget_value(page, "SegmindFluxAnyModel", "parameters") == own
+    assert segmind.received == []
 
 
 MODEL_OPTIONS_JS = """(type) => {

@@ -18,11 +18,12 @@ from release_archive import release_archive, run_comfy_cli
 # Top-level entries of the checkout that are the pack (published) and that are for development only
 # (left out by .comfyignore). A new top-level entry must be put in one of the two.
 PACK_ENTRIES = {"CHANGELOG.md", "CONTRIBUTING.md", "LICENSE", "README.md", "__init__.py", "pyproject.toml", "requirements.txt",
-                "prestartup_script.py", "batches", "client", "lora", "money", "nodes", "samplers", "specs", "web", "workflows"}
+                "prestartup_script.py", "batches", "client", "lora", "money", "nodes", "routes", "samplers", "specs", "web",
+                "workflows"}
 DEV_ENTRIES = {".ci", ".comfyignore", ".gitignore", "assets", "bench", "requirements-test.txt", "scripts", "tests"}
 # Without these the pack does not load or cannot be installed: never optional.
 ESSENTIAL = {"LICENSE", "README.md", "__init__.py", "pyproject.toml", "requirements.txt", "client", "money", "nodes",
-             "specs", "workflows"}
+             "routes", "specs", "workflows"}
 ICON_FILE = "assets/icon.png"
 MAX_ICON_SIDE = 400
 

@@ -13,7 +13,8 @@ from conftest import TEST_API_KEY
 from pack_loader import load_pack_module
 from remote_graphs import (NON_DEFAULTS, LogTail, cancel_after_submission, declared_input_names, example_pixels, graph,
                            info_of, page_fields, saved_images, slug_of, wait_for)
-from segmind_loopback import START_CREDITS, TEST_PRICES, Fault, expected_color, image_size, price_of
+from segmind_loopback import (START_CREDITS, TEST_PRICES, Fault, expected_color, image_size, output_count,
+                              price_of)
 
 specs = load_pack_module("specs")
 choices = load_pack_module("specs.choices")
@@ -66,7 +67,7 @@ def test_every_parameter_reaches_the_request_body_exactly(comfy, comfy_home, seg
             assert uploaded.shape[:2] == (example.height, example.width)
             assert (uploaded.reshape(-1, len(expected)) == expected).all(), name
     images = saved_images(comfy_home, result)
-    assert len(images) == inputs.get("samples", 1)
+    assert len(images) == output_count(inputs)
     size = stand_in_size(segmind, posts[0].body)
     for index, image in enumerate(images):
         assert image.shape == (size[1], size[0], 3)
@@ -78,7 +79,7 @@ def test_every_parameter_reaches_the_request_body_exactly(comfy, comfy_home, seg
         assert info["seed"] == inputs["seed"]
     else:  # a page without a seed (two-image Kontext [pro]): none is sent
         assert "seed" not in posts[0].body
-    assert info["cost"] == round(price_of(posts[0].path[4:]) * inputs.get("samples", 1), 6) and info["request_id"]
+    assert info["cost"] == round(price_of(posts[0].path[4:]) * output_count(inputs), 6) and info["request_id"]
     assert info["remaining_credits"] == segmind.credits == round(START_CREDITS - info["cost"], 6)
 
 

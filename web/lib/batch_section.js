@@ -1,6 +1,6 @@
 // The Segmind panel's Batch section: the graph as it stands in the editor, once per row of a CSV or JSON
 // Lines file (or per prompt pasted, one a line, for a chosen remote node), run inside this ComfyUI by the
-// pack's batch routes (nodes/batch_routes.py): estimate first, then start, watch, stop, resume and
+// pack's batch routes (routes/batch.py): estimate first, then start, watch, stop, resume and
 // download the results. Closing the browser does not stop a batch. No extension is registered here.
 import { app } from "../../../scripts/app.js";
 import { api } from "../../../scripts/api.js";

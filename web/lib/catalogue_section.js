@@ -1,6 +1,6 @@
 // The Segmind panel's Models line: how many Flux models the catalogue holds and from which copy of
 // Segmind's index ("Models: 40, Segmind's index of 2026-08-19 · Refresh"). Refresh reads the index now
-// (nodes/catalogue_routes.py) and says what changed; the node for any model offers the new list at once.
+// (routes/catalogue.py) and says what changed; the node for any model offers the new list at once.
 import { app } from "../../../scripts/app.js";
 import { ROUTES, callPack, escapeHtml } from "./segmind_client.js";
 

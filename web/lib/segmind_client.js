@@ -1,4 +1,4 @@
-// What the pack's editor files share: its server routes (nodes/routes.py), money wording, and a signal
+// What the pack's editor files share: its server routes (routes/server.py), money wording, and a signal
 // after every run. No extension is registered here.
 import { api } from "../../../scripts/api.js";
 

@@ -19,8 +19,8 @@ from ..client.jobs import collect_finished
 from ..money.pricing import format_usd
 from ..money.spend_ledger import SpendLedger
 from ..specs import MODELS
-from .images import decode_batch, thumbnail_png
-from .user_data import data_dir
+from ..nodes.images import decode_batch, thumbnail_png
+from ..nodes.user_data import data_dir
 
 log = logging.getLogger("comfyui-segmind-flux")
 DAYS_SHOWN, JOBS_SHOWN = 30, 50

@@ -1,11 +1,11 @@
 """The pack's HTTP routes inside ComfyUI, for its editor extension and for scripts:
-- POST /segmind-flux/estimate: what a remote node will cost as its widgets stand (nodes/editor_estimate.py);
-- GET/POST /segmind-flux/config: the Settings dialog's values (nodes/config_settings.py); never the key;
+- POST /segmind-flux/estimate: what a remote node will cost as its widgets stand (routes/estimate.py);
+- GET/POST /segmind-flux/config: the Settings dialog's values (routes/config.py); never the key;
 - POST /segmind-flux/test-key: reads the balance (free) with the configured key, or one given to try;
 - GET /segmind-flux/spend, GET /segmind-flux/thumbnail?job=ID, POST /segmind-flux/collect: the panel;
 - POST /segmind-flux/collect-receipt: the jobs a saved image's receipt names, collected again (free);
-- /segmind-flux/batches...: batches run inside ComfyUI (nodes/batch_routes.py);
-- /segmind-flux/catalogue...: the Flux models of Segmind's index, and its refresh (nodes/catalogue_routes.py).
+- /segmind-flux/batches...: batches run inside ComfyUI (routes/batch.py);
+- /segmind-flux/catalogue...: the Flux models of Segmind's index, and its refresh (routes/catalogue.py).
 
 A POST that changes something is refused when it comes from another web page (its Origin is not the
 page ComfyUI serves, or the browser marks it cross-site), whatever --listen or --enable-cors-header say,
@@ -22,13 +22,13 @@ from ..money.balance import ACCOUNT_LABEL, read_balance
 from ..client.config import ConfigError, load_settings
 from ..client.errors import SegmindError, missing_key_error
 from ..money.pricing import format_usd
-from .config_settings import apply_config, checked_value, config_view
-from .batch_routes import batch_handlers
-from .catalogue_routes import catalogue_handlers
-from .editor_estimate import ESTIMATED_NODES, estimate_for_editor
+from .config import apply_config, checked_value, config_view
+from .batch import batch_handlers
+from .catalogue import catalogue_handlers
+from .estimate import ESTIMATED_NODES, estimate_for_editor
 from .receipt_collect import collect_receipts
-from .receipts import MAX_RECEIPT_CHARS, ReceiptError
-from .spend_panel import PanelError, collect_job, job_thumbnail, spend_view
+from ..nodes.receipts import MAX_RECEIPT_CHARS, ReceiptError
+from .spend import PanelError, collect_job, job_thumbnail, spend_view
 
 PREFIX = "/segmind-flux"
 CROSS_SITE = ("cross-site", "same-site")  # Sec-Fetch-Site of a request another page made

@@ -14,7 +14,7 @@ from ..batches.comfy_http import ComfyHttp
 from ..batches.service import BatchRefused, BatchService
 from ..batches.store import UnknownBatch
 from ..client.config import ConfigError
-from .user_data import data_dir
+from ..nodes.user_data import data_dir
 
 MAX_BATCH_BODY_BYTES = 8 * 1024 * 1024
 LOOPBACK = {"": "127.0.0.1", "0.0.0.0": "127.0.0.1", "::": "::1"}
@@ -35,7 +35,7 @@ def own_server() -> ComfyHttp:
 
 
 def batch_handlers(web, kit) -> tuple:
-    """(method, path, handler) of each batch route; `kit` holds routes.py's error, in_thread, json_body
+    """(method, path, handler) of each batch route; `kit` holds server.py's error, in_thread, json_body
     and guarded."""
     service = BatchService(own_server, data_dir)
 

@@ -12,8 +12,8 @@ from ..client.config import Settings, load_settings
 from ..client.errors import SegmindError, missing_key_error
 from ..client.jobs import collect_finished
 from ..money.balance import ACCOUNT_LABEL
-from .images import decode_batch, image_format
-from .receipts import Receipt, api_server, read_receipts
+from ..nodes.images import decode_batch, image_format
+from ..nodes.receipts import Receipt, api_server, read_receipts
 
 log = logging.getLogger("comfyui-segmind-flux")
 OUTPUT_SUBFOLDER = "segmind-collected"

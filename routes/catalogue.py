@@ -1,6 +1,7 @@
 """The catalogue routes, for the Segmind panel and any HTTP client:
 - GET /segmind-flux/catalogue: the Flux models of Segmind's index in use (count, the copy's date and source,
-  each model's slug, title, modality, average cost and latency) and the models Segmind retired;
+  each model's slug, title, modality, average cost and latency), the models Segmind retired, and the example
+  request the node for any model offers for each model it knows one of (`examples`: slug -> JSON text);
 - POST /segmind-flux/catalogue/refresh: fetches Segmind's index now (no key sent) and says what changed;
   offline, or with an index it cannot read, the copy in use stands and the answer says why.
 """
@@ -8,12 +9,13 @@ from __future__ import annotations
 
 from ..client.config import load_settings
 from ..client.model_index import refresh, saved_index, summary
-from .user_data import data_dir
+from ..specs.any_model_examples import example_texts
+from ..nodes.user_data import data_dir
 
 
 def catalogue_view() -> dict:
     folder = data_dir(load_settings())
-    return summary(saved_index(folder), folder)
+    return {**summary(saved_index(folder), folder), "examples": example_texts()}
 
 
 def refresh_catalogue() -> dict:
@@ -22,7 +24,7 @@ def refresh_catalogue() -> dict:
 
 
 def catalogue_handlers(web, kit) -> tuple:
-    """(method, path, handler) of each catalogue route; `kit` holds routes.py's helpers."""
+    """(method, path, handler) of each catalogue route; `kit` holds server.py's helpers."""
     async def catalogue(request):
         return web.json_response(await kit.in_thread(catalogue_view))
 

@@ -1,5 +1,5 @@
 """The editor asks here what a remote node will cost, as its widgets stand: POST /segmind-flux/estimate
-{"node_type": ..., "inputs": {...}} -> {"usd", "text", "billable", "note", "basis"} (nodes/routes.py). Free,
+{"node_type": ..., "inputs": {...}} -> {"usd", "text", "billable", "note", "basis"} (routes/server.py). Free,
 offline: the estimate comes from money/pricing.py and the observed costs, like the caps' check."""
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ from ..money.cost_history import CostHistory
 from ..money.pricing import AVERAGE_BASIS
 from ..money.prompt_cost import any_model_cost, node_cost
 from ..specs import MODELS_BY_NODE_ID, any_model
-from .user_data import data_dir
+from ..nodes.user_data import data_dir
 
 ESTIMATED_NODES = frozenset(MODELS_BY_NODE_ID) | {any_model.NODE_ID}
 
