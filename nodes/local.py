@@ -10,6 +10,7 @@ from ..samplers.names import comfy_sampler_name, comfy_scheduler_name, unsupport
 from ..specs import LOCAL_TWINS, RANDOM_SEED
 from ..specs.choices import aspect_ratio_size
 from ..specs.local import DEFAULT_FLUX_GUIDANCE, LocalTwin
+from ..specs.output_count import COUNT_FIELDS, output_count
 from ..specs.output_size import MATCH_INPUT
 from ..specs.params import SEED_MAX, SpecValidationError, widget_problems
 from .local_checks import check_flux_inputs
@@ -30,7 +31,7 @@ def _strength_tooltip(twin: LocalTwin, text: str) -> str:
 
 def _input_spec(twin: LocalTwin, param):
     kind, options = param.comfy_input()
-    if param.name == "samples":
+    if param.name in COUNT_FIELDS:
         options = {**options, "tooltip": options["tooltip"] + SAMPLES_TOOLTIP}
     if param.name == twin.strength_param:
         options = {**options, "tooltip": _strength_tooltip(twin, options["tooltip"])}
@@ -109,6 +110,20 @@ def reference_image(twin: LocalTwin, image):
     return kontext_scaled(image)
 
 
+def megapixel_scaled(twin: LocalTwin, values: dict, size: tuple[int, int]) -> tuple[int, int]:
+    """A ratio's one-megapixel size scaled to the page's `megapixels` (Krea [dev]: "1", "0.25"), multiples of 16."""
+    text = values.get("megapixels", "1")
+    try:
+        megapixels = float(text)
+    except (TypeError, ValueError):
+        megapixels = 0.0
+    if not 0.01 <= megapixels <= 4:
+        raise SpecValidationError(f"{twin.node_id}: input 'megapixels' must be a number of megapixels from 0.01 to "
+                                  f"4 (such as 1 or 0.25) to size the image locally; got {text!r}.")
+    scale = megapixels ** 0.5
+    return tuple(max(16, round(side * scale / 16) * 16) for side in size)
+
+
 def build_request(twin: LocalTwin, values: dict, image, reference=None) -> SamplingRequest:
     seed = values["seed"]
     if seed == RANDOM_SEED:
@@ -119,7 +134,7 @@ def build_request(twin: LocalTwin, values: dict, image, reference=None) -> Sampl
     elif reference is not None and values["aspect_ratio"] == MATCH_INPUT:
         width, height = reference.shape[2], reference.shape[1]
     else:
-        width, height = aspect_ratio_size(values["aspect_ratio"])
+        width, height = megapixel_scaled(twin, values, aspect_ratio_size(values["aspect_ratio"]))
     strength = values.get(twin.strength_param, 1.0) if twin.strength_param else 1.0
     denoise = strength if (image is not None or twin.strength_without_image) else 1.0
     return SamplingRequest(
@@ -129,7 +144,7 @@ def build_request(twin: LocalTwin, values: dict, image, reference=None) -> Sampl
         denoise=float(denoise),
         guidance=values["guidance"] if twin.uses_guidance_param else (
             DEFAULT_FLUX_GUIDANCE if twin.takes_lora else None),
-        width=width, height=height, samples=values.get("samples", 1))
+        width=width, height=height, samples=output_count(values))
 
 
 def _check_names_once() -> None:

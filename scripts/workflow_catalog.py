@@ -13,7 +13,7 @@ from pack_loader import load_pack_module  # noqa: E402
 # The file names of ComfyUI's official Flux examples.
 MODEL_FILES = {
     "dev": "flux1-dev.safetensors", "schnell": "flux1-schnell.safetensors",
-    "kontext": "flux1-dev-kontext_fp8_scaled.safetensors",
+    "kontext": "flux1-dev-kontext_fp8_scaled.safetensors", "krea": "flux1-krea-dev_fp8_scaled.safetensors",
     "t5": "t5xxl_fp16.safetensors", "clip_l": "clip_l.safetensors", "vae": "ae.safetensors",
 }
 # Where each file comes from and the models/ folder it goes in, as ComfyUI's own Flux templates name them
@@ -24,6 +24,8 @@ MODEL_SOURCES = {
                 "diffusion_models"),
     "kontext": ("https://huggingface.co/Comfy-Org/flux1-kontext-dev_ComfyUI/resolve/main/split_files/"
                 "diffusion_models/flux1-dev-kontext_fp8_scaled.safetensors", "diffusion_models"),
+    "krea": ("https://huggingface.co/Comfy-Org/FLUX.1-Krea-dev_ComfyUI/resolve/main/split_files/diffusion_models/"
+             "flux1-krea-dev_fp8_scaled.safetensors", "diffusion_models"),
     "t5": ("https://huggingface.co/comfyanonymous/flux_text_encoders/resolve/main/t5xxl_fp16.safetensors",
            "text_encoders"),
     "clip_l": ("https://huggingface.co/comfyanonymous/flux_text_encoders/resolve/main/clip_l.safetensors",
@@ -283,7 +285,7 @@ def example_lora_files() -> tuple[str, ...]:
 def place_placeholder_models(base_dir: Path) -> None:
     """Empty files under the names the workflows use, so the editor's and the server's lists hold them.
     (The example input images are the pack's to place: prestartup_script.py.)"""
-    folders = {"diffusion_models": (MODEL_FILES["dev"], MODEL_FILES["schnell"], MODEL_FILES["kontext"]),
+    folders = {"diffusion_models": tuple(MODEL_FILES[key] for key in ("dev", "schnell", "kontext", "krea")),
                "text_encoders": (MODEL_FILES["t5"], MODEL_FILES["clip_l"]), "vae": (MODEL_FILES["vae"],),
                "loras": (*example_lora_files(), *STACKED_LORA_FILES.values())}
     for folder, names in folders.items():

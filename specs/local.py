@@ -15,15 +15,15 @@ from .image_params import is_image_field
 from .model import ModelSpec
 from .params import EnumParam, Param
 
-SERVER_ONLY = ("output_format", "output_quality", "disable_safety_checker")
+SERVER_ONLY = ("output_format", "output_quality", "disable_safety_checker", "go_fast")
 # ComfyUI's FluxGuidance default; the LoRA pages expose no guidance, so their twins sample with this.
 DEFAULT_FLUX_GUIDANCE = 3.5
 
-# For a page that names no sampler (flux-dev): the LoRA pages' lists (euler / simple by default).
+# For a page that names no sampler (flux-dev, Krea [dev]): the LoRA pages' lists (euler / simple by default).
 LOCAL_ONLY_SAMPLING = (
-    EnumParam("sampler_name", "Sampler (local only: the hosted flux-dev has none to choose).",
+    EnumParam("sampler_name", "Sampler (local only: the hosted model has none to choose).",
               default="euler", allowed=SAMPLERS_LORA_PAGES),
-    EnumParam("scheduler", "Scheduler (local only: the hosted flux-dev has none to choose).",
+    EnumParam("scheduler", "Scheduler (local only: the hosted model has none to choose).",
               default="simple", allowed=SCHEDULERS_LORA_PAGES),
 )
 

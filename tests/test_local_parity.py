@@ -143,6 +143,27 @@ def test_dev_text_to_image_equals_the_stock_graph(comfy, dev, small_size, sample
     assert_same(images, stock)
 
 
+KREA = "SegmindFluxKreaDevLocal"
+
+
+def test_krea_twin_is_the_dev_graph_with_its_page_s_names(comfy, dev, small_size):
+    """Krea [dev] runs the dev graph: `num_inference_steps` steps, `num_outputs` images of consecutive seeds,
+    `megapixels` "0.25" half of each side of the ratio's size; `go_fast` is the server's own (no widget)."""
+    small_size["size"][0] = (2 * SMALL, 2 * SMALL)  # the ratio's one-megapixel size, here
+    inputs = dict(prompt=PROMPT, aspect_ratio="3:2", guidance=2.5, megapixels="0.25", num_inference_steps=3,
+                  num_outputs=2, prompt_strength=0.7, seed=77, sampler_name="euler", scheduler="simple")
+    images, latent = run_local(comfy, KREA, *dev, **inputs)
+    singles = [run_stock(comfy, *dev, prompt=PROMPT, seed=77 + k, steps=3, sampler_name="euler", scheduler="simple",
+                         guidance=2.5) for k in range(2)]
+    assert small_size["asked"] == ["3:2"] and images.shape == (2, SMALL, SMALL, 3)
+    assert_real_image(images)
+    assert_same(images, torch.cat(singles))
+    assert "go_fast" not in comfy["local"].LOCAL_NODES[KREA].INPUT_TYPES()["optional"]
+    with pytest.raises(Exception, match=r"SegmindFluxKreaDevLocal: input 'megapixels' must be a number of "
+                                        r"megapixels from 0.01 to 4 \(such as 1 or 0.25\).*got 'match_input'"):
+        run_local(comfy, KREA, *dev, **{**inputs, "megapixels": "match_input"})
+
+
 def test_the_comparison_can_fail(comfy, dev, small_size):
     """Seed, guidance and steps each reach the sampler: changing one changes the image."""
     base = dict(prompt=PROMPT, aspect_ratio="1:1", guidance=3.5, seed=99, steps=3)

@@ -14,6 +14,7 @@ from local_graphs import RUNS, TWINS, local_graph
 from pack_loader import load_pack_module
 
 choices = load_pack_module("specs.choices")
+output_count = load_pack_module("specs.output_count").output_count
 
 LOCAL_NODE_IDS = tuple(TWINS)
 
@@ -59,9 +60,10 @@ def test_local_node_runs_in_the_server(local_server, local_home, node_id):
     assert result.ok, result.error() or result.rejected
     if "width" in inputs:
         expected = (inputs["width"], inputs["height"])
-    else:
-        expected = choices.aspect_ratio_size(inputs["aspect_ratio"])
-    assert image_sizes(local_home, result) == [expected] * inputs.get("samples", 1)
+    else:  # about one megapixel of the ratio, or the page's `megapixels` of it (Krea [dev]: "0.25" halves each side)
+        scale = float(inputs.get("megapixels", "1")) ** 0.5
+        expected = tuple(round(side * scale / 16) * 16 for side in choices.aspect_ratio_size(inputs["aspect_ratio"]))
+    assert image_sizes(local_home, result) == [expected] * output_count(inputs)
 
 
 def test_image_to_image_through_a_link(local_server, local_home):

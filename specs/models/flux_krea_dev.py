@@ -13,10 +13,12 @@ field, so the remote node takes none (whether the page has `image` for img2img i
 `prompt_strength` is sent as the page example does. The page shows no price: the price is Segmind's index
 average per job ($0.0319, 2026-08-19), counted per image as `num_outputs` says.
 
-Open weights (FLUX.1 dev's architecture). The local twin is not written yet: the Flux.1 Dev twin's graph runs
-the weights, but the twin must first make `num_outputs` images and size them by `megapixels`.
+Open weights (FLUX.1 dev's architecture): the local twin runs them as the Flux.1 Dev twin does, with
+`num_inference_steps` as its steps, `prompt_strength` as the strength of an optional input image, `num_outputs`
+images and `megapixels` as the size (a number locally); `go_fast` is the server's own.
 """
 from ..common import seed_param
+from ..local import LOCAL_ONLY_SAMPLING, LocalTwin
 from ..output_count import unstated_count
 from ..model import CATALOGUE_AVERAGE, PER_GENERATION, ModelSpec, Price
 from ..params import BoolParam, PatternParam, PromptParam, unstated_choice, unstated_float, unstated_int
@@ -60,4 +62,13 @@ MODEL = ModelSpec(
     example={"prompt": "a felt raccoon with a lantern", "aspect_ratio": "3:2", "disable_safety_checker": True,
              "go_fast": False, "guidance": 2.5, "megapixels": "0.25", "num_inference_steps": 28, "num_outputs": 3,
              "output_format": "png", "output_quality": 75, "prompt_strength": 0.85, "seed": 808},
+)
+
+LOCAL = LocalTwin(
+    node_id="SegmindFluxKreaDevLocal", remote=MODEL, strength_param="prompt_strength",
+    workflow="local_flux_krea_dev", steps_param="num_inference_steps",
+    example_unet_file="flux1-krea-dev_fp8_scaled.safetensors",
+    description="FLUX.1 Krea [dev] on your own GPU, with the parameters of the Segmind Krea [dev] node. Connect the "
+                "Krea dev MODEL (Load Diffusion Model), CLIP (DualCLIPLoader, type flux) and VAE (ae).",
+    extra_params=LOCAL_ONLY_SAMPLING,
 )
