@@ -28,7 +28,7 @@ POLL_GROWTH_PER_ELAPSED_S = 0.1
 POLL_MAX_S = 1.0
 # With an expected end (client/poll_schedule.py): at least this many polls across the expected window,
 # never closer than POLL_DENSE_MIN_S apart (each poll is a request; the lag is about half a gap).
-POLL_WINDOW_POLLS = 8
+POLL_WINDOW_POLLS = 6
 # A window from the page's time only (a model's first job) is wider than the page's own spread, so fewer
 # polls cover it: at least this many (tests/test_poll_schedule.py: 2.45 s to 53 s pages within the SDK's count).
 POLL_COLD_WINDOW_POLLS = 4
@@ -39,8 +39,8 @@ POLL_BUDGET_SHARE = 0.6
 # so that a job failing early (safety filter) is still reported within seconds.
 POLL_APPROACH = 0.75
 POLL_EARLY_MAX_S = 4.0
-# A window that opens sooner than this keeps the steady polls before it: a job that ends before its
-# history says would otherwise wait seconds, to save a handful of requests.
+# A window that opens sooner than this is approached as a page-only window is (POLL_COLD_*): a job that
+# ends before its history says is still seen within seconds, at no more than the SDK's 1 s cadence.
 POLL_SPARSE_FROM_S = 5.0
 # When the window comes only from the page's typical time (a model's first job), the first poll is at
 # POLL_COLD_FIRST_S (the SDK's too), and early gaps are at most POLL_COLD_GROWTH_PER_ELAPSED_S of the

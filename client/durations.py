@@ -20,11 +20,26 @@ FILE_NAME = "durations.json"
 log = logging.getLogger("comfyui-segmind-flux")
 
 
-def _clean(models: Any) -> dict[str, list[float]]:
-    """The usable part of a stored history: per model, its last valid durations."""
+# One finished job: (seconds, work), its work relative to the page's defaults (specs/request_work.py).
+Sample = tuple[float, float]
+# Jobs whose work differs by less than this share are counted as of the same work.
+SAME_WORK = 0.05
+
+
+def _sample(value: Any) -> Sample | None:
+    """A stored job: [seconds, work], or a bare number of seconds (files written before work was kept)."""
+    if isinstance(value, list) and len(value) == 2:
+        seconds, work = _seconds(value[0]), _seconds(value[1])
+        return (seconds, work) if seconds and work else None
+    seconds = _seconds(value)
+    return (seconds, 1.0) if seconds else None
+
+
+def _clean(models: Any) -> dict[str, list[Sample]]:
+    """The usable part of a stored history: per model, its last valid jobs."""
     if not isinstance(models, dict):
         return {}
-    return {slug: [seconds for seconds in map(_seconds, values) if seconds][-DURATION_HISTORY_SIZE:]
+    return {slug: [sample for sample in map(_sample, values) if sample][-DURATION_HISTORY_SIZE:]
             for slug, values in models.items() if isinstance(values, list)}
 
 
@@ -35,18 +50,48 @@ def _seconds(value: Any) -> float | None:
     return float(value) if math.isfinite(value) and 0 <= value <= JOB_DEADLINE_S else None
 
 
-def expected_end(samples: list[float], typical_seconds: float | None) -> ExpectedEnd | None:
-    """The window a model's next job should end in: its history's range, widened; else the page's."""
-    if samples:
-        low, high, count = min(samples), max(samples), len(samples)
-        # What a uniform spread of `count` samples leaves uncovered on each side, on average; and with few
-        # samples a share of the duration, since their range may be narrow by chance.
-        spread = max((high - low) / (count - 1) if count > 1 else 0.0, DURATION_FEW_SAMPLES_SPREAD * high / count)
-        margin = DURATION_MARGIN_S + spread
-        return ExpectedEnd(max(0.0, low - margin), high + margin)
+def _window(durations: list[float]) -> ExpectedEnd:
+    """Where jobs like these end: their range widened by what so few of them may leave out."""
+    low, high, count = min(durations), max(durations), len(durations)
+    # What a uniform spread of `count` samples leaves uncovered on each side, on average; and with few
+    # samples a share of the duration, since their range may be narrow by chance.
+    spread = max((high - low) / (count - 1) if count > 1 else 0.0, DURATION_FEW_SAMPLES_SPREAD * high / count)
+    margin = DURATION_MARGIN_S + spread
+    return ExpectedEnd(max(0.0, low - margin), high + margin)
+
+
+def _fitted(samples: list[Sample], work: float) -> list[float] | None:
+    """The jobs' durations moved to `work` along the line through them (seconds = overhead + rate x work);
+    None when they are all of one work (no line) or the line falls with more work."""
+    works = [w for _, w in samples]
+    mean_work, mean_seconds = sum(works) / len(works), sum(s for s, _ in samples) / len(samples)
+    spread = sum((w - mean_work) ** 2 for w in works)
+    if spread <= (SAME_WORK * mean_work) ** 2:
+        return None
+    rate = sum((w - mean_work) * (s - mean_seconds) for s, w in samples) / spread
+    if rate <= 0:
+        return None
+    return [s + rate * (work - w) for s, w in samples]
+
+
+def expected_end(samples: list[Sample], typical_seconds: float | None, work: float = 1.0) -> ExpectedEnd | None:
+    """The window a job of `work` should end in: earlier jobs of the same work, else all of them moved to
+    this work along their line, else the page's time (for the page's work) scaled towards this work."""
+    same = [seconds for seconds, w in samples if abs(w - work) <= SAME_WORK * work]
+    if same:
+        return _window(same)
+    fitted = _fitted(samples, work) if samples else None
+    if fitted:
+        return _window([max(0.0, seconds) for seconds in fitted])
+    if samples:  # one other work only: scaled by the work, the window spanning both
+        seconds = [s for s, _ in samples]
+        typical_seconds, known_work = sum(seconds) / len(seconds), samples[-1][1]
+        work = work / known_work
     if typical_seconds and typical_seconds > 0:
-        earliest = typical_seconds * (1 - DURATION_PAGE_EARLY)
-        latest = max(typical_seconds * (1 + DURATION_PAGE_LATE), earliest + DURATION_PAGE_MIN_WIDTH_S)
+        # A job's overhead does not scale: the window spans the page's time and the time scaled by the work.
+        low, high = sorted((typical_seconds, typical_seconds * work))
+        earliest = low * (1 - DURATION_PAGE_EARLY)
+        latest = max(high * (1 + DURATION_PAGE_LATE), earliest + DURATION_PAGE_MIN_WIDTH_S)
         return ExpectedEnd(earliest, latest, from_history=False)
     return None
 
@@ -71,10 +116,10 @@ class DurationHistory:
         self.path = path
         self._file = LockedJsonFile(path) if path is not None else None
         self._lock = threading.Lock()
-        self._samples: dict[str, list[float]] | None = None  # read on first use, not at import
+        self._samples: dict[str, list[Sample]] | None = None  # read on first use, not at import
         self._warned = False
 
-    def _read_file(self) -> dict[str, list[float]] | None:
+    def _read_file(self) -> dict[str, list[Sample]] | None:
         """The file's history; {} when there is none yet, None when it cannot be read."""
         if self._file is None:
             return None
@@ -83,32 +128,32 @@ class DurationHistory:
         except (DamagedJsonFile, OSError):
             return None
 
-    def _loaded(self) -> dict[str, list[float]]:
+    def _loaded(self) -> dict[str, list[Sample]]:
         if self._samples is None:
             self._samples = self._read_file() or {}
         return self._samples
 
-    def samples(self, slug: str) -> list[float]:
+    def samples(self, slug: str) -> list[Sample]:
         with self._lock:
             return list(self._loaded().get(slug, ()))
 
-    def expected_end(self, slug: str, typical_seconds: float | None) -> ExpectedEnd | None:
-        return expected_end(self.samples(slug), typical_seconds)
+    def expected_end(self, slug: str, typical_seconds: float | None, work: float = 1.0) -> ExpectedEnd | None:
+        return expected_end(self.samples(slug), typical_seconds, work)
 
-    def record(self, slug: str, seconds: float) -> None:
-        seconds = _seconds(seconds)
-        if not seconds:
+    def record(self, slug: str, seconds: float, work: float = 1.0) -> None:
+        sample = _sample([round(seconds, 3), round(work, 3)]) if isinstance(seconds, (int, float)) else None
+        if not sample:
             return
         with self._lock:
             history = self._loaded()
-            history[slug] = (history.get(slug, []) + [round(seconds, 3)])[-DURATION_HISTORY_SIZE:]
+            history[slug] = (history.get(slug, []) + [sample])[-DURATION_HISTORY_SIZE:]
             if self._file is None:
                 return
             try:
                 # Merged under the file's lock: another ComfyUI sharing the cache folder may have recorded jobs.
                 with self._file.update(replace_damaged=True) as data:
                     merged = _clean(data.get("models"))
-                    merged[slug] = (merged.get(slug, []) + [round(seconds, 3)])[-DURATION_HISTORY_SIZE:]
+                    merged[slug] = (merged.get(slug, []) + [sample])[-DURATION_HISTORY_SIZE:]
                     data.clear()
                     data["models"] = merged
                 self._samples = merged

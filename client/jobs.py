@@ -60,13 +60,15 @@ def _json(answer: Answer) -> Any:
 class JobRunner:
     def __init__(self, settings: Settings, model_label: str, slug: str, stop: StopCheck,
                  callbacks: JobCallbacks | None = None, durations: DurationHistory | None = None,
-                 typical_seconds: float | None = None, submissions: SubmissionRateLimiter | None = None):
+                 typical_seconds: float | None = None, submissions: SubmissionRateLimiter | None = None,
+                 work: float = 1.0):
         self.settings, self.model_label, self.slug, self.stop = settings, model_label, slug, stop
         self.callbacks = callbacks or JobCallbacks()
         # The process's spacing of billable submissions (the runtime's); alone, a runner spaces its own.
         self.submissions = submissions or SubmissionRateLimiter()
         # Where jobs of this model ended before (else the page's typical time): where to poll densely.
         self.durations, self.typical_seconds = durations, typical_seconds
+        self.work = work  # what this job asks relative to the page's defaults: its end moves with it
         self.transport = Transport(settings, model_label, stop)
         self.started = time.monotonic()
         self.request_id: str | None = None
@@ -175,7 +177,8 @@ class JobRunner:
         self.callbacks.on_request_id(self.request_id)
         # An earlier job being collected started at an unknown time: no expectation, and nothing learnt.
         learning = self.durations is not None and not resume_request_id
-        schedule = PollSchedule(self.durations.expected_end(self.slug, self.typical_seconds) if learning else None)
+        schedule = PollSchedule(self.durations.expected_end(self.slug, self.typical_seconds, self.work)
+                                if learning else None)
         status_url = endpoints.status_url(self.settings, self.request_id)
         status, metrics_info, refusals = "QUEUED", {}, 0
         running_at, wait = 0.0, schedule.first_wait()
@@ -206,7 +209,7 @@ class JobRunner:
         self.callbacks.on_status("DOWNLOADING", self._elapsed())
         result = self._collect_v2_result(metrics_info, accept)
         if learning:
-            self.durations.record(self.slug, observed_duration(running_at, answered_at, result.info))
+            self.durations.record(self.slug, observed_duration(running_at, answered_at, result.info), self.work)
         return result
 
     def _wait_for_poll(self, status: str, seconds: float) -> None:

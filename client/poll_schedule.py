@@ -59,15 +59,18 @@ class PollSchedule:
         expected = self.expected
         if expected is None:
             return steady_interval(elapsed)
-        if elapsed < expected.earliest < POLL_SPARSE_FROM_S and expected.from_history:
-            return steady_interval(elapsed)  # a window this soon: skipping polls would save little
         if elapsed < expected.earliest:
             # Each gap covers a share of the way to the window, so polls close in on its start.
             gap = POLL_APPROACH * (expected.earliest - elapsed) + self._window_gap(expected.earliest)
             gap = min(POLL_EARLY_MAX_S, gap)
-            if not expected.from_history:
+            # A window from the page only, or one this soon: a job ending early is still seen within a second
+            # or so, at no more than the SDK's cadence.
+            if not expected.from_history or expected.earliest < POLL_SPARSE_FROM_S:
+                near = expected.earliest - elapsed <= POLL_COLD_EARLY_MAX_S
+                if near and expected.from_history:  # the jobs before ended in it: go to its start
+                    return max(POLL_DENSE_MIN_S, expected.earliest - elapsed)
                 cold_gap = max(POLL_COLD_FIRST_S, POLL_COLD_GROWTH_PER_ELAPSED_S * elapsed)
-                if expected.earliest - elapsed <= POLL_COLD_EARLY_MAX_S:  # the window is near: go to it
+                if near:  # the page's time only: close in on the window
                     cold_gap = max(cold_gap, expected.earliest - elapsed)
                 gap = min(gap, POLL_COLD_EARLY_MAX_S, cold_gap)
             return gap

@@ -24,6 +24,7 @@ from ..client.uploads import StorageUploads, wire_body
 from ..money.billing import billing_of
 from ..specs import RANDOM_SEED, ModelSpec
 from ..specs.image_params import image_fields
+from ..specs.request_work import request_work
 from .images import UndecodableImage, decode_batch
 
 log = logging.getLogger("comfyui-segmind-flux")
@@ -151,7 +152,7 @@ class RemoteJob:
         durations = self.runtime.durations.beside(self.cache.root if self.cache is not None else None)
         return JobRunner(self.settings, self.label, self.spec.slug, self.stop.is_set, callbacks,
                          durations=durations, typical_seconds=self.spec.typical_seconds,
-                         submissions=self.runtime.submissions)
+                         submissions=self.runtime.submissions, work=request_work(self.spec, self.body))
 
     def _on_status(self, status: str, elapsed: float) -> None:
         self.status, self.elapsed = status, elapsed

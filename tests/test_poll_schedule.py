@@ -33,7 +33,7 @@ transport_module = load_pack_module("client.transport")
 PollSchedule, ExpectedEnd = schedule_module.PollSchedule, schedule_module.ExpectedEnd
 SLUG = "flux-schnell"
 # A model whose last ten jobs took 10-11 s, like the bench's schnell jobs.
-TEN_SECOND_HISTORY = [10.0 + step / 10 for step in range(10)]
+TEN_SECOND_HISTORY = [(10.0 + step / 10, 1.0) for step in range(10)]  # (seconds, work at the page's defaults)
 
 
 def poll_times(schedule, end: float) -> list[float]:
@@ -143,17 +143,72 @@ def test_without_history_a_model_faster_than_its_page_is_still_seen_within_secon
     assert len(times) <= sdk_polls(end)
 
 
-def test_short_jobs_are_never_polled_more_sparsely_than_without_a_history():
-    history = [random.Random(index).uniform(0.5, 4.0) for index in range(10)]
-    learnt, without = PollSchedule(durations.expected_end(history, 10.0)), PollSchedule(None)
+@pytest.mark.parametrize("end", [0.3, 0.8, 1.5, 2.0])
+def test_a_job_ending_before_its_short_history_s_window_is_seen_within_seconds_at_the_sdk_s_cost(end):
+    """Jobs of 2.5-4 s: one that fails at once is still seen within POLL_COLD_EARLY_MAX_S, and the polls
+    before the window are no more than the SDK's (a poll at once, then one a second)."""
+    history = [(random.Random(index).uniform(2.5, 4.0), 1.0) for index in range(10)]
+    learnt = PollSchedule(durations.expected_end(history, 10.0))
     assert 0.0 < learnt.expected.earliest < constants.POLL_SPARSE_FROM_S
-    for elapsed in [0.0, 0.1, 0.3, 0.5, 1.0, 2.0, 3.0, 4.0, 6.0]:
-        assert learnt.gap_after(elapsed) <= without.gap_after(elapsed)
+    times = poll_times(learnt, end)
+    assert times[-1] - end <= constants.POLL_COLD_EARLY_MAX_S and len(times) <= sdk_polls(end)
+
+
+request_work = load_pack_module("specs.request_work").request_work
+
+
+def test_a_request_s_work_is_images_times_steps_times_megapixels_of_the_page_s_defaults():
+    schnell, redux = specs.MODELS_BY_NODE_ID["SegmindFluxSchnell"], specs.MODELS_BY_NODE_ID["SegmindFluxReduxDev"]
+    page = {"width": 1024, "height": 1024, "steps": 4, "samples": 1}
+    assert request_work(schnell, page) == 1.0
+    assert request_work(schnell, {**page, "width": 512, "height": 512}) == 0.25
+    assert request_work(schnell, {**page, "samples": 3, "steps": 8}) == 6.0
+    assert request_work(redux, {"megapixels": "0.25", "num_inference_steps": 28, "num_outputs": 2}) == 0.5
+    assert request_work(schnell, {**page, "width": "not a size"}) == 1.0  # unknown: the page's work
+
+
+def alternating_history(jobs: int = 10) -> list:
+    """Schnell jobs alternating 512x512 (work 0.25, 3.4-4.4 s) and 1024x1024 (work 1, 7.7-8.7 s)."""
+    spread = [(0.37 * n) % 1.0 for n in range(jobs)]
+    return [(3.4 + spread[n], 0.25) if n % 2 else (7.7 + spread[n], 1.0) for n in range(jobs)]
+
+
+def test_jobs_alternating_two_sizes_each_expect_the_end_of_their_own_size():
+    """Schnell at 512x512 and 1024x1024 in turn (bench/varying_work_sim.py): each job's window is its own
+    size's, its result seen within 0.15 s on average and 0.4 s at most, the series within the SDK's polls."""
+    lags, polls, sdk = [], 0, 0
+    for work, low in [(0.25, 3.4), (1.0, 7.7)]:
+        expected = durations.expected_end(alternating_history(), 7.7, work)
+        assert low - 0.6 <= expected.earliest <= low + 0.2 and low + 0.8 <= expected.latest <= low + 1.8
+        ends = [low + step / 20 for step in range(21)]
+        times = [poll_times(PollSchedule(expected), end) for end in ends]
+        lags += [t[-1] - end for t, end in zip(times, ends)]
+        polls, sdk = polls + sum(map(len, times)), sdk + sum(map(sdk_polls, ends))
+    assert sum(lags) / len(lags) <= 0.15 and max(lags) <= 0.4
+    assert polls <= sdk, (polls, sdk)
+
+
+def test_a_job_of_a_new_size_is_expected_along_the_line_of_the_others():
+    expected = durations.expected_end(alternating_history(), 7.7, 0.5)  # 768x768-ish: between the two
+    assert 3.6 < expected.earliest < (expected.earliest + expected.latest) / 2 < 7.7
+    assert expected.from_history
+    only_one_size = [(7.8, 1.0)] * 4
+    scaled = durations.expected_end(only_one_size, 7.7, 0.25)  # no line yet: between the scaled and the known
+    assert scaled.earliest <= 7.8 * 0.25 and scaled.latest >= 7.8 and not scaled.from_history
+
+
+def test_a_first_job_away_from_the_page_s_work_spans_the_page_s_time_and_the_scaled_one():
+    bigger = durations.expected_end([], 10.0, 4.0)
+    assert bigger.earliest == pytest.approx(10.0 * (1 - constants.DURATION_PAGE_EARLY))
+    assert bigger.latest == pytest.approx(40.0 * (1 + constants.DURATION_PAGE_LATE))
+    smaller = durations.expected_end([], 10.0, 0.25)
+    assert smaller.earliest == pytest.approx(2.5 * (1 - constants.DURATION_PAGE_EARLY))
+    assert smaller.latest == pytest.approx(10.0 * (1 + constants.DURATION_PAGE_LATE))
 
 
 def test_a_narrow_short_history_does_not_make_an_earlier_short_job_wait():
     """Two jobs of 3.4 and 3.6 s say little: a 1 s job is still caught by the steady polls."""
-    learnt = PollSchedule(durations.expected_end([3.4, 3.6], 10.0))
+    learnt = PollSchedule(durations.expected_end([(3.4, 1.0), (3.6, 1.0)], 10.0))
     assert learnt.expected.earliest > 1.0
     times = poll_times(learnt, 1.0)
     assert times[-1] - 1.0 <= constants.POLL_FIRST_S
@@ -191,7 +246,7 @@ def test_history_survives_a_restart_keeps_the_last_jobs_and_drops_nonsense(tmp_p
     for seconds in [float("nan"), -1.0, 1e9, 0.0] + [10.0 + n for n in range(12)]:
         first.record(SLUG, seconds)
     restarted = durations.DurationHistory(tmp_path / "durations.json")
-    assert restarted.samples(SLUG) == [10.0 + n for n in range(2, 12)]
+    assert restarted.samples(SLUG) == [(10.0 + n, 1.0) for n in range(2, 12)]
     assert len(restarted.samples(SLUG)) == constants.DURATION_HISTORY_SIZE
     assert restarted.samples("flux-dev") == []
 
@@ -202,7 +257,7 @@ def test_a_history_written_by_another_process_is_merged_not_overwritten(tmp_path
     ours.record(SLUG, 10.0)
     theirs.record(SLUG, 11.0)
     ours.record("flux-dev", 20.0)
-    assert json.loads(path.read_text())["models"] == {SLUG: [10.0, 11.0], "flux-dev": [20.0]}
+    assert json.loads(path.read_text())["models"] == {SLUG: [[10.0, 1.0], [11.0, 1.0]], "flux-dev": [[20.0, 1.0]]}
 
 
 @pytest.mark.parametrize("damage", ["not json", '{"models": [1, 2]}', '{"models": {"flux-schnell": ["x", 3.5]}}'])
@@ -210,9 +265,9 @@ def test_a_damaged_history_file_is_ignored_or_cleaned(tmp_path, damage):
     path = tmp_path / "durations.json"
     path.write_text(damage)
     history = durations.DurationHistory(path)
-    assert history.samples(SLUG) == ([3.5] if "3.5" in damage else [])
+    assert history.samples(SLUG) == ([(3.5, 1.0)] if "3.5" in damage else [])  # a bare number: an older file
     history.record(SLUG, 10.0)
-    assert durations.DurationHistory(path).samples(SLUG)[-1] == 10.0
+    assert durations.DurationHistory(path).samples(SLUG)[-1] == (10.0, 1.0)
 
 
 def test_an_unwritable_history_never_fails_and_is_kept_in_memory(tmp_path, caplog):
@@ -221,7 +276,7 @@ def test_an_unwritable_history_never_fails_and_is_kept_in_memory(tmp_path, caplo
     history = durations.DurationHistory(blocker / "durations.json")  # its folder is a file
     history.record(SLUG, 10.0)
     history.record(SLUG, 10.5)
-    assert history.samples(SLUG) == [10.0, 10.5]
+    assert history.samples(SLUG) == [(10.0, 1.0), (10.5, 1.0)]
     warnings = [r for r in caplog.records if "could not be written" in r.getMessage()]
     assert len(warnings) == 1
 
@@ -238,10 +293,10 @@ def test_one_history_per_cache_folder_in_a_process(tmp_path):
 # the runner against the loopback server
 
 
-def run_job(segmind, history=None, body=None, stop=lambda: False, resume=None):
+def run_job(segmind, history=None, body=None, stop=lambda: False, resume=None, work=1.0):
     settings = client_settings(segmind.base_url, TEST_API_KEY)
     runner = jobs.JobRunner(settings, "Segmind Flux.1 Schnell (flux-schnell)", SLUG, stop, durations=history,
-                            typical_seconds=10.0)
+                            typical_seconds=10.0, work=work)
     return runner.run(body or {"prompt": "a fox", "seed": 5, "steps": 4, "width": 16, "height": 16}, "v2",
                       resume_request_id=resume)
 
@@ -266,7 +321,10 @@ def test_a_job_that_ends_where_its_history_says_is_polled_sparsely_then_densely_
     submitted = segmind.posts()[0].at
     assert polls[0].at - submitted >= constants.POLL_EARLY_MAX_S - 0.1
     learnt = history.samples(SLUG)
-    assert len(learnt) == 6 and 5.4 <= learnt[-1] <= 5.8
+    assert len(learnt) == 6 and 5.4 <= learnt[-1][0] <= 5.8 and learnt[-1][1] == 1.0
+    segmind.job_seconds = 1.5
+    run_job(segmind, history, work=0.25)  # a smaller job is learnt with its own work
+    assert history.samples(SLUG)[-1][1] == 0.25 and 1.0 <= history.samples(SLUG)[-1][0] <= 2.0
 
 
 def test_a_429_on_polls_is_waited_out_and_the_job_completes(segmind):
@@ -301,7 +359,7 @@ def test_a_collected_earlier_job_is_polled_at_once_and_teaches_nothing(segmind):
     result = run_job(segmind, history, resume=first.info["request_id"])
     assert len(result.images) == 1
     assert len(status_polls(segmind)) == 1 and segmind.posts() == []
-    assert history.samples(SLUG) == [30.0]
+    assert history.samples(SLUG) == [(30.0, 1.0)]
 
 
 def test_a_failed_job_teaches_nothing(segmind):
