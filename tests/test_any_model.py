@@ -77,6 +77,19 @@ def test_the_example_offered_for_each_model_is_a_request_the_node_accepts():
     assert json.loads(texts["flux-2-klein-9b"])["image_urls"] == ["{image_1}", "{image_2}"]
 
 
+def test_an_untyped_model_s_polls_follow_its_catalogue_latency_and_its_request_s_work():
+    """No page, no history: the poll schedule expects the job at Segmind's average latency for the model,
+    moved by the work the request asks (more samples: later)."""
+    request_work = load_pack_module("specs.request_work").request_work
+    durations = load_pack_module("client.durations")
+    ultra = next(model for model in CATALOGUE if model.slug == "flux-1.1-pro-ultra")
+    spec = any_model.job_spec(ultra.slug, segmind_index.bundled_index(), {"prompt": "x", "samples": 2}, {})
+    assert spec.typical_seconds == ultra.avg_latency_s
+    assert request_work(spec, {"prompt": "x"}) == 1.0 and request_work(spec, {"prompt": "x", "samples": 2}) == 2.0
+    expected = durations.expected_end([], spec.typical_seconds, request_work(spec, {"prompt": "x", "samples": 2}))
+    assert expected.earliest < ultra.avg_latency_s < 2 * ultra.avg_latency_s < expected.latest
+
+
 def job_of(model: IndexedModel, seed: int) -> tuple[dict, dict]:
     """The JSON object and images of one job of a catalogue model: a typed model's own example, any other
     a prompt and a seed (every fifth one with an image, the same pixels each time)."""
