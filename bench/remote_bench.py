@@ -16,6 +16,9 @@
 (3) First jobs (`first_jobs`): every model's first job on a fresh install, the history empty for each
     job, at its page's time + a random 0-1 s, the pack against the SDK on the same job; --first-jobs of
     them per model, all side by side (each with its own length on the stand-in). Same goal.
+(4) Jobs of two sizes (`alternating_sizes`): Schnell alternating 512x512 and 1024x1024 (--alternating jobs),
+    the pack (its history kept per work, as the node does), the pack with every job taken as the page's
+    work, and the SDK, in turn on the same jobs. Same goal.
 
     bash scripts/setup.sh && source ~/.cache/comfyui-segmind-flux/env.sh
     $COMFYUI_PYTHON -m pip install --target ~/.cache/comfyui-segmind-flux/bench-deps -r bench/requirements.txt
@@ -92,7 +95,7 @@ def concurrency(stand_in: SegmindLoopback, job_seconds: float, repeats: int) -> 
 
 
 def measure(stand_in: SegmindLoopback, clients: dict[str, Client], slug: str, lengths: list[float],
-            seed_base: int, images: dict | None = None) -> dict[str, dict]:
+            seed_base: int, images: dict | None = None, sizes: list[dict] | None = None) -> dict[str, dict]:
     """Runs each job with every client in turn (so that a change in CPU load hits them alike); per job
     and client the lag after completion and the requests it made."""
     runs = {name: {"lags": [], "poll_lags": [], "requests": []} for name in clients}
@@ -100,7 +103,8 @@ def measure(stand_in: SegmindLoopback, clients: dict[str, Client], slug: str, le
         stand_in.job_seconds = seconds
         for name, client in clients.items():
             before = len(stand_in.received)
-            request_id = client(slug, {**JOB_BODY, **(images or {}), "seed": seed_base + index})
+            size = sizes[index] if sizes else {}
+            request_id = client(slug, {**JOB_BODY, **(images or {}), **size, "seed": seed_base + index})
             in_hand = time.monotonic()
             completed = stand_in.jobs[request_id]["submitted"] + seconds
             # The part of the lag spent waiting for the poll that found the job done; the rest is
@@ -154,8 +158,9 @@ class Clients:
         self.durations = load_pack_module("client.durations")
         self.decode_batch = load_pack_module("nodes.images").decode_batch
         # Every model a slug of its own names (the fine-tune node runs slugs of mybmwlora's shape).
-        self.typical = {spec.slug: spec.typical_seconds for spec in load_pack_module("specs").MODELS
-                        if not spec.model_inputs}
+        self.specs = {spec.slug: spec for spec in load_pack_module("specs").MODELS if not spec.model_inputs}
+        self.typical = {slug: spec.typical_seconds for slug, spec in self.specs.items()}
+        self.request_work = load_pack_module("specs.request_work").request_work
         self.images = input_images(stand_in)
         self.settings = config.Settings(api_key=KEY, base_url=stand_in.base_url, cache_enabled=False,
                                         cache_dir=None, requests_per_minute=0)
@@ -165,13 +170,15 @@ class Clients:
         self.sdk = segmind.SegmindClient(api_key=KEY, base_url=stand_in.base_url + "/v1")
         self.downloads = requests.Session()
 
-    def pack(self) -> Client:
-        """The node's path with a history of its own (empty at first), as after a fresh install."""
+    def pack(self, work_aware: bool = True) -> Client:
+        """The node's path with a history of its own (empty at first), as after a fresh install; each job's
+        work told to it as the node tells it (work_aware=False: every job as the page's, as before)."""
         history = self.durations.DurationHistory(None)
 
         def run(slug: str, body: dict) -> str:
+            work = self.request_work(self.specs[slug], body) if work_aware else 1.0
             runner = self.jobs.JobRunner(self.settings, "bench", slug, lambda: False, durations=history,
-                                         typical_seconds=self.typical[slug])
+                                         typical_seconds=self.typical[slug], work=work)
             result = runner.run(body, "v2")
             self.decode_batch(result.images)
             return result.info["request_id"]
@@ -202,6 +209,27 @@ def series(stand_in: SegmindLoopback, clients: Clients, slug: str, lengths: list
     report = {"model": slug, **{name: summary(run) for name, run in runs.items()}}
     if warmup:
         report["pack_warmup"] = {"lags_s": [round(lag, 3) for lag in taught["lags"]], "requests": taught["requests"]}
+    return report
+
+
+# Schnell alternating 512x512 and 1024x1024: (body, seconds before the random 0-1 s). Segmind publishes one
+# time per model (1024x1024: ~7.7 s); the 512x512 time assumes 2 s of overhead and 5.7 s per megapixel.
+ALTERNATING = (({"width": 512, "height": 512}, 3.4), ({"width": 1024, "height": 1024}, 7.7))
+
+
+def alternating(stand_in: SegmindLoopback, clients: Clients, jobs: int, warmup: int, rng: random.Random) -> dict:
+    """The pack (a history per work), the pack with work ignored, and the SDK on the same jobs, in turn."""
+    sizes = [ALTERNATING[index % 2] for index in range(warmup + jobs)]
+    lengths = [seconds + rng.random() for _, seconds in sizes]
+    bodies = [body for body, _ in sizes]
+    pack, ignored = clients.pack(), clients.pack(work_aware=False)
+    measure(stand_in, {"pack": pack, "pack_work_ignored": ignored}, SHORT_MODEL, lengths[:warmup], 70_000,
+            sizes=bodies[:warmup])  # both histories taught the same jobs first
+    runs = measure(stand_in, {"pack": pack, "pack_work_ignored": ignored, "sdk_1_3_0": clients.sdk_job},
+                   SHORT_MODEL, lengths[warmup:], 71_000, sizes=bodies[warmup:])
+    report = {"model": SHORT_MODEL, "sizes": "512x512 and 1024x1024 in turn",
+              **{name: summary(run) for name, run in runs.items()}}
+    report["goal_met"] = goal_met(report)
     return report
 
 
@@ -291,6 +319,8 @@ def main() -> None:
     parser.add_argument("--only-first-jobs", action="store_true", help="only the first-job series")
     parser.add_argument("--models", default="", help="first jobs of these slugs only (comma-separated)")
     parser.add_argument("--results", default="remote_bench.json", help="file name under bench/results/")
+    parser.add_argument("--alternating", type=int, default=12,
+                        help="measured Schnell jobs alternating 512x512 and 1024x1024 (0: none)")
     parser.add_argument("--loopback-nagle", action="store_true",
                         help="leave Nagle on in the loopback (each answer then waits ~40 ms for a delayed ACK)")
     args = parser.parse_args()
@@ -308,6 +338,9 @@ def main() -> None:
             report["first_jobs"] = first_jobs(stand_in, clients, args.first_jobs, random.Random(7),
                                               [slug for slug in args.models.split(",") if slug])
             print(json.dumps({"first_jobs": report["first_jobs"]}), flush=True)
+        if args.alternating and not args.only_first_jobs:
+            report["alternating_sizes"] = alternating(stand_in, clients, args.alternating, 4, random.Random(11))
+            print(json.dumps({"alternating_sizes": report["alternating_sizes"]}), flush=True)
         if args.only_first_jobs:
             args.short_jobs, args.lengths = 0, ""
         rng = random.Random(2024)  # the same jobs for every client, and from run to run
