@@ -200,10 +200,11 @@ class PatternParam(Param):
 
 
 ONE_WORD = r"\S{1,64}"
+ONE_WORD_WORDING = "one word (no spaces) of at most 64 characters"
 
 
 def unstated_choice(name: str, description: str, example: str, required: bool = False) -> PatternParam:
     """A field whose allowed values the page's stored copy does not show: any one word, the example's as default."""
     return PatternParam(name, f"{description} The page's list of values is not known; default: the page "
                         f"example's '{example}'.", required=required, default=example, pattern=ONE_WORD,
-                        wording="one word (no spaces) of at most 64 characters")
+                        wording=ONE_WORD_WORDING)

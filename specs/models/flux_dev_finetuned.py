@@ -17,7 +17,8 @@ weights live on Segmind (Flux dev's are open): no local twin.
 from ..choices import ASPECT_RATIOS_LORA_PAGES, SAMPLERS_LORA_PAGES
 from ..common import seed_param
 from ..model import CATALOGUE_AVERAGE, PER_GPU_SECOND, ModelSpec, Price
-from ..params import ONE_WORD, EnumParam, FloatParam, PatternParam, PromptParam, unstated_choice, unstated_int
+from ..params import (ONE_WORD, ONE_WORD_WORDING, EnumParam, FloatParam, PatternParam, PromptParam, unstated_choice,
+                      unstated_int)
 
 # The 10 names the page shows, in its order: the LoRA pages' first ten.
 SAMPLERS_SHOWN = SAMPLERS_LORA_PAGES[:10]
@@ -42,7 +43,7 @@ MODEL = ModelSpec(
                   allowed=ASPECT_RATIOS_LORA_PAGES),
         PatternParam("finetune_id", "ID of the fine-tuned model you want to use. Its format is not shown on the "
                      "page; the default is the page's placeholder.", required=True, default="my-finetune-id",
-                     pattern=ONE_WORD, wording="one word (no spaces) of at most 64 characters"),
+                     pattern=ONE_WORD, wording=ONE_WORD_WORDING),
         FloatParam("lora_strength", "Strength of the fine-tune's LoRA.", required=True, default=1.0,
                    minimum=-10.0, maximum=10.0),
         EnumParam("sampler_name", "Sampler type for image generation (the 10 names the page shows).",
