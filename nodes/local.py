@@ -5,15 +5,16 @@ import importlib.util
 import logging
 import random
 
-from ..samplers.flux_pipeline import SamplingRequest, generate, kontext_scaled
+from ..samplers.flux_pipeline import SamplingRequest, generate
 from ..samplers.names import comfy_sampler_name, comfy_scheduler_name, unsupported_names
 from ..specs import LOCAL_TWINS, RANDOM_SEED
 from ..specs.choices import aspect_ratio_size
-from ..specs.local import DEFAULT_FLUX_GUIDANCE, LocalTwin
+from ..specs.local import DEFAULT_FLUX_GUIDANCE, REDUX, LocalTwin
 from ..specs.output_count import COUNT_FIELDS, output_count
 from ..specs.output_size import MATCH_INPUT
 from ..specs.params import SEED_MAX, SpecValidationError, widget_problems
-from .local_checks import check_flux_inputs
+from .local_checks import check_flux_inputs, check_redux_models
+from .local_images import SIZED_BY_INPUT, checked_links, image_graph, megapixels, scaled_size, sized_input
 from .local_lora import LORA_FILE, apply_lora
 from .prompt_check import HIDDEN_REFUSED_INPUT, WidgetRules, refusals
 
@@ -21,6 +22,9 @@ log = logging.getLogger("comfyui-segmind-flux")
 CATEGORY = "segmind/flux/local"
 SAMPLES_TOOLTIP = (" Image k of the batch is exactly a single run with seed + k, so any one image can be "
                    "made again on its own.")
+MEGAPIXELS_BY_INPUT_TOOLTIP = (" Here: a number from 0.01 to 4 scales the input image to about that many megapixels "
+                               "first (sides multiples of 16, lanczos), as the server sizes its output; match_input "
+                               "keeps its size.")
 
 
 def _strength_tooltip(twin: LocalTwin, text: str) -> str:
@@ -37,6 +41,8 @@ def _input_spec(twin: LocalTwin, param):
         options = {**options, "tooltip": _strength_tooltip(twin, options["tooltip"])}
     if param.name == "seed":
         options = {**options, "tooltip": "Seed of the noise; -1 picks a random one (written to the log)."}
+    if param.name == "megapixels" and twin.graph in SIZED_BY_INPUT:
+        options = {**options, "tooltip": options["tooltip"] + MEGAPIXELS_BY_INPUT_TOOLTIP}
     return kind, options
 
 
@@ -59,13 +65,10 @@ def make_local_node(twin: LocalTwin) -> type:
                         "vae": ("VAE", {"tooltip": "Flux's VAE (ae.safetensors)."})}
             if twin.takes_lora:
                 required["lora_name"] = LORA_FILE.comfy_input()
-            if twin.reference_param:
-                required[twin.reference_param] = ("IMAGE", {"tooltip": (
-                    "The image to edit (one image): scaled to the nearest Kontext resolution and given to the "
-                    "model as its reference, as ComfyUI's Kontext graph does.")})
+            required.update({link.name: (link.kind, {"tooltip": link.tooltip}) for link in twin.link_inputs})
             required.update({p.name: _input_spec(twin, p) for p in twin.params if p.required})
             optional = {p.name: _input_spec(twin, p) for p in twin.params if not p.required}
-            if not twin.reference_param:
+            if twin.graph is None:
                 optional["image"] = ("IMAGE", {"tooltip": (
                     "Optional input image for image-to-image. A batch of n images gives n x samples images: "
                     "image k is the single run with seed + k on input image k // samples.")})
@@ -80,65 +83,54 @@ def make_local_node(twin: LocalTwin) -> type:
 
         def generate(self, model, clip, vae, image=None, lora_name=None, segmind_refused=None, **kwargs):
             values = {p.name: p.validate(kwargs.get(p.name, p.default), node_id) for p in twin.params}
-            reference = reference_image(twin, kwargs.get(twin.reference_param)) if twin.reference_param else None
+            links = checked_links(twin, {**kwargs, "image": image})
+            if twin.graph is not None:  # `image` is then a link input of its graph (Fill's), not a start
+                image = None
             check_flux_inputs(twin, model, clip, vae)
+            if twin.graph == REDUX:
+                check_redux_models(twin, links["clip_vision"], links["style_model"])
             if twin.takes_lora:
                 model = apply_lora(model, lora_name, values["lora_strength"], node_id)
-            request = build_request(twin, values, image, reference)
-            images, latent = generate(model, clip, vae, request, image, reference)
+            sized = sized_input(twin, values, links)
+            request = build_request(twin, values, image, sized)
+            images, latent = generate(model, clip, vae, request, image, image_graph(twin, links, sized))
             return images, latent
 
     LocalNode.__name__ = LocalNode.__qualname__ = node_id
     return LocalNode
 
 
+def link_only_inputs(twin: LocalTwin) -> tuple[str, ...]:
+    """Beside model, clip and vae: the inputs a typed value never fills."""
+    return tuple(link.name for link in twin.link_inputs) or ("image",)
+
+
 def widget_params(twin: LocalTwin) -> tuple:
     return ((LORA_FILE,) if twin.takes_lora else ()) + tuple(twin.params)
 
 
-def reference_image(twin: LocalTwin, image):
-    """The image an edit twin edits, checked (one image) and scaled to a Kontext resolution."""
-    import torch
-
-    name = twin.reference_param
-    if not isinstance(image, torch.Tensor) or image.dim() != 4 or image.shape[-1] not in (3, 4):
-        raise SpecValidationError(f"{twin.node_id}: input '{name}' needs an image: connect an IMAGE output "
-                                  "such as Load Image.")
-    if image.shape[0] != 1:
-        raise SpecValidationError(f"{twin.node_id}: input '{name}' takes one image; got a batch of "
-                                  f"{image.shape[0]}. Pick one with ImageFromBatch.")
-    return kontext_scaled(image)
-
-
-def megapixel_scaled(twin: LocalTwin, values: dict, size: tuple[int, int]) -> tuple[int, int]:
-    """A ratio's one-megapixel size scaled to the page's `megapixels` (Krea [dev]: "1", "0.25"), multiples of 16."""
-    text = values.get("megapixels", "1")
-    try:
-        megapixels = float(text)
-    except (TypeError, ValueError):
-        megapixels = 0.0
-    if not 0.01 <= megapixels <= 4:
-        raise SpecValidationError(f"{twin.node_id}: input 'megapixels' must be a number of megapixels from 0.01 to "
-                                  f"4 (such as 1 or 0.25) to size the image locally; got {text!r}.")
-    scale = megapixels ** 0.5
-    return tuple(max(16, round(side * scale / 16) * 16) for side in size)
-
-
 def build_request(twin: LocalTwin, values: dict, image, reference=None) -> SamplingRequest:
+    """`reference`: the image whose size the output takes where the page matches it (Kontext), or always
+    (Fill, Depth: no aspect ratio)."""
     seed = values["seed"]
     if seed == RANDOM_SEED:
         seed = random.randrange(SEED_MAX + 1)
         log.info("%s: seed -1 -> %d", twin.node_id, seed)
     if "width" in values:
         width, height = values["width"], values["height"]
-    elif reference is not None and values["aspect_ratio"] == MATCH_INPUT:
+    elif reference is not None and values.get("aspect_ratio", MATCH_INPUT) == MATCH_INPUT:
         width, height = reference.shape[2], reference.shape[1]
     else:
-        width, height = megapixel_scaled(twin, values, aspect_ratio_size(values["aspect_ratio"]))
+        width, height = scaled_size(aspect_ratio_size(values["aspect_ratio"]), megapixels(twin, values))
+    steps = values[twin.steps_param]
+    if steps < 1:  # a page whose range is not shown allows 0, which ComfyUI's samplers cannot run
+        raise SpecValidationError(f"{twin.node_id}: input '{twin.steps_param}' must be at least 1 to sample locally; "
+                                  f"got {steps}.")
     strength = values.get(twin.strength_param, 1.0) if twin.strength_param else 1.0
     denoise = strength if (image is not None or twin.strength_without_image) else 1.0
     return SamplingRequest(
-        prompt=values["prompt"], seed=seed, steps=values[twin.steps_param],
+        # Redux's pages take no prompt: ComfyUI's Redux graph encodes the empty one.
+        prompt=values.get("prompt", ""), seed=seed, steps=steps,
         sampler_name=comfy_sampler_name(values.get("sampler_name", "euler"), twin.node_id),
         scheduler=comfy_scheduler_name(values.get("scheduler", "simple"), twin.node_id),
         denoise=float(denoise),
@@ -167,6 +159,6 @@ def node_group(runtime) -> tuple[dict, dict]:
     """The local nodes, their widget values under the runtime's prompt check."""
     _check_names_once()
     runtime.watch([WidgetRules(twin.node_id, widget_params(twin),
-                               link_only=("model", "clip", "vae", twin.reference_param or "image"))
+                               link_only=("model", "clip", "vae", *link_only_inputs(twin)))
                    for twin in LOCAL_TWINS])
     return LOCAL_NODES, LOCAL_DISPLAY_NAMES

@@ -18,7 +18,10 @@ HIDDEN_REFUSED_INPUT = {REFUSED_INPUT: "SEGMIND_REFUSED"}
 # Inputs that only a link can fill, and the node that usually feeds each.
 LINK_SOURCES = {"model": "Load Diffusion Model (UNETLoader)", "clip": "DualCLIPLoader (type flux)",
                 "vae": "Load VAE (VAELoader)", "image": "an IMAGE output such as Load Image",
-                "input_image": "an IMAGE output such as Load Image"}
+                "input_image": "an IMAGE output such as Load Image", "mask": "a MASK output such as Load Image's",
+                "control_image": "an IMAGE output holding a depth map (a depth preprocessor's)",
+                "redux_image": "an IMAGE output such as Load Image",
+                "clip_vision": "Load CLIP Vision (CLIPVisionLoader)", "style_model": "Load Style Model (StyleModelLoader)"}
 
 
 @dataclass(frozen=True)

@@ -1,8 +1,9 @@
 """Flux text-to-image / image-to-image through ComfyUI's library functions.
 
 Each step makes exactly the calls of the stock nodes (CLIPTextEncode, FluxGuidance, ConditioningZeroOut,
-EmptySD3LatentImage, VAEEncode, KSampler, VAEDecode; for Kontext FluxKontextImageScale and ReferenceLatent), so that an image equals the stock graph's, and
-ComfyUI's model management, progress bar and interrupt all apply. Nothing here copies a model.
+EmptySD3LatentImage, VAEEncode, KSampler, VAEDecode; the image graphs of Kontext, Fill, Depth and Redux in
+samplers/image_graphs.py), so that an image equals the stock graph's, and ComfyUI's model management, progress
+bar and interrupt all apply. Nothing here copies a model.
 """
 from __future__ import annotations
 
@@ -57,61 +58,48 @@ def empty_latent(width: int, height: int):
                        dtype=intermediate_dtype() if intermediate_dtype else torch.float32)
 
 
-def sample_latent(model, positive, negative, latent, seed: int, request: SamplingRequest):
-    """One image: KSampler's common path with batch size 1."""
+def sample_latent(model, positive, negative, start: dict, seed: int, request: SamplingRequest):
+    """One image: KSampler's common path with batch size 1 (`start`: a LATENT, with Fill's noise mask)."""
     import comfy.sample
     import comfy.utils
     import latent_preview
 
-    latent = comfy.sample.fix_empty_latent_channels(model, latent)
+    latent = comfy.sample.fix_empty_latent_channels(model, start["samples"])
     noise = comfy.sample.prepare_noise(latent, seed, None)
     callback = latent_preview.prepare_callback(model, request.steps)
     return comfy.sample.sample(model, noise, request.steps, FLUX_CFG, request.sampler_name, request.scheduler,
                                positive, negative, latent, denoise=request.denoise, disable_noise=False,
-                               start_step=None, last_step=None, force_full_denoise=False, noise_mask=None,
-                               callback=callback, disable_pbar=not comfy.utils.PROGRESS_BAR_ENABLED, seed=seed)
+                               start_step=None, last_step=None, force_full_denoise=False,
+                               noise_mask=start.get("noise_mask"), callback=callback,
+                               disable_pbar=not comfy.utils.PROGRESS_BAR_ENABLED, seed=seed)
 
 
-def kontext_scaled(image):
-    """FluxKontextImageScale: the image resized (lanczos, centre crop) to the Kontext resolution nearest its
-    aspect ratio, the sizes Kontext was trained on."""
-    import comfy.utils
-    from comfy_extras.nodes_flux import PREFERED_KONTEXT_RESOLUTIONS
-
-    ratio = image.shape[2] / image.shape[1]
-    _, width, height = min((abs(ratio - w / h), w, h) for w, h in PREFERED_KONTEXT_RESOLUTIONS)
-    return comfy.utils.common_upscale(image.movedim(-1, 1), width, height, "lanczos", "center").movedim(1, -1)
-
-
-def with_reference(conditioning, vae, image):
-    """VAEEncode, then ReferenceLatent: the image the edit model starts from, as a reference latent."""
-    import node_helpers
-
-    latent = vae.encode(image[:, :, :, :3])
-    return node_helpers.conditioning_set_values(conditioning, {"reference_latents": [latent]}, append=True)
-
-
-def generate(model, clip, vae, request: SamplingRequest, init_image=None, reference=None):
+def generate(model, clip, vae, request: SamplingRequest, init_image=None, graph=None):
     """`samples` images per input image (or from noise); output image k is exactly a single run with
     seed + k, on input image k // samples, so that any one of them can be re-made on its own.
-    `reference`: the image an edit model (Kontext) edits, already scaled (kontext_scaled)."""
+    `graph`: how an image model's inputs enter (samplers/image_graphs.py): it may patch the model, add to the
+    conditioning and give the latent to start from."""
     import torch
 
     positive, negative = encode_prompt(clip, request.prompt, request.guidance)
-    if reference is not None:
-        positive = with_reference(positive, vae, reference)
-    if init_image is not None:
+    start = None
+    if graph is not None:
+        model, positive, negative, start = graph(model, positive, negative, vae)
+    if start is not None:
+        starts = [start]
+    elif init_image is not None:
         # One by one, as single runs encode them (a batched encode differs in the last bits).
-        starts = [vae.encode(init_image[i:i + 1, :, :, :3]) for i in range(init_image.shape[0])]
+        starts = [{"samples": vae.encode(init_image[i:i + 1, :, :, :3])} for i in range(init_image.shape[0])]
     else:
-        starts = [empty_latent(request.width, request.height)]
-    runs = [start for start in starts for _ in range(request.samples)]
-    latents = [sample_latent(model, positive, negative, start, (request.seed + k) % SEED_SPACE, request)
-               for k, start in enumerate(runs)]
+        starts = [{"samples": empty_latent(request.width, request.height)}]
+    runs = [one for one in starts for _ in range(request.samples)]
+    latents = [sample_latent(model, positive, negative, one, (request.seed + k) % SEED_SPACE, request)
+               for k, one in enumerate(runs)]
     # Decoded one by one, as the single runs are: a batched decode differs in the last bits (conv
     # algorithms depend on the batch size), and image k must be exactly the single run with seed + k.
     images = torch.cat([decode(vae, one) for one in latents])
-    return images, {"samples": torch.cat(latents)}
+    # As KSampler's LATENT: the start's other keys (Fill's noise mask) go along.
+    return images, {**starts[0], "samples": torch.cat(latents)}
 
 
 def decode(vae, latent):

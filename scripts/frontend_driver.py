@@ -88,7 +88,9 @@ const settleTextBoxes = async (app, nodes) => {
 CREATE_JS = """async (desc) => {
   """ + HELPERS_JS + """
   const app = window.app;
-  app.graph.clear();
+  // As loading a workflow does: the last graph's outputs go too, or a new node of a reused id shows the
+  // image preview of the old one's (a loader after a Load Image grows a preview and its size with it).
+  app.clean();
   const made = {};
   for (const spec of desc.nodes) {
     const node = LiteGraph.createNode(spec.type);

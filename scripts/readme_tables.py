@@ -65,6 +65,7 @@ def local_nodes() -> str:
         runs = (f"Flux {twin.base_model} + a LoRA file from `models/loras`" if twin.takes_lora
                 else f"its model's open weights (`{twin.example_unet_file}`)" if twin.example_unet_file
                 else f"Flux.1 {twin.base_model} weights")
+        runs += "".join(f" + `{link.example_file}`" for link in twin.link_inputs if link.example_file)
         rows.append(f"| `{twin.node_id}` | `{twin.remote.node_id}` | {runs} |")
     return "\n".join(rows) + "\n"
 

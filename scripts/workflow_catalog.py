@@ -14,7 +14,9 @@ from pack_loader import load_pack_module  # noqa: E402
 MODEL_FILES = {
     "dev": "flux1-dev.safetensors", "schnell": "flux1-schnell.safetensors",
     "kontext": "flux1-dev-kontext_fp8_scaled.safetensors", "krea": "flux1-krea-dev_fp8_scaled.safetensors",
+    "fill": "flux1-fill-dev.safetensors", "depth": "flux1-depth-dev.safetensors",
     "t5": "t5xxl_fp16.safetensors", "clip_l": "clip_l.safetensors", "vae": "ae.safetensors",
+    "redux": "flux1-redux-dev.safetensors", "sigclip": "sigclip_vision_patch14_384.safetensors",
 }
 # Where each file comes from and the models/ folder it goes in, as ComfyUI's own Flux templates name them
 # (comfyui-workflow-templates): the newest editor offers these downloads when a file is missing.
@@ -26,6 +28,16 @@ MODEL_SOURCES = {
                 "diffusion_models/flux1-dev-kontext_fp8_scaled.safetensors", "diffusion_models"),
     "krea": ("https://huggingface.co/Comfy-Org/FLUX.1-Krea-dev_ComfyUI/resolve/main/split_files/diffusion_models/"
              "flux1-krea-dev_fp8_scaled.safetensors", "diffusion_models"),
+    "fill": ("https://huggingface.co/Comfy-Org/flux1-dev/resolve/main/split_files/diffusion_models/"
+             "flux1-fill-dev.safetensors", "diffusion_models"),
+    # No ComfyUI template loads the whole Depth model (its own uses the Depth LoRA): ComfyUI's Flux examples
+    # page names Black Forest Labs' file.
+    "depth": ("https://huggingface.co/black-forest-labs/FLUX.1-Depth-dev/resolve/main/flux1-depth-dev.safetensors",
+              "diffusion_models"),
+    "redux": ("https://huggingface.co/Comfy-Org/Flux1-Redux-Dev/resolve/main/flux1-redux-dev.safetensors",
+              "style_models"),
+    "sigclip": ("https://huggingface.co/Comfy-Org/sigclip_vision_384/resolve/main/sigclip_vision_patch14_384.safetensors",
+                "clip_vision"),
     "t5": ("https://huggingface.co/comfyanonymous/flux_text_encoders/resolve/main/t5xxl_fp16.safetensors",
            "text_encoders"),
     "clip_l": ("https://huggingface.co/comfyanonymous/flux_text_encoders/resolve/main/clip_l.safetensors",
@@ -35,7 +47,8 @@ MODEL_SOURCES = {
 }
 # The input images the example workflows load, shipped in workflows/inputs/ (the pack copies them into
 # ComfyUI's input folder as ComfyUI starts: prestartup_script.py; the runner uploads them to a --url server).
-EXAMPLE_INPUTS = {"photo": "segmind_example_house.png", "inpaint": "segmind_example_inpaint.png"}
+EXAMPLE_INPUTS = {"photo": "segmind_example_house.png", "inpaint": "segmind_example_inpaint.png",
+                  "depth": "segmind_example_depth.png"}  # a depth map of the house, drawn (light: near)
 EXAMPLE_INPUTS_DIR = Path(__file__).resolve().parent.parent / "workflows" / "inputs"
 # The two LoRAs of the stacked-LoRA workflow; each LoRA twin's example file is named in its spec.
 STACKED_LORA_FILES = {"first": "my_style_lora.safetensors", "second": "my_subject_lora.safetensors"}
@@ -44,10 +57,11 @@ KEY_NOTE = ("Needs a Segmind API key: save it in ComfyUI's Settings (Segmind sec
             "reuses the earlier result. The Segmind panel in the sidebar shows the balance and what each job cost.")
 
 
-def models_note(unet: str, loras: tuple[str, ...] = ()) -> str:
+def models_note(unet: str, loras: tuple[str, ...] = (), others: tuple[str, ...] = ()) -> str:
+    """`others`: more model files, as models/<folder>/<file>."""
     text = (f"Runs on your own GPU. Needs: models/diffusion_models/{unet}, models/text_encoders/"
-            f"{MODEL_FILES['t5']} and {MODEL_FILES['clip_l']}, models/vae/{MODEL_FILES['vae']} "
-            "(the files of ComfyUI's Flux examples).")
+            f"{MODEL_FILES['t5']} and {MODEL_FILES['clip_l']}, models/vae/{MODEL_FILES['vae']}"
+            + "".join(f", {other}" for other in others) + " (the files of ComfyUI's Flux examples).")
     if loras:
         text += (" And in models/loras: " + ", ".join(loras) + ": these names stand for your own Flux LoRA "
                  "files (Segmind does not publish its hosted LoRAs for download); put any Flux LoRA from Hugging "
@@ -63,6 +77,7 @@ def model_files(*keys: str) -> dict:
 
 # How wide each kind of node is drawn, so that its values show in full; model nodes get DEFAULT_WIDTH.
 WIDTHS = {"Note": 360, "LoadImage": 330, "UNETLoader": 330, "DualCLIPLoader": 330, "VAELoader": 330, "SegmindFluxLoRALoader": 330,
+          "CLIPVisionLoader": 330, "StyleModelLoader": 330,
           "PrimitiveStringMultiline": 330, "PrimitiveInt": 330, "PreviewAny": 360, "SaveImage": 400}
 DEFAULT_WIDTH = 400
 MODEL_FILES_GROUP = "Your model files"
@@ -140,17 +155,55 @@ def unet_variant(twin) -> str:
     return next((key for key, name in MODEL_FILES.items() if name == twin.example_unet_file), twin.base_model)
 
 
+# A local twin's image inputs: the example image its Load Image loads, its title, and what the Note says.
+LINK_IMAGES = {
+    "input_image": ("photo", "Image to edit", "Load your own image to edit."),
+    "image": ("inpaint", "Image to inpaint", "Load your own image: its transparent part (alpha) is the mask, redrawn "
+                                             "as the prompt says."),
+    "control_image": ("depth", "Depth map", "control_image must already be a depth map (light near, dark far): here "
+                                            "one drawn of the example house. Make yours from a photo with a depth "
+                                            "preprocessor node (such as Depth Anything of comfyui_controlnet_aux) or "
+                                            "ComfyUI's Lotus depth template."),
+    "redux_image": ("photo", "Image to vary", "Load your own image to make variations of."),
+}
+# The loaders of a twin's model inputs (Redux's), with the widget that names the file.
+LINK_LOADERS = {"CLIP_VISION": ("CLIPVisionLoader", "clip_name"), "STYLE_MODEL": ("StyleModelLoader", "style_model_name")}
+
+
+def link_nodes(twin) -> tuple[list[dict], list[tuple], list[str], list[str]]:
+    """A local twin's link inputs: their nodes (model loaders, then the Load Image), links, what the Note says
+    of them and the model files they need (models/<folder>/<file>). A mask is its image's alpha."""
+    loads, images, links, says, files = [], [], [], [], []
+    for link in twin.link_inputs:
+        if link.kind == "MASK":
+            links.append(("load_image", 1, "model", link.name))
+        elif link.kind in LINK_LOADERS:
+            kind, widget = LINK_LOADERS[link.kind]
+            key = next(key for key, name in MODEL_FILES.items() if name == link.example_file)
+            loads.append(node(f"load_{link.name}", kind, 0, group=MODEL_FILES_GROUP, properties=model_files(key),
+                              widgets={widget: link.example_file}))
+            links.append((f"load_{link.name}", 0, "model", link.name))
+            files.append(f"models/{MODEL_SOURCES[key][1]}/{link.example_file}")
+        else:
+            example, title, text = LINK_IMAGES[link.name]
+            # Beside more model loaders, column 0 grows too tall to read: the image goes above the model node.
+            column = 1 if loads else 0
+            images.append(node("load_image", "LoadImage", column, widgets={"image": EXAMPLE_INPUTS[example]},
+                               title=title))
+            links.append(("load_image", 0, "model", link.name))
+            says.append(text)
+    return loads + images, links, says, files
+
+
 def local_workflow(twin) -> dict:
     variant = unet_variant(twin)
     loras = (twin.example_lora_file,) if twin.takes_lora else ()
     model = node("model", twin.node_id, 1, widgets={"lora_name": loras[0]} if loras else {})
     saver, link = save("save", "model", f"segmind-local/{twin.workflow}", 2)
-    links = [("unet", 0, "model", "model"), ("clip", 0, "model", "clip"), ("vae", 0, "model", "vae"), link]
-    loads = []
-    if twin.reference_param:
-        loads = [node("load_image", "LoadImage", 0, widgets={"image": EXAMPLE_INPUTS["photo"]}, title="Image to edit")]
-        links.append(("load_image", 0, "model", twin.reference_param))
-    text = models_note(MODEL_FILES[variant], loras) + (" Load your own image to edit." if loads else "")
+    loads, image_links, says, files = link_nodes(twin)
+    links = [("unet", 0, "model", "model"), ("clip", 0, "model", "clip"), ("vae", 0, "model", "vae"), link,
+             *image_links]
+    text = " ".join([models_note(MODEL_FILES[variant], loras, tuple(files)), *says])
     return {"nodes": [note(text), *loaders(variant), *loads, model, saver], "links": links}
 
 
@@ -249,9 +302,11 @@ def catalog() -> dict[str, dict]:
     out["segmind_credits"] = {"summary": "Your Segmind balance and today's counted spend, free: run it to test "
                                          "a key.", "remote": True, "graph": credits_workflow()}
     for twin in specs.LOCAL_TWINS:
-        out[twin.workflow] = {"summary": f"{twin.remote.display_name.removeprefix('Segmind ')} on your GPU (UNETLoader, "
-                                                    "DualCLIPLoader flux, VAELoader), the same parameters.",
-                                        "remote": False, "graph": local_workflow(twin)}
+        loaders_used = ", ".join(["UNETLoader", "DualCLIPLoader flux", "VAELoader",
+                                  *(LINK_LOADERS[link.kind][0] for link in twin.link_inputs if link.kind in LINK_LOADERS)])
+        out[twin.workflow] = {"summary": f"{twin.remote.display_name.removeprefix('Segmind ')} on your GPU "
+                                         f"({loaders_used}), the same parameters.",
+                              "remote": False, "graph": local_workflow(twin)}
     out["local_flux_dev_two_loras"] = {"summary": "Two stacked SegmindFluxLoRALoaders (any LoRA format) on "
                                                   "local Flux dev, with their match reports.",
                                        "remote": False, "graph": stacked_lora_workflow()}
@@ -285,8 +340,10 @@ def example_lora_files() -> tuple[str, ...]:
 def place_placeholder_models(base_dir: Path) -> None:
     """Empty files under the names the workflows use, so the editor's and the server's lists hold them.
     (The example input images are the pack's to place: prestartup_script.py.)"""
-    folders = {"diffusion_models": tuple(MODEL_FILES[key] for key in ("dev", "schnell", "kontext", "krea")),
+    folders = {"diffusion_models": tuple(MODEL_FILES[key] for key in ("dev", "schnell", "kontext", "krea", "fill",
+                                                                       "depth")),
                "text_encoders": (MODEL_FILES["t5"], MODEL_FILES["clip_l"]), "vae": (MODEL_FILES["vae"],),
+               "clip_vision": (MODEL_FILES["sigclip"],), "style_models": (MODEL_FILES["redux"],),
                "loras": (*example_lora_files(), *STACKED_LORA_FILES.values())}
     for folder, names in folders.items():
         (base_dir / "models" / folder).mkdir(parents=True, exist_ok=True)

@@ -2,8 +2,10 @@
 Each twin is defined next to its model, in specs/models/.
 
 Same names, ranges and defaults as the remote twin; server-only parameters (output_format,
-output_quality, disable_safety_checker) are left out, and an image field is an IMAGE input of its own.
-Flux Pro, Kontext [pro]/[max], Fill [pro] and FLUX.2 [pro]/[flex] have closed weights and no twin.
+output_quality, disable_safety_checker, go_fast) are left out, and an image field is an input of its own
+that only a link fills (`link_inputs`), next to the extra models some graphs load (Redux's CLIP vision and
+style model). Flux Pro, FLUX1.1 [pro], Kontext [pro]/[max], Fill [pro], Depth [pro] and FLUX.2 [pro]/[flex]
+have closed weights and no twin.
 """
 from __future__ import annotations
 
@@ -27,6 +29,26 @@ LOCAL_ONLY_SAMPLING = (
               default="simple", allowed=SCHEDULERS_LORA_PAGES),
 )
 
+# How a twin's image inputs enter ComfyUI's graph (samplers/image_graphs.py; None: text-to-image, with an
+# optional `image` for image-to-image): Kontext's reference latent, Fill's InpaintModelConditioning, Depth's
+# InstructPixToPixConditioning, Redux's CLIP vision features through the style model.
+KONTEXT, FILL, DEPTH, REDUX = "kontext", "fill", "depth", "redux"
+# Fill's and Depth's `megapixels` for the input image's size (the word of the pages' upstream schema).
+MATCH_INPUT_MEGAPIXELS = "match_input"
+# Flux's img_in reads its 16 latent channels, and what a graph concatenates to them: Depth's encoded depth
+# map (32), Fill's encoded image and its 8 x 8 mask (96).
+FLUX_CHANNELS = 16
+
+
+@dataclass(frozen=True)
+class LinkInput:
+    """A required input that only a link fills (an image, a mask, a loaded model), after model, clip and vae."""
+    name: str
+    kind: str  # its ComfyUI type: IMAGE, MASK, CLIP_VISION, STYLE_MODEL
+    tooltip: str
+    # The file its loader picks in the example workflow (a model input; an image comes from the catalogue).
+    example_file: str | None = None
+
 
 @dataclass(frozen=True)
 class LocalTwin:
@@ -44,10 +66,12 @@ class LocalTwin:
     uses_guidance_param: bool = True
     takes_lora: bool = False
     extra_params: Sequence[Param] = ()
-    # The image field the model edits (Kontext's input_image): an IMAGE input, encoded as the reference
-    # latent (ComfyUI's ReferenceLatent) instead of an image-to-image start. None: the twin has an optional
-    # `image` input for image-to-image.
-    reference_param: str | None = None
+    # How its images enter the graph (KONTEXT, FILL, DEPTH, REDUX); None: the optional `image` input is an
+    # image-to-image start.
+    graph: str | None = None
+    link_inputs: Sequence[LinkInput] = ()
+    # The input channels its diffusion model reads (FLUX_CHANNELS, or more where the graph concatenates latents).
+    model_channels: int = FLUX_CHANNELS
     steps_param: str = "steps"  # the page's name for the number of steps
     # The diffusion model file its example workflow loads (None: the official Flux file of base_model).
     example_unet_file: str | None = None

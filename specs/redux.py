@@ -7,12 +7,19 @@ unconfirmed), so the node offers the 10 shown; `megapixels` is labelled a number
 and the examples send the string "1": the node sends those strings (the text's `match_input` is not in the
 list: not offered). `output_format` / `output_quality` are past the cut: the flux-dev page's pair (webp, jpg,
 png; 0-100), defaulting to the examples' jpg and 80. The seed's range is not shown: any seed, the example's
-as default."""
+as default.
+
+Open weights: the local twins run ComfyUI's own Redux graph (its template flux_redux_model_example):
+CLIPVisionEncode (crop center) of `redux_image` with the SigLIP vision model, StyleModelApply (strength 1,
+multiply) of the Redux style model onto the conditioning of an empty prompt (the pages take no prompt), then
+Flux dev (FluxGuidance with `guidance`) or schnell (no guidance); `aspect_ratio` and `megapixels` size the
+image."""
 from __future__ import annotations
 
 from .choices import OUTPUT_FORMATS
 from .common import output_params, seed_param
 from .image_params import ImageParam
+from .local import LinkInput
 from .output_count import MAX_OUTPUTS
 from .params import BoolParam, EnumParam, FloatParam, IntParam
 
@@ -40,3 +47,21 @@ def redux_params(steps: IntParam, seed: int, guidance: FloatParam | None = None)
         output_quality,
         seed_param(seed),
     )
+
+
+# The two models ComfyUI's Redux graph loads beside Flux, then the image (the twins' link inputs).
+REDUX_LINK_INPUTS = (
+    LinkInput("clip_vision", "CLIP_VISION", "The SigLIP vision encoder (Load CLIP Vision: "
+              "sigclip_vision_patch14_384.safetensors).", example_file="sigclip_vision_patch14_384.safetensors"),
+    LinkInput("style_model", "STYLE_MODEL", "The FLUX.1 Redux model (Load Style Model: flux1-redux-dev.safetensors; "
+              "the same file for dev and schnell).", example_file="flux1-redux-dev.safetensors"),
+    LinkInput("redux_image", "IMAGE", "The image to make variations of (one image; centre-cropped to a square, as "
+              "ComfyUI's CLIPVisionEncode does)."),
+)
+
+
+def redux_description(base: str) -> str:
+    return (f"FLUX.1 Redux [{base}] on your own GPU, with the parameters of the Segmind Redux [{base}] node: variations "
+            "of redux_image, as ComfyUI's Redux graph does (CLIPVisionEncode, StyleModelApply on an empty prompt). "
+            f"Connect the Flux {base} MODEL (Load Diffusion Model), CLIP (DualCLIPLoader, type flux), VAE (ae), the "
+            "SigLIP CLIP_VISION (Load CLIP Vision) and the Redux STYLE_MODEL (Load Style Model).")

@@ -14,6 +14,8 @@ import torch
 
 import tiny_flux
 from conftest import LORA_FILE
+from local_parity import (PROMPT, SMALL, assert_real_image, assert_same, comfy, picture, run_local,  # noqa: F401
+                          small_size)
 from pack_loader import load_pack_module
 
 choices = load_pack_module("specs.choices")
@@ -24,28 +26,9 @@ BMW, VECTOR = "SegmindFluxBMWLoRALocal", "SegmindSimpleVectorFluxLocal"
 LORA_TWINS = (BMW, VECTOR)
 # Written out here on purpose (not imported from samplers/names.py): the test states the mapping itself.
 STOCK_SAMPLER = {"euler_pp": "euler_cfg_pp", "euler_ancestral_pp": "euler_ancestral_cfg_pp"}
-PROMPT = "a red fox in the snow, watercolour"
-SMALL = 64
 
 
 # --- fixtures -----------------------------------------------------------------------------------------
-@pytest.fixture(scope="module")
-def comfy():
-    tiny_flux.comfy_in_process()
-    nodes, flux_guidance, empty_sd3_latent = tiny_flux.stock_nodes()
-    from comfy import utils as comfy_utils
-
-    enabled, comfy_utils.PROGRESS_BAR_ENABLED = comfy_utils.PROGRESS_BAR_ENABLED, False
-    # Both sides of every comparison run with the same settings; one thread keeps these tiny models
-    # fast on a CI machine whose two cores are shared (spinning OpenMP threads slow down many-fold).
-    threads = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield {"nodes": nodes, "FluxGuidance": flux_guidance, "EmptySD3LatentImage": empty_sd3_latent,
-           "local": load_pack_module("nodes.local")}
-    torch.set_num_threads(threads)
-    comfy_utils.PROGRESS_BAR_ENABLED = enabled
-
-
 @pytest.fixture(scope="module")
 def lora_name(comfy, tmp_path_factory):
     import folder_paths
@@ -58,36 +41,7 @@ def lora_name(comfy, tmp_path_factory):
     folder_paths.folder_names_and_paths["loras"][0].remove(str(folder))
 
 
-@pytest.fixture
-def small_size(comfy, monkeypatch):
-    """The aspect-ratio size function of nodes.local, replaced: records the ratio, returns size[0]."""
-    size, asked = [(SMALL, SMALL)], []
-
-    def fake(ratio, multiple=16):
-        asked.append(ratio)
-        return size[0]
-
-    monkeypatch.setattr(comfy["local"], "aspect_ratio_size", fake)
-    return {"size": size, "asked": asked}
-
-
-@pytest.fixture(scope="module")
-def picture(comfy):
-    """An input IMAGE (1, 64, 64, 3): a smooth seeded pattern in [0, 1]."""
-    generator = torch.Generator().manual_seed(7)
-    coarse = torch.rand(1, 3, 8, 8, generator=generator)
-    return torch.nn.functional.interpolate(coarse, size=(SMALL, SMALL), mode="bilinear").permute(0, 2, 3, 1).contiguous()
-
-
 # --- the two sides ------------------------------------------------------------------------------------
-def run_local(comfy, node_id, model, clip, vae, **inputs):
-    """The node's function, as ComfyUI's executor calls it (under torch.inference_mode)."""
-    node_class = comfy["local"].LOCAL_NODES[node_id]
-    with torch.inference_mode():
-        images, latent = getattr(node_class(), node_class.FUNCTION)(model, clip, vae, **inputs)
-    return images, latent
-
-
 def run_stock(comfy, *args, **kwargs):
     with torch.inference_mode():
         return stock_graph(comfy, *args, **kwargs)
@@ -110,19 +64,6 @@ def stock_graph(comfy, model, clip, vae, *, prompt, seed, steps, sampler_name, s
                                         scheduler, positive, negative, latent, denoise)
     (images,) = nodes.VAEDecode().decode(vae, latent)
     return images
-
-
-def assert_same(local_images, stock_images):
-    assert local_images.shape == stock_images.shape
-    difference = (local_images - stock_images).abs().max().item()
-    assert torch.allclose(local_images, stock_images, atol=1e-6, rtol=0), f"max |difference| {difference}"
-
-
-def assert_real_image(images):
-    """Not a degenerate image (parity of two flat images would prove little)."""
-    assert torch.isfinite(images).all()
-    assert images.std().item() > 0.05
-    assert 0.0 <= images.min().item() and images.max().item() <= 1.0
 
 
 # --- 1. parity ----------------------------------------------------------------------------------------
@@ -450,12 +391,12 @@ def test_kontext_dev_edit_equals_comfyuis_kontext_graph(comfy, dev, small_size, 
 
 
 def test_kontext_dev_matches_the_input_at_its_kontext_resolution(comfy):
-    local = comfy["local"]
+    local, images = comfy["local"], load_pack_module("nodes.local_images")
     twin = local.LOCAL_NODES[KONTEXT].TWIN
     wide = torch.rand(1, 90, 160, 3)
-    reference = local.reference_image(twin, wide)
+    reference = images.sized_input(twin, {}, images.checked_links(twin, {"input_image": wide}))
     request = local.build_request(twin, {"prompt": "x", "aspect_ratio": "match_input_image", "guidance": 2.5,
                                          "num_inference_steps": 3, "seed": 1}, None, reference)
     assert (request.width, request.height) == (reference.shape[2], reference.shape[1]) == (1392, 752)
     with pytest.raises(ValueError, match=f"{KONTEXT}: input 'input_image' takes one image; got a batch of 2"):
-        local.reference_image(twin, torch.rand(2, 64, 64, 3))
+        images.checked_links(twin, {"input_image": torch.rand(2, 64, 64, 3)})

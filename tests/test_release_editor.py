@@ -73,8 +73,9 @@ def test_the_editor_starts_with_the_pack_serves_the_page_and_stops_cleanly_on_ct
     assert "Stopped server" in output and "Traceback" not in output, output[-3000:]
     assert start_up_errors(output) == [] and (base / "user" / "comfyui.db").is_file()
     assert (base / "custom_nodes" / "comfyui-segmind-flux").resolve() == PACK_DIR.resolve()
+    # The example input images, placed by the pack as ComfyUI started.
     assert sorted(path.name for path in (base / "input").glob("segmind_example_*.png")) == [
-        "segmind_example_house.png", "segmind_example_inpaint.png"]  # placed by the pack as ComfyUI started
+        "segmind_example_depth.png", "segmind_example_house.png", "segmind_example_inpaint.png"]
 
 
 def test_the_editor_refuses_a_port_in_use_before_starting_comfyui():

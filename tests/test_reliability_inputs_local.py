@@ -4,7 +4,8 @@ widget values (POST /prompt) and over links from ComfyUI's core Primitive nodes.
 Widget values are refused when the prompt is queued (HTTP 400) with the pack's message naming node,
 input, rule and value; ComfyUI's own conversions (int("7"), float(True), NaN passing its range checks)
 never get a say. Values over links are refused when the node runs, before any sampling or LoRA load.
-A value typed into an input that only a link can fill (model, clip, vae, image) is refused too.
+A value typed into an input that only a link can fill (model, clip, vae, an image or mask, Redux's models) is
+refused too.
 """
 from __future__ import annotations
 
@@ -69,11 +70,17 @@ def test_every_bad_widget_value_of_a_local_node_is_refused_when_queued(local_ser
     assert not failures, "\n".join(failures)
 
 
+# Where the error says a link-only input of each type comes from.
+LINK_SOURCE_WORDS = {"IMAGE": "an IMAGE output", "MASK": "a MASK output", "CLIP_VISION": "Load CLIP Vision",
+                     "STYLE_MODEL": "Load Style Model"}
+
+
 @pytest.mark.parametrize("node_id", sorted(TWINS))
 def test_a_value_typed_into_a_link_only_input_is_refused_when_queued(local_server, node_id):
-    failures, image_input = [], TWINS[node_id].reference_param or "image"
+    failures = []
+    links = [(link.name, LINK_SOURCE_WORDS[link.kind]) for link in TWINS[node_id].link_inputs]
     for name, source in (("model", "Load Diffusion Model"), ("clip", "DualCLIPLoader"), ("vae", "Load VAE"),
-                         (image_input, "an IMAGE output")):
+                         *(links or [("image", "an IMAGE output")])):
         for value in LINK_ONLY_VALUES:
             message = f"{node_id}: input '{name}' must be a link from {source}"
             failure = refused_when_queued(local_server, twin_graph(node_id, {name: value}), "n", message)

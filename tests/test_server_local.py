@@ -1,5 +1,5 @@
-"""The four local nodes in a real ComfyUI 0.3.75 server, fed by a test-only node that builds tiny Flux
-models (tests/comfy_test_nodes, linked into this server's custom_nodes/ next to the pack).
+"""The local nodes in a real ComfyUI 0.3.75 server, fed by test-only nodes that build tiny Flux models and
+Redux's pair (tests/comfy_test_nodes, linked into this server's custom_nodes/ next to the pack).
 
 The dev and LoRA twins size images by aspect ratio (about one megapixel): with the tiny models that is
 a few seconds on a CPU, so these runs use 1-2 steps.
@@ -10,7 +10,7 @@ import pytest
 from PIL import Image
 
 from conftest import LORA_FILE
-from local_graphs import RUNS, TWINS, local_graph
+from local_graphs import INPUT_SIZE, RUNS, TWINS, local_graph
 from pack_loader import load_pack_module
 
 choices = load_pack_module("specs.choices")
@@ -40,14 +40,16 @@ def test_server_loads_pack_and_test_node(local_server, local_home):
     assert "IMPORT FAILED" not in log, log[-3000:]
     info = local_server.get_json("/object_info")
     assert info["SegmindTestTinyFluxModels"]["output"] == ["MODEL", "CLIP", "VAE"]
+    assert info["SegmindTestTinyReduxModels"]["output"] == ["CLIP_VISION", "STYLE_MODEL"]
     for node_id in LOCAL_NODE_IDS:
         node = info[node_id]
         required = node["input"]["required"]
         assert [required[k][0] for k in ("model", "clip", "vae")] == ["MODEL", "CLIP", "VAE"]
         assert node["output"] == ["IMAGE", "LATENT"]
-        reference = TWINS[node_id].reference_param  # an edit twin's image is required: the image it edits
-        image_input = required[reference] if reference else node["input"]["optional"]["image"]
-        assert image_input[0] == "IMAGE"
+        links = TWINS[node_id].link_inputs  # an image twin's images (and Redux's models) are required links
+        assert [required[link.name][0] for link in links] == [link.kind for link in links]
+        if not links:
+            assert node["input"]["optional"]["image"][0] == "IMAGE"
         if "LoRA" in node_id or "Vector" in node_id:
             lora_input = required["lora_name"]
             assert LORA_FILE in (lora_input[0] if isinstance(lora_input[0], list) else lora_input[1]["options"])
@@ -58,10 +60,13 @@ def test_local_node_runs_in_the_server(local_server, local_home, node_id):
     variant, inputs, output = RUNS[node_id]
     result = local_server.run(local_graph(node_id, variant, inputs, output), timeout=240)
     assert result.ok, result.error() or result.rejected
+    scale = float(inputs.get("megapixels", "1")) ** 0.5
     if "width" in inputs:
         expected = (inputs["width"], inputs["height"])
+    elif "aspect_ratio" not in inputs:  # Fill, Depth: the input image at the page's `megapixels` (of 1024 x 1024)
+        one = (1024 * 1024 / (INPUT_SIZE[0] * INPUT_SIZE[1])) ** 0.5
+        expected = tuple(round(side * one * scale / 16) * 16 for side in INPUT_SIZE)
     else:  # about one megapixel of the ratio, or the page's `megapixels` of it (Krea [dev]: "0.25" halves each side)
-        scale = float(inputs.get("megapixels", "1")) ** 0.5
         expected = tuple(round(side * scale / 16) * 16 for side in choices.aspect_ratio_size(inputs["aspect_ratio"]))
     assert image_sizes(local_home, result) == [expected] * output_count(inputs)
 
@@ -105,3 +110,24 @@ def test_bad_value_over_a_link_fails_at_run_time_with_a_clear_error(local_server
     error = result.error()
     assert error is not None and error["node_id"] == "n", result.history
     assert "SegmindFluxDevLocal: input 'steps' must be an integer from 1 to 50; got 60." in error["exception_message"]
+
+
+@pytest.mark.parametrize("node_id,change,expected", [
+    ("SegmindFluxFillDevLocal", {"link_SolidMask": {"height": 40}},
+     "SegmindFluxFillDevLocal: input 'mask' must have the size of 'image' (64x48); got 64x40. Resize the mask"),
+    ("SegmindFluxDepthDevLocal", {"n": {"megapixels": "huge"}},
+     "SegmindFluxDepthDevLocal: input 'megapixels' must be a number of megapixels from 0.01 to 4 (such as 1 or "
+     "0.25) or match_input (the input image's size) to size the image locally; got 'huge'."),
+    ("SegmindFluxReduxSchnellLocal", {"link_EmptyImage": {"batch_size": 2}},
+     "SegmindFluxReduxSchnellLocal: input 'redux_image' takes one image; got a batch of 2."),
+])
+def test_an_image_twin_refuses_what_its_graph_cannot_take_when_it_runs(local_server, node_id, change, expected):
+    """What only the running node sees (images over links, the word in `megapixels`): refused before sampling."""
+    variant, inputs, output = RUNS[node_id]
+    graph = local_graph(node_id, variant, inputs, output)
+    for key, values in change.items():
+        graph[key]["inputs"].update(values)
+    result = local_server.run(graph, timeout=120)
+    error = result.error()
+    assert not result.ok and error is not None and error["node_id"] == "n", result.history
+    assert expected in error["exception_message"], error["exception_message"]

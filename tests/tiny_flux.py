@@ -7,8 +7,12 @@ tests/comfy_test_nodes/) does them the same way:
   when there is no CUDA, set before `comfy.model_management` is first imported), never the pack's
   folder (its `nodes/` would shadow ComfyUI's `nodes.py`).
 - `build_flux(variant, ...)`: the three objects a Flux graph needs, exactly as ComfyUI's loaders make
-  them (comfy.supported_models.Flux / FluxSchnell -> model_base.Flux in a ModelPatcher; comfy.sd.CLIP
-  with FluxTokenizer + flux_clip(); comfy.sd.VAE around an AutoencoderKL), only with small sizes.
+  them (comfy.supported_models.Flux / FluxSchnell / FluxInpaint -> model_base.Flux in a ModelPatcher;
+  comfy.sd.CLIP with FluxTokenizer + flux_clip(); comfy.sd.VAE around an AutoencoderKL), only with small
+  sizes. The variants "fill" and "depth" are FLUX.1 Fill / Depth [dev]: dev whose img_in also reads the
+  latents their graphs concatenate (in_channels 96 / 32, as comfy.model_detection reads them).
+- `build_redux()`: Redux's pair, as CLIPVisionLoader and StyleModelLoader make them (a SigLIP
+  comfy.clip_vision.ClipVisionModel from a json config; comfy.sd.StyleModel around a ReduxImageEncoder).
   ComfyUI's layers skip weight initialisation, so every parameter is set here from a seeded generator:
   the same seed gives the same weights, on any run.
 
@@ -22,7 +26,12 @@ import sys
 from dataclasses import dataclass, field
 from pathlib import Path
 
-VARIANTS = ("dev", "schnell")
+VARIANTS = ("dev", "schnell", "fill", "depth")
+# img_in's input channels per latent patch position: the 16 latent channels, and what Fill (image latent and
+# the 8 x 8 mask: 16 + 64) and Depth (the depth map's latent: 16) concatenate to them.
+IN_CHANNELS = {"dev": 16, "schnell": 16, "fill": 96, "depth": 32}
+# Added to the seed per object, so that no two share their weights.
+SEED_OFFSETS = {"dev": 0, "schnell": 1, "clip": 2, "vae": 3, "clip_vision": 4, "style_model": 5, "fill": 6, "depth": 7}
 DEFAULT_SEED = 20240801
 
 
@@ -43,6 +52,10 @@ class FluxSizes:
     vae_ddconfig: dict = field(default_factory=lambda: {
         "double_z": True, "z_channels": 16, "resolution": 256, "in_channels": 3, "out_ch": 3, "ch": 32,
         "ch_mult": [1, 1, 1, 1], "num_res_blocks": 1, "attn_resolutions": [], "dropout": 0.0})
+    # Redux's SigLIP vision encoder (comfy/clip_vision_siglip_384.json's keys): 4 x 4 patches of a 56-pixel image.
+    siglip: dict = field(default_factory=lambda: {
+        "hidden_size": 32, "intermediate_size": 64, "num_attention_heads": 2, "num_hidden_layers": 2,
+        "image_size": 56, "patch_size": 14})
 
     @property
     def vec_in_dim(self) -> int:
@@ -62,7 +75,9 @@ FULL = FluxSizes(
     t5xxl={"num_layers": 1},
     vae_ddconfig={"double_z": True, "z_channels": 16, "resolution": 256, "in_channels": 3, "out_ch": 3,
                   "ch": 128, "ch_mult": [1, 2, 4, 4], "num_res_blocks": 2, "attn_resolutions": [],
-                  "dropout": 0.0})
+                  "dropout": 0.0},
+    siglip={"hidden_size": 1152, "intermediate_size": 4304, "num_attention_heads": 16, "num_hidden_layers": 27,
+            "image_size": 384, "patch_size": 14})
 
 
 def comfy_in_process(comfy_path: str | None = None) -> Path:
@@ -121,29 +136,30 @@ def unet_config(variant: str, sizes: FluxSizes = TINY) -> dict:
     head_dim = sizes.hidden_size // sizes.num_heads
     if sum(sizes.axes_dim) != head_dim:
         raise ValueError(f"axes_dim {sizes.axes_dim} must sum to the head dim {head_dim}")
-    return {"image_model": "flux", "in_channels": 16, "out_channels": 16, "patch_size": 2,
+    return {"image_model": "flux", "in_channels": IN_CHANNELS[variant], "out_channels": 16, "patch_size": 2,
             "vec_in_dim": sizes.vec_in_dim, "context_in_dim": sizes.context_in_dim,
             "hidden_size": sizes.hidden_size, "mlp_ratio": sizes.mlp_ratio, "num_heads": sizes.num_heads,
             "depth": sizes.depth, "depth_single_blocks": sizes.depth_single_blocks,
             "axes_dim": list(sizes.axes_dim), "theta": 10000, "qkv_bias": True,
-            "guidance_embed": variant == "dev"}
+            "guidance_embed": variant != "schnell"}
 
 
 def build_model(variant: str = "dev", sizes: FluxSizes = TINY, seed: int = DEFAULT_SEED, dtype=None, device=None):
-    """MODEL: what UNETLoader returns, from comfy.supported_models.Flux / FluxSchnell."""
+    """MODEL: what UNETLoader returns, from comfy.supported_models.Flux / FluxSchnell / FluxInpaint."""
     import comfy.model_management as mm
     import comfy.model_patcher
     import comfy.supported_models
     import torch
 
     dtype = dtype or torch.float32
-    config_class = comfy.supported_models.Flux if variant == "dev" else comfy.supported_models.FluxSchnell
+    config_class = {"schnell": comfy.supported_models.FluxSchnell,
+                    "fill": comfy.supported_models.FluxInpaint}.get(variant, comfy.supported_models.Flux)
     model_config = config_class(unet_config(variant, sizes))
     load_device = mm.get_torch_device()
     model_config.set_inference_dtype(dtype, mm.unet_manual_cast(dtype, load_device, model_config.supported_inference_dtypes))
     build_device = device or mm.unet_offload_device()
     model = model_config.get_model({}, "", device=build_device)
-    init_seeded(model.diffusion_model, seed + (0 if variant == "dev" else 1))
+    init_seeded(model.diffusion_model, seed + SEED_OFFSETS[variant])
     model.diffusion_model.to(dtype)
     return comfy.model_patcher.ModelPatcher(model, load_device=load_device, offload_device=mm.unet_offload_device())
 
@@ -160,7 +176,7 @@ def build_clip(sizes: FluxSizes = TINY, seed: int = DEFAULT_SEED, dtype=None):
     options = {"clip_l_model_config": dict(sizes.clip_l), "t5xxl_model_config": dict(sizes.t5xxl),
                "dtype": dtype or torch.float32}
     clip = comfy.sd.CLIP(target, model_options=options)
-    init_seeded(clip.cond_stage_model, seed + 2)
+    init_seeded(clip.cond_stage_model, seed + SEED_OFFSETS["clip"])
     return clip
 
 
@@ -172,7 +188,7 @@ def build_vae(sizes: FluxSizes = TINY, seed: int = DEFAULT_SEED, dtype=None):
 
     params = {"embed_dim": 16, "ddconfig": dict(sizes.vae_ddconfig)}
     source = AutoencoderKL(**params)
-    init_seeded(source, seed + 3)
+    init_seeded(source, seed + SEED_OFFSETS["vae"])
     state_dict = {k: v.detach().clone() for k, v in source.state_dict().items()}
     vae = comfy.sd.VAE(sd=state_dict, config={"params": params}, dtype=dtype or torch.float32)
     vae.latent_channels = 16  # the config path leaves SD's 4 (used only by the tiled fall-back)
@@ -182,6 +198,40 @@ def build_vae(sizes: FluxSizes = TINY, seed: int = DEFAULT_SEED, dtype=None):
 def build_flux(variant: str = "dev", sizes: FluxSizes = TINY, seed: int = DEFAULT_SEED, dtype=None):
     """(MODEL, CLIP, VAE) of one variant; same seed, same weights."""
     return (build_model(variant, sizes, seed, dtype), build_clip(sizes, seed, dtype), build_vae(sizes, seed, dtype))
+
+
+# --- Redux: the SigLIP CLIP vision model and the style model ---------------------------------------------
+def build_clip_vision(sizes: FluxSizes = TINY, seed: int = DEFAULT_SEED):
+    """CLIP_VISION: what CLIPVisionLoader makes of sigclip_vision_patch14_384 (ComfyUI's SigLIP json config),
+    small. ClipVisionModel reads its config from a file: a temporary one."""
+    import json
+    import tempfile
+
+    import comfy.clip_vision
+
+    config = {"num_channels": 3, "hidden_act": "gelu_pytorch_tanh", "model_type": "siglip_vision_model",
+              "image_mean": [0.5, 0.5, 0.5], "image_std": [0.5, 0.5, 0.5], **sizes.siglip}
+    with tempfile.TemporaryDirectory() as folder:
+        path = Path(folder) / "clip_vision_siglip.json"
+        path.write_text(json.dumps(config), encoding="utf-8")
+        clip_vision = comfy.clip_vision.ClipVisionModel(str(path))
+    init_seeded(clip_vision.model, seed + SEED_OFFSETS["clip_vision"])
+    return clip_vision
+
+
+def build_style_model(sizes: FluxSizes = TINY, seed: int = DEFAULT_SEED):
+    """STYLE_MODEL: what StyleModelLoader makes of flux1-redux-dev: SigLIP features to T5-wide tokens."""
+    import comfy.sd
+    from comfy.ldm.flux.redux import ReduxImageEncoder
+
+    encoder = ReduxImageEncoder(redux_dim=sizes.siglip["hidden_size"], txt_in_features=sizes.context_in_dim)
+    init_seeded(encoder, seed + SEED_OFFSETS["style_model"])
+    return comfy.sd.StyleModel(encoder)
+
+
+def build_redux(sizes: FluxSizes = TINY, seed: int = DEFAULT_SEED):
+    """(CLIP_VISION, STYLE_MODEL) of ComfyUI's Redux graph."""
+    return build_clip_vision(sizes, seed), build_style_model(sizes, seed)
 
 
 # --- LoRA files for the tiny model --------------------------------------------------------------------

@@ -11,10 +11,16 @@ lists "1", "0.25", match_input and webp, jpg, png; not confirmed here). `num_inf
 to its 85412; `disable_safety_checker` to the example's false. No stored copy shows a price: the price is
 Segmind's index average per job ($0.03125, 2026-08-19), counted per image as `num_outputs` says.
 
-Open weights (FLUX.1 Depth [dev]): a local twin is possible; it is not written yet.
+Open weights (FLUX.1 Depth [dev]): the local twin runs ComfyUI's own Depth graph (FluxGuidance with
+`guidance`, InstructPixToPixConditioning). The server makes the depth map of `control_image` itself; the twin
+cannot: ComfyUI has no depth estimator node of its own (only its Lotus depth template, a graph of its own
+models), so the twin's `control_image` must already be a depth map, from a depth preprocessor node or that
+template. `megapixels` sizes it as on Fill [dev]: a number scales the depth map to about that many megapixels
+first, `match_input` keeps its size. It runs FLUX.1 Depth [dev] weights, or Flux dev with BFL's Depth LoRA.
 """
 from ..common import seed_param
 from ..image_params import ImageExample, ImageParam
+from ..local import DEPTH, LOCAL_ONLY_SAMPLING, LinkInput, LocalTwin
 from ..model import CATALOGUE_AVERAGE, PER_GENERATION, ModelSpec, Price
 from ..params import BoolParam, FloatParam, IntParam, PromptParam, unstated_choice, unstated_int
 
@@ -53,4 +59,20 @@ MODEL = ModelSpec(
     example={"prompt": "a robot teaching a class", "control_image": ImageExample(128, 96, 0x5599CC),
              "disable_safety_checker": True, "guidance": 15.5, "megapixels": "0.25", "num_inference_steps": 12,
              "num_outputs": 2, "output_format": "png", "output_quality": 70, "seed": 1234},
+)
+
+LOCAL = LocalTwin(
+    node_id="SegmindFluxDepthDevLocal", remote=MODEL, strength_param=None, workflow="local_flux_depth_dev",
+    graph=DEPTH, model_channels=32, steps_param="num_inference_steps",
+    link_inputs=(LinkInput("control_image", "IMAGE", (
+        "A depth map (one image; near is light, far is dark), not a photo: Segmind's server makes the depth map "
+        "itself, this node cannot, and would take a photo for a depth map. Make it with a depth preprocessor node "
+        "(such as Depth Anything of comfyui_controlnet_aux) or ComfyUI's Lotus depth template.")),),
+    example_unet_file="flux1-depth-dev.safetensors",
+    description="FLUX.1 Depth [dev] on your own GPU, with the parameters of the Segmind Depth [dev] node: draws the "
+                "prompt in the 3D layout of a depth map, as ComfyUI's Depth graph does "
+                "(InstructPixToPixConditioning). control_image must already be a depth map. Connect the Depth dev "
+                "MODEL (Load Diffusion Model, flux1-depth-dev; or Flux dev with the Depth LoRA), CLIP "
+                "(DualCLIPLoader, type flux) and VAE (ae).",
+    extra_params=LOCAL_ONLY_SAMPLING,
 )

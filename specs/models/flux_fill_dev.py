@@ -12,11 +12,17 @@ confirmed here). `num_inference_steps` and `output_quality` have no range the pa
 `guidance` 0-100, default 30, and `disable_safety_checker`, default false, are the page's; `seed` defaults
 to the example's 985266.
 
-Open weights (FLUX.1 Fill [dev]): a local twin is possible; it is not written yet.
+Open weights (FLUX.1 Fill [dev]): the local twin runs ComfyUI's own Fill graph (its template
+flux_fill_inpaint_example): DifferentialDiffusion on the model, FluxGuidance with `guidance`, and
+InpaintModelConditioning with its noise mask, so the part the mask keeps stays the image's own (its latent) and
+soft mask edges are redrawn gradually. `megapixels` sizes the input locally: a number (0.01 to 4) scales the image
+(and so its mask) to about that many megapixels first, as the server sizes its output; `match_input` keeps its
+size (cut to multiples of 8 by InpaintModelConditioning).
 """
 from ..common import seed_param
 from ..output_count import unstated_count
 from ..image_params import ImageExample, ImageParam, MaskParam
+from ..local import FILL, LOCAL_ONLY_SAMPLING, LinkInput, LocalTwin
 from ..model import PER_GENERATION, ModelSpec, Price
 from ..params import BoolParam, FloatParam, PromptParam, unstated_choice, unstated_int
 
@@ -51,4 +57,20 @@ MODEL = ModelSpec(
     example={"prompt": "blue hair", "image": ImageExample(128, 96, 0x886644), "mask": ImageExample(128, 96, 0xFF),
              "disable_safety_checker": True, "guidance": 20.5, "megapixels": "0.25", "num_inference_steps": 12,
              "num_outputs": 2, "output_format": "png", "output_quality": 70, "seed": 4321},
+)
+
+LOCAL = LocalTwin(
+    node_id="SegmindFluxFillDevLocal", remote=MODEL, strength_param=None, workflow="local_flux_fill_dev",
+    graph=FILL, model_channels=96, steps_param="num_inference_steps",
+    link_inputs=(
+        LinkInput("image", "IMAGE", "The image to inpaint (one image)."),
+        LinkInput("mask", "MASK", "What to redraw, of the image's size: 1 (white) is redrawn as the prompt says, 0 is "
+                  "kept. Load Image's mask of a transparent area, or any mask node."),
+    ),
+    example_unet_file="flux1-fill-dev.safetensors",
+    description="FLUX.1 Fill [dev] on your own GPU, with the parameters of the Segmind Fill [dev] node: redraws the "
+                "white part of the mask as the prompt says, as ComfyUI's Fill graph does (DifferentialDiffusion, "
+                "InpaintModelConditioning). Connect the Fill dev MODEL (Load Diffusion Model, flux1-fill-dev), "
+                "CLIP (DualCLIPLoader, type flux) and VAE (ae).",
+    extra_params=LOCAL_ONLY_SAMPLING,
 )

@@ -15,7 +15,7 @@ from dataclasses import replace
 from ..choices import ASPECT_RATIOS_KONTEXT, OUTPUT_FORMATS
 from ..common import output_params, seed_param
 from ..image_params import ImageExample, ImageParam
-from ..local import LOCAL_ONLY_SAMPLING, LocalTwin
+from ..local import KONTEXT, LOCAL_ONLY_SAMPLING, LinkInput, LocalTwin
 from ..model import PER_GENERATION, ModelSpec, Price
 from ..params import BoolParam, EnumParam, PromptParam, unstated_float, unstated_int
 
@@ -53,7 +53,9 @@ MODEL = ModelSpec(
 
 LOCAL = LocalTwin(
     node_id="SegmindFluxKontextDevLocal", remote=MODEL, strength_param=None, workflow="local_flux_kontext_dev",
-    reference_param="input_image", steps_param="num_inference_steps",
+    graph=KONTEXT, steps_param="num_inference_steps",
+    link_inputs=(LinkInput("input_image", "IMAGE", "The image to edit (one image): scaled to the nearest Kontext "
+                           "resolution and given to the model as its reference, as ComfyUI's Kontext graph does."),),
     example_unet_file="flux1-dev-kontext_fp8_scaled.safetensors",
     description="FLUX.1 Kontext [dev] on your own GPU, with the parameters of the Segmind Kontext [dev] node: "
                 "edits input_image as the prompt says. Connect the Kontext dev MODEL (Load Diffusion Model), "

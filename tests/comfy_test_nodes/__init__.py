@@ -1,4 +1,5 @@
-"""Test-only ComfyUI custom nodes: tiny Flux MODEL / CLIP / VAE (tests/tiny_flux.py), and a memory probe.
+"""Test-only ComfyUI custom nodes: tiny Flux MODEL / CLIP / VAE and Redux's CLIP_VISION / STYLE_MODEL
+(tests/tiny_flux.py), and a memory probe.
 
 Linked into a test server's custom_nodes/ by tests/test_server_local.py; never part of the pack. The
 builder is imported by file location (this folder may be reached through a symlink: resolve() finds the
@@ -46,6 +47,22 @@ class SegmindTestTinyFluxModels:
         return _builder().build_flux(variant, seed=weights_seed)
 
 
+class SegmindTestTinyReduxModels:
+    DESCRIPTION = "TEST ONLY: tiny random-weight SigLIP CLIP vision and Redux style model, for the tiny Flux models."
+    CATEGORY = "testing/segmind"
+    RETURN_TYPES = ("CLIP_VISION", "STYLE_MODEL")
+    RETURN_NAMES = ("clip_vision", "style_model")
+    FUNCTION = "build"
+
+    @classmethod
+    def INPUT_TYPES(cls):
+        builder = _builder()
+        return {"required": {"weights_seed": ("INT", {"default": builder.DEFAULT_SEED, "min": 0, "max": 2**31 - 1})}}
+
+    def build(self, weights_seed):
+        return _builder().build_redux(seed=weights_seed)
+
+
 def _resident_mb() -> float:
     with open("/proc/self/statm", encoding="ascii") as statm:
         return int(statm.read().split()[1]) * os.sysconf("SC_PAGE_SIZE") / 2 ** 20
@@ -84,6 +101,8 @@ class SegmindTestMemoryProbe:
 
 
 NODE_CLASS_MAPPINGS = {"SegmindTestTinyFluxModels": SegmindTestTinyFluxModels,
+                       "SegmindTestTinyReduxModels": SegmindTestTinyReduxModels,
                        "SegmindTestMemoryProbe": SegmindTestMemoryProbe}
 NODE_DISPLAY_NAME_MAPPINGS = {"SegmindTestTinyFluxModels": "Tiny Flux models (Segmind pack tests only)",
+                              "SegmindTestTinyReduxModels": "Tiny Redux models (Segmind pack tests only)",
                               "SegmindTestMemoryProbe": "Memory probe (Segmind pack tests only)"}
