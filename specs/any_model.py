@@ -12,7 +12,7 @@ from typing import Any, Mapping
 
 from .catalog import MODELS
 from .image_params import URI, ImageListParam, ImageParam, MaskParam, is_image_field
-from .model import CATALOGUE_AVERAGE, PER_GENERATION, ModelSpec, Price
+from .model import CATALOGUE_AVERAGE, PER_GENERATION, VIDEO, ModelSpec, Price
 from .params import Param, SpecValidationError, shown
 from .segmind_index import IndexedModel, ModelIndex
 
@@ -114,6 +114,10 @@ def job_spec(slug: str, index: ModelIndex, values: Mapping[str, Any], refs: Mapp
     """The spec one job of the node runs: the typed spec of the slug, else one made from the index row
     and the fields the parameters give."""
     typed = TYPED.get(slug)
+    if typed is not None and typed.output == VIDEO:
+        raise SpecValidationError(f"{NODE_ID}: '{slug}' answers with a video, which this node cannot give to ComfyUI "
+                                  f"(its output is images): use the {typed.display_name} node "
+                                  f"({typed.node_id}); nothing was sent or paid.")
     if typed is not None:
         return typed.variant(node_id=NODE_ID)
     model = index.by_slug().get(slug)

@@ -9,7 +9,7 @@ from pathlib import Path
 
 from .any_model import IMAGE_SOCKETS, MASK_SOCKET, TYPED
 from .image_params import ImageListParam, MaskParam, is_image_field
-from .model import ModelSpec
+from .model import VIDEO, ModelSpec
 
 EXAMPLES_FILE = Path(__file__).with_name("catalogue_examples.json")
 
@@ -32,5 +32,6 @@ def example_texts() -> dict[str, str]:
     """slug -> the example as the node's text widget shows it (typed models first: their spec is the truth)."""
     shipped = json.loads(EXAMPLES_FILE.read_text(encoding="utf-8")) if EXAMPLES_FILE.is_file() else {}
     bodies = {slug: entry["body"] for slug, entry in shipped.items() if not slug.startswith("_")}
-    bodies.update({slug: typed_example(spec) for slug, spec in TYPED.items()})
+    # A video model runs from its own node only (this one gives images): no example to offer.
+    bodies.update({slug: typed_example(spec) for slug, spec in TYPED.items() if spec.output != VIDEO})
     return {slug: json.dumps(body, indent=1, ensure_ascii=False) for slug, body in sorted(bodies.items())}

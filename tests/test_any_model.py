@@ -29,7 +29,7 @@ NODE = any_model.NODE_ID
 REPO = Path(__file__).resolve().parent.parent
 Example = image_params.ImageExample
 CATALOGUE = bundled_models()
-TYPED_SLUGS = {spec.slug for spec in specs.MODELS if not spec.model_inputs}
+TYPED_SLUGS = {spec.slug for spec in specs.MODELS if not spec.model_inputs and spec.output != "video"}
 
 
 def typed_parameters(spec) -> tuple[dict, dict]:
@@ -176,8 +176,11 @@ def test_a_video_model_is_refused_before_anything_is_sent(comfy, segmind, model)
     prompt = {}
     add_node(prompt, "n", model.slug, {"prompt": "a fox runs through snow"}, {}, force_refresh=True)
     result = comfy.run(prompt)
-    assert not result.ok and f"'{model.slug}' ({model.modality}) answers with a video" in \
-        result.error()["exception_message"]
+    typed = {spec.slug: spec for spec in specs.MODELS}.get(model.slug)
+    expected = (f"'{model.slug}' answers with a video, which this node cannot give to ComfyUI (its output is images): "
+                f"use the {typed.display_name} node ({typed.node_id})" if typed else
+                f"'{model.slug}' ({model.modality}) answers with a video")
+    assert not result.ok and expected in result.error()["exception_message"]
     assert segmind.received == []
 
 
