@@ -65,12 +65,11 @@ def video_seconds(values: Mapping[str, Any]) -> float:
 
 def video_size(values: Mapping[str, Any]) -> tuple[int, int]:
     """(width, height) of the clip a request asks for: 720 (hd) or 1080 (fhd) lines at its aspect ratio (auto:
-    16:9), sides in multiples of 16; used for a failed job's placeholder only."""
-    lines = 1080 if values.get("resolution") == "fhd" else 720
+    16:9), even sides (H.264); used for a failed job's placeholder only."""
+    short = 1080 if values.get("resolution") == "fhd" else 720
     ratio = values.get("aspect_ratio")
     across, down = (int(side) for side in (ratio if ratio in ASPECT_RATIOS_FLUX3[1:] else "16:9").split(":"))
-    short = lines
-    long = round(short * max(across, down) / min(across, down) / 16) * 16
+    long = 2 * round(short * max(across, down) / min(across, down) / 2)
     return (long, short) if across >= down else (short, long)
 
 
