@@ -91,14 +91,27 @@ function viewURL(file) {
   return api.apiURL(`/view?${query}`);
 }
 
+const isVideo = (file) => file.filename.toLowerCase().endsWith(".mp4");
+
+function savedWhat(files) {
+  return files.some(isVideo) ? `${files.length} video(s)` : `${files.length} image(s)`;
+}
+
+// An image, or a video (the browser shows its first frame); a click opens the file either way.
+function savedThumb(file) {
+  const url = viewURL(file);
+  const shown = isVideo(file)
+    ? `<video class="thumb" src="${url}" preload="metadata" muted></video>`
+    : `<img class="thumb" alt="${escapeHtml(file.filename)}" src="${url}">`;
+  return `<a href="${url}" target="_blank">${shown}</a>`;
+}
+
 function receiptJob(job) {
   const made = job.finished_at ? new Date(job.finished_at * 1000).toLocaleString() : "";
   const outcome = job.error
     ? `<div class="error" data-role="receipt-error">${escapeHtml(job.error)}</div>`
-    : `<div>${job.images.length} image(s) saved in output/${escapeHtml(job.images[0]?.subfolder ?? "")}</div>
-       <div style="display:flex;gap:4px;flex-wrap:wrap">${job.images.map((file) =>
-         `<a href="${viewURL(file)}" target="_blank"><img class="thumb" alt="${escapeHtml(file.filename)}"
-           src="${viewURL(file)}"></a>`).join("")}</div>`;
+    : `<div>${savedWhat(job.images)} saved in output/${escapeHtml(job.images[0]?.subfolder ?? "")}</div>
+       <div style="display:flex;gap:4px;flex-wrap:wrap">${job.images.map(savedThumb).join("")}</div>`;
   return `<div data-receipt-job="${escapeHtml(job.request_id)}" data-collected="${job.error ? "no" : "yes"}">
     <div>${escapeHtml(job.model)} <span class="muted">#${escapeHtml(job.node_id)} · ${escapeHtml(made)}</span></div>
     <div class="rid">${escapeHtml(job.request_id)}</div>${outcome}</div>`;
