@@ -98,13 +98,27 @@ def encode_video_input(video, node: str, socket: str) -> EncodedVideo:
                         facts["has_audio"])
 
 
-def first_frame_png(data: bytes, longest_side: int) -> bytes:
-    """A small PNG of a stored video's first frame, for the Segmind panel's jobs list."""
+def _first_picture(data: bytes):
     import av
 
-    probe(data)
     with av.open(io.BytesIO(data), mode="r") as container:
-        image = next(container.decode(video=0)).to_image()
+        return next(container.decode(video=0)).to_ndarray(format="rgb24")
+
+
+def first_frame(video):
+    """A VIDEO's first frame as an IMAGE batch of one ([1,H,W,3] float32), without decoding the rest."""
+    import torch
+
+    pixels = torch.from_numpy(_first_picture(video_file_bytes(video))).to(torch.float32) / 255.0
+    return pixels.unsqueeze(0)
+
+
+def first_frame_png(data: bytes, longest_side: int) -> bytes:
+    """A small PNG of a stored video's first frame, for the Segmind panel's jobs list."""
+    from PIL import Image
+
+    probe(data)
+    image = Image.fromarray(_first_picture(data))
     image.thumbnail((longest_side, longest_side))
     out = io.BytesIO()
     image.save(out, format="PNG")

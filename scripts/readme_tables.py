@@ -61,8 +61,6 @@ def catalogue() -> str:
         cost = f"~{usd(round(model.avg_cost_usd, 4))}" if model.avg_cost_usd else "not shown"
         latency = f"~{model.avg_latency_s:.1f} s" if model.avg_latency_s else "not shown"
         node = f"`{typed[model.slug]}` or `{any_model.NODE_ID}`" if model.slug in typed else f"`{any_model.NODE_ID}`"
-        if "video" in model.modality.lower():  # the node for any model gives images only
-            node = f"`{typed[model.slug]}`" if model.slug in typed else "not yet: its answer is a video"
         rows.append(f"| {model.title} (`{model.slug}`) | {model.modality} | {cost} | {latency} | {node} |")
     return "\n".join(rows) + "\n"
 

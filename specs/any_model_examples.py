@@ -1,5 +1,5 @@
 """The request object the node for any model offers when a model is picked: a typed model's page defaults,
-its required images as references to the node's inputs ("{image_1}", "{mask}"); else the page example that
+its required images as references to the node's inputs ("{image_1}", "{mask}", "{video}"); else the page example that
 catalogue_examples.json keeps for the model (its image URLs already references). Plain Python."""
 from __future__ import annotations
 
@@ -7,9 +7,9 @@ import functools
 import json
 from pathlib import Path
 
-from .any_model import IMAGE_SOCKETS, MASK_SOCKET, TYPED
+from .any_model import IMAGE_SOCKETS, MASK_SOCKET, TYPED, VIDEO_SOCKET
 from .image_params import ImageListParam, MaskParam, is_image_field
-from .model import VIDEO, ModelSpec
+from .model import ModelSpec
 
 EXAMPLES_FILE = Path(__file__).with_name("catalogue_examples.json")
 
@@ -21,6 +21,8 @@ def typed_example(spec: ModelSpec) -> dict:
             body[param.name] = param.default
         elif isinstance(param, MaskParam):
             body[param.name] = "{" + MASK_SOCKET + "}"
+        elif param.kind == "VIDEO":
+            body[param.name] = "{" + VIDEO_SOCKET + "}"
         elif param.required:  # an optional image is left out, as the pages' text-to-image examples do
             reference = "{" + next(free) + "}"
             body[param.name] = [reference] if isinstance(param, ImageListParam) else reference
@@ -32,6 +34,5 @@ def example_texts() -> dict[str, str]:
     """slug -> the example as the node's text widget shows it (typed models first: their spec is the truth)."""
     shipped = json.loads(EXAMPLES_FILE.read_text(encoding="utf-8")) if EXAMPLES_FILE.is_file() else {}
     bodies = {slug: entry["body"] for slug, entry in shipped.items() if not slug.startswith("_")}
-    # A video model runs from its own node only (this one gives images): no example to offer.
-    bodies.update({slug: typed_example(spec) for slug, spec in TYPED.items() if spec.output != VIDEO})
+    bodies.update({slug: typed_example(spec) for slug, spec in TYPED.items()})
     return {slug: json.dumps(body, indent=1, ensure_ascii=False) for slug, body in sorted(bodies.items())}

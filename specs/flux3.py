@@ -40,10 +40,10 @@ class DurationParam(EnumParam):
     """Whole seconds 5-20 or "auto", chosen from a list; sent as BFL takes it: a number, or the text "auto"."""
 
     def validate(self, value: Any, node: str) -> int | str:
-        if isinstance(value, int) and not isinstance(value, bool):
-            value = str(value)
-        chosen = super().validate(value, node)
-        return chosen if chosen == "auto" else int(chosen)
+        text = str(value) if isinstance(value, int) and not isinstance(value, bool) else value  # a number over a link
+        if not isinstance(text, str) or text not in self.allowed:
+            raise self._fail(node, "one of " + ", ".join(self.allowed), value)
+        return text if text == "auto" else int(text)
 
 
 def flux3_price(average_job_usd: float, hd_per_s: float, fhd_per_s: float) -> Price:

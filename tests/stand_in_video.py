@@ -89,3 +89,9 @@ def read_clip(path_or_bytes) -> dict:
     return {"frames": len(frames), "width": width, "height": height,
             "color": tuple(int(c) for c in frames[0][height // 2, width // 2]), "audio_samples": samples,
             "metadata": metadata}
+
+
+def read_clip_audio(path) -> int:
+    """The sound samples a saved audio file (Save Audio's FLAC) decodes to."""
+    with av.open(str(path), mode="r") as container:
+        return sum(frame.samples for frame in container.decode(audio=0))

@@ -19,7 +19,7 @@ import pytest
 from conftest import TEST_API_KEY, pack_state
 from remote_graphs import NON_DEFAULTS, cancel_after_submission, graph, info_of, saved_videos
 from segmind_loopback import cost_of
-from stand_in_video import FPS, clip_color, clip_seconds, clip_size, read_clip
+from stand_in_video import FPS, clip_color, clip_seconds, clip_size, read_clip, read_clip_audio
 
 T2V, I2V, EXTEND = "SegmindFlux3TextToVideo", "SegmindFlux3ImageToVideo", "SegmindFlux3ExtendVideo"
 REPO = Path(__file__).resolve().parent.parent
@@ -187,3 +187,17 @@ def test_the_panels_jobs_list_shows_a_frame_of_the_video(comfy, segmind, money):
     assert max(frame.shape[:2]) == 96  # the panel's thumbnail side
     body = segmind.jobs[request_id]["body"]
     assert np.abs(frame[frame.shape[0] // 2, frame.shape[1] // 2].astype(int) - clip_color(body)).max() <= 8
+
+
+def test_get_video_components_splits_the_result_into_frames_sound_and_frame_rate(comfy, comfy_home, segmind, money):
+    prompt = graph(T2V, t2v(duration="5"))
+    prompt["4"] = {"class_type": "GetVideoComponents", "inputs": {"video": ["1", 0]}}
+    prompt["5"] = {"class_type": "SaveImage", "inputs": {"images": ["4", 0], "filename_prefix": "t/frames"}}
+    prompt["6"] = {"class_type": "PreviewAny", "inputs": {"source": ["4", 2]}}
+    prompt["7"] = {"class_type": "SaveAudio", "inputs": {"audio": ["4", 1], "filename_prefix": "t/sound"}}
+    result = comfy.run(prompt)
+    assert result.ok, result.error()
+    assert len(result.node_output("5")["images"]) == 5 * FPS
+    assert float(result.node_output("6")["text"][0]) == FPS
+    [sound] = result.node_output("7")["audio"]
+    assert read_clip_audio(comfy_home / "output" / sound["subfolder"] / sound["filename"]) > 4.5 * 16000
