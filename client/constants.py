@@ -86,6 +86,8 @@ DAMAGED_RESULT_REFETCHES = 2
 
 # Bodies and images larger than this are refused (no legitimate Flux output comes close).
 MAX_RESPONSE_BYTES = 64 * 1024 * 1024
+# A video answer (Content-Type video/*): a 20 s Full-HD clip with its sound is tens of MB.
+MAX_VIDEO_RESPONSE_BYTES = 512 * 1024 * 1024
 MAX_IMAGE_PIXELS = 4096 * 4096
 # One answer: at most this many images (the pages allow 4 samples), and this many pixels together
 # (4 samples of 2048 x 2048, the largest a page allows), so that decoding needs at most ~400 MB.

@@ -61,7 +61,7 @@ class JobRunner:
     def __init__(self, settings: Settings, model_label: str, slug: str, stop: StopCheck,
                  callbacks: JobCallbacks | None = None, durations: DurationHistory | None = None,
                  typical_seconds: float | None = None, submissions: SubmissionRateLimiter | None = None,
-                 work: float = 1.0):
+                 work: float = 1.0, deadline_s: float = JOB_DEADLINE_S):
         self.settings, self.model_label, self.slug, self.stop = settings, model_label, slug, stop
         self.callbacks = callbacks or JobCallbacks()
         # The process's spacing of billable submissions (the runtime's); alone, a runner spaces its own.
@@ -69,6 +69,7 @@ class JobRunner:
         # Where jobs of this model ended before (else the page's typical time): where to poll densely.
         self.durations, self.typical_seconds = durations, typical_seconds
         self.work = work  # what this job asks relative to the page's defaults: its end moves with it
+        self.deadline_s = deadline_s  # longer for a video model's jobs
         self.transport = Transport(settings, model_label, stop)
         self.started = time.monotonic()
         self.request_id: str | None = None
@@ -218,8 +219,8 @@ class JobRunner:
         while True:
             elapsed = self._elapsed()
             self.callbacks.on_status(status, elapsed)
-            if elapsed > JOB_DEADLINE_S:
-                raise SegmindError(self.model_label, f"The job did not finish within {JOB_DEADLINE_S:.0f} s "
+            if elapsed > self.deadline_s:
+                raise SegmindError(self.model_label, f"The job did not finish within {self.deadline_s:.0f} s "
                                    f"(last status {status}).", "Queue the same inputs again within an "
                                    "hour to collect the result without paying again.",
                                    request_id=self.request_id)
@@ -269,11 +270,11 @@ class JobRunner:
                     url = location  # malformed: refused by check_output_url on the next hop
                 continue
             if not answer.ok:
-                raise SegmindError(self.model_label, f"Downloading the output image failed with HTTP "
+                raise SegmindError(self.model_label, f"Downloading the output file failed with HTTP "
                                    f"{answer.status}.", "Output links live 7 days; queue again if it expired.",
                                    status=answer.status, request_id=self.request_id)
             return answer.body
-        raise SegmindError(self.model_label, f"The output image redirected more than {MAX_REDIRECTS} times.",
+        raise SegmindError(self.model_label, f"The output file redirected more than {MAX_REDIRECTS} times.",
                            "Queue again; report it if it repeats.", request_id=self.request_id)
 
 

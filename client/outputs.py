@@ -1,7 +1,7 @@
-"""Reading a successful Segmind answer, whatever its shape, into image bytes / URLs and accounting info.
+"""Reading a successful Segmind answer, whatever its shape, into image (or video) bytes / URLs and accounting info.
 
-Shapes accepted (protocol note): raw image bytes by Content-Type; JSON with base64 in `image`/`images`;
-`output` as a URL string or a list; `images[].url`; data: URIs. Accounting comes from `metrics` and from
+Shapes accepted (protocol note): raw image or video bytes by Content-Type; JSON with base64 in `image`/`images`;
+`output` as a URL string or a list; `images[].url`; `video.url`; data: URIs. Accounting comes from `metrics` and from
 the x-* headers, best-effort and case-insensitive.
 """
 from __future__ import annotations
@@ -13,7 +13,8 @@ import re
 from dataclasses import dataclass, field
 from typing import Any, Mapping
 
-IMAGE_KEYS = ("output", "outputs", "images", "image", "url", "urls", "data", "result")
+# `video`: a video model's result ({"url", "content_type", ...}, Segmind's MediaObject); the same file as `output`.
+IMAGE_KEYS = ("output", "outputs", "images", "image", "video", "url", "urls", "data", "result")
 HEADER_INFO = {"x-request-id": "request_id", "x-seed-value": "seed", "x-cost": "cost",
                "x-remaining-credits": "remaining_credits", "x-generation-time": "inference_time"}
 METRIC_INFO = ("inference_time", "cost", "remaining_credits", "queue_time", "total_time", "seed")
@@ -102,7 +103,7 @@ def parse_success(body: bytes, content_type: str, headers: Mapping[str, str]) ->
     """Parse a 200 answer of a v1 call or a v2 result fetch."""
     out = ParsedOutput(info=info_from_headers(headers))
     kind = content_type.split(";")[0].strip().lower()
-    if kind.startswith("image/"):
+    if kind.startswith(("image/", "video/")):
         out.images.append(body)
         return out
     try:

@@ -17,8 +17,9 @@ import requests
 from urllib3.exceptions import NewConnectionError
 
 from .config import Settings
-from .constants import (CONNECT_TIMEOUT_S, GET_ATTEMPTS, MAX_RESPONSE_BYTES, RATE_LIMIT_WAIT_MAX_S,
-                        RATE_LIMITED_POST_ATTEMPTS, RATE_LIMITED_POST_WAITS, READ_TIMEOUT_S, USER_AGENT)
+from .constants import (CONNECT_TIMEOUT_S, GET_ATTEMPTS, MAX_RESPONSE_BYTES, MAX_VIDEO_RESPONSE_BYTES,
+                        RATE_LIMIT_WAIT_MAX_S, RATE_LIMITED_POST_ATTEMPTS, RATE_LIMITED_POST_WAITS, READ_TIMEOUT_S,
+                        USER_AGENT)
 from .errors import SegmindError, missing_key_error, redact
 from .waiting import Cancelled, StopCheck, backoff_seconds, server_requested_wait, sleep_unless_stopped
 
@@ -72,12 +73,15 @@ class Transport:
         with self.session.request(method, url, timeout=(CONNECT_TIMEOUT_S, read_timeout),
                                   stream=True, **kwargs) as response:
             chunks, size = [], 0
+            video = response.headers.get("Content-Type", "").lower().startswith("video/")
+            limit = MAX_VIDEO_RESPONSE_BYTES if video else MAX_RESPONSE_BYTES
             for chunk in response.iter_content(64 * 1024):
                 size += len(chunk)
-                if size > MAX_RESPONSE_BYTES:
+                if size > limit:
                     raise SegmindError(self.model_label, f"The answer from {urlsplit(url).netloc} is "
-                                       f"larger than {MAX_RESPONSE_BYTES // 2**20} MB.",
-                                       "This is not a Segmind image; report it if it repeats.")
+                                       f"larger than {limit // 2**20} MB.",
+                                       f"This is not a Segmind {'video' if video else 'image'}; report it if it "
+                                       "repeats.")
                 chunks.append(chunk)
             return Answer(response.status_code, b"".join(chunks),
                           response.headers.get("Content-Type", ""), dict(response.headers))

@@ -105,13 +105,13 @@ class StorageUploads:
         self.on_upload = on_upload  # (how many images) right before an upload request goes out
 
     def urls(self, images: list) -> dict[str, str]:
-        """sha256 -> URL for each of `images` (specs/image_params.EncodedImage)."""
+        """sha256 -> URL for each of `images` (specs/image_params.EncodedImage, specs/video_params.EncodedVideo)."""
         unique = {image.sha256: image for image in images}
         with self.locks.holding(unique):
             found = self.record.known(unique)
             missing = [image for sha, image in unique.items() if sha not in found]
-            for start in range(0, len(missing), IMAGES_PER_REQUEST):
-                uploaded = self._upload(missing[start:start + IMAGES_PER_REQUEST])
+            for group in _request_groups(missing):
+                uploaded = self._upload(group)
                 try:
                     self.record.add(uploaded)
                 except (OSError, ValueError):
@@ -124,14 +124,15 @@ class StorageUploads:
         url = upload_url(self.settings)
         transport = Transport(self.settings, self.label, self.stop)
         try:
-            answer = transport.post_unbilled(url, {"data_urls": [data_url(image.data) for image in images]})
+            answer = transport.post_unbilled(url, {"data_urls": [data_url(image.data, image.mime) for image in images]})
         finally:
             transport.close()
         host = urlsplit(url).netloc
         if not answer.ok:
             error = http_error(self.label, answer.status, answer.body, answer.content_type,
                                secret=self.settings.api_key)
-            raise SegmindError(self.label, f"Uploading the input image(s) to {host} failed with HTTP "
+            what = "image(s)" if all(item.mime.startswith("image/") for item in images) else "video"
+            raise SegmindError(self.label, f"Uploading the input {what} to {host} failed with HTTP "
                                f"{answer.status}.", error.advice if answer.status in (401, 403, 429) else
                                "Nothing was submitted or billed: queue again; check SEGMIND_STORAGE_URL if you "
                                "set it.", status=answer.status, reason=error.reason)
@@ -140,6 +141,13 @@ class StorageUploads:
             raise SegmindError(self.label, f"The upload to {host} answered without a URL for each image.",
                                "Nothing was submitted or billed: queue again; report it if it repeats.")
         return {image.sha256: url for image, url in zip(images, urls)}
+
+
+def _request_groups(files: list) -> list[list]:
+    """Files per upload request: up to IMAGES_PER_REQUEST images; a video (tens of MB) goes alone."""
+    videos = [[item] for item in files if not item.mime.startswith("image/")]
+    images = [item for item in files if item.mime.startswith("image/")]
+    return [images[start:start + IMAGES_PER_REQUEST] for start in range(0, len(images), IMAGES_PER_REQUEST)] + videos
 
 
 def _tokens(value) -> list[str]:

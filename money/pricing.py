@@ -14,7 +14,8 @@ from typing import Any, Mapping
 
 from ..specs import ModelSpec
 from ..specs.image_params import image_fields, token_size
-from ..specs.model import CATALOGUE_AVERAGE, PER_GENERATION, PER_MEGAPIXEL
+from ..specs.flux3 import video_seconds
+from ..specs.model import CATALOGUE_AVERAGE, PER_GENERATION, PER_MEGAPIXEL, PER_VIDEO_SECOND
 from ..specs.output_count import COUNT_FIELDS
 from ..specs.output_size import output_size
 from ..specs.params import FloatParam, IntParam
@@ -87,6 +88,8 @@ def work_units(spec: ModelSpec, values: Mapping[str, Any]) -> float:
         return generations(spec, values)
     if spec.price.billed_per == PER_MEGAPIXEL:
         return megapixel_units(spec, values)
+    if spec.price.billed_per == PER_VIDEO_SECOND:
+        return video_units(spec, values)
     units = 1.0
     for name in WORK_INPUTS:
         try:
@@ -100,6 +103,14 @@ def work_units(spec: ModelSpec, values: Mapping[str, Any]) -> float:
             value = param.maximum
         units *= max(0.0, float(value)) / float(param.default)
     return units
+
+
+def video_units(spec: ModelSpec, values: Mapping[str, Any]) -> float:
+    """Seconds of video times the price of its resolution's second; a resolution not known yet (a link)
+    counts as the dearest."""
+    factors = dict(spec.price.per_resolution)
+    factor = factors.get(values.get("resolution"), max(factors.values(), default=1.0))
+    return video_seconds(values) * factor
 
 
 def estimate(spec: ModelSpec, values: Mapping[str, Any], observed_usd_per_unit: tuple[float, int] | None = None

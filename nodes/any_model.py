@@ -10,14 +10,17 @@ from ..client.model_index import retired_slugs, saved_index
 from ..specs import SpecValidationError
 from ..specs import any_model
 from ..specs.image_params import ImageParam, MaskParam
+from ..specs.model import VIDEO
 from ..specs.pack_options import PACK_OPTIONS
 from ..specs.params import widget_problems
 from ..specs.segmind_index import bundled_index
+from ..specs.video_params import VideoParam
 from .image_inputs import encoded_frames, attachments_of
 from .paid_run import run_paid
 from .prompt_check import WidgetRules, refusals
-from .remote import GRAPH_INPUT, PNGINFO_INPUT, RemoteNodeBase, node_inputs
+from .remote import GRAPH_INPUT, INFO_TOOLTIP, PNGINFO_INPUT, RemoteNodeBase, node_inputs
 from .user_data import data_dir
+from .videos import encode_video_input, first_frame
 
 DISPLAY_NAME = "Segmind Flux: any catalogue model"
 
@@ -38,21 +41,43 @@ def model_choices() -> list[str]:
 
 
 def encode_sockets(kwargs: dict) -> dict:
-    """socket -> its encoded frames, for every connected image and the mask (CPU work: off the loop)."""
-    return {socket: encoded_frames(kwargs[socket], any_model.NODE_ID, socket, socket == any_model.MASK_SOCKET)
-            for socket in any_model.SOCKETS if kwargs.get(socket) is not None}
+    """socket -> its encoded frames (the video: its file), for every connected input (CPU work: off the loop)."""
+    def encoded(socket: str):
+        if socket == any_model.VIDEO_SOCKET:
+            return encode_video_input(kwargs[socket], any_model.NODE_ID, socket)
+        return encoded_frames(kwargs[socket], any_model.NODE_ID, socket, socket == any_model.MASK_SOCKET)
+
+    return {socket: encoded(socket) for socket in any_model.SOCKETS if kwargs.get(socket) is not None}
+
+
+VIDEO_OUTPUT = 2  # the node's third output
+
+
+def linked_outputs(graph, unique_id) -> set[int]:
+    """The node's outputs that another node of the prompt takes (ComfyUI's hidden PROMPT)."""
+    return {link[1] for node in (graph or {}).values() if isinstance(node, dict)
+            for link in (node.get("inputs") or {}).values()
+            if isinstance(link, list) and len(link) == 2 and str(link[0]) == str(unique_id)}
 
 
 SOCKET_INPUTS = tuple(ImageParam(socket, f"An image for the request: write \"{{{socket}}}\" as the value of the "
                                          f"field it fills (or in a list of images).")
                       for socket in any_model.IMAGE_SOCKETS) + (
-    MaskParam(any_model.MASK_SOCKET, "A mask (white: redraw): write \"{mask}\" as the value of the field it fills."),)
+    MaskParam(any_model.MASK_SOCKET, "A mask (white: redraw): write \"{mask}\" as the value of the field it fills."),
+    VideoParam(any_model.VIDEO_SOCKET, "A video for the request (a video model's input clip): write \"{video}\" as "
+                                       "the value of the field it fills; it is uploaded once."))
 
 
 def make_any_model_node(runtime) -> type:
     class AnyModelNode(RemoteNodeBase):
+        # A third output for a video model's answer; the images output then holds its first frame.
+        RETURN_TYPES = ("IMAGE", "STRING", "VIDEO")
+        RETURN_NAMES = ("images", "info", "video")
+        OUTPUT_TOOLTIPS = ("The generated images, as a batch (a video model: the video's first frame).", INFO_TOOLTIP,
+                           "A video model's video, with its sound (Save Video). Connect it for a video model only.")
         DESCRIPTION = ("Any Flux-family model of Segmind's index, by its slug, with its request as a JSON object. "
-                       "Connected images go where the object names them (\"{image_1}\", \"{mask}\"). A model "
+                       "Connected images go where the object names them (\"{image_1}\", \"{mask}\", \"{video}\"); "
+                       "a video model's answer comes out of 'video'. A model "
                        "with a typed node is checked as that node checks it; any other model's fields go as "
                        "given, and Segmind refuses what it does not take (not billed). Estimates use Segmind's "
                        "average cost for the model where no typed node exists.")
@@ -90,10 +115,20 @@ def make_any_model_node(runtime) -> type:
             refs = any_model.check_references(values, connected)
             index, retired = await asyncio.to_thread(catalogue_in_use)
             spec = any_model.job_spec(str(model), index, values, refs, retired)
-            images = await asyncio.get_running_loop().run_in_executor(runtime.job_pool(), encode_sockets, kwargs)
+            if spec.output != VIDEO and VIDEO_OUTPUT in linked_outputs(kwargs.get(GRAPH_INPUT), unique_id):
+                raise SpecValidationError(f"{any_model.NODE_ID}: '{spec.slug}' answers with images, so the 'video' "
+                                          "output has nothing to give: connect 'images' instead. Nothing was sent or "
+                                          "paid.")
+            loop = asyncio.get_running_loop()
+            images = await loop.run_in_executor(runtime.job_pool(), encode_sockets, kwargs)
             body = spec.build_body(any_model.job_values(spec, values, refs, images))
-            return await run_paid(runtime, spec, body, transport, force_refresh, on_failure, unique_id,
-                                  kwargs.get(GRAPH_INPUT), attachments_of(images), kwargs.get(PNGINFO_INPUT))
+            ran = await run_paid(runtime, spec, body, transport, force_refresh, on_failure, unique_id,
+                                 kwargs.get(GRAPH_INPUT), attachments_of(images), kwargs.get(PNGINFO_INPUT))
+            made, info = ran["result"]
+            if spec.output != VIDEO:
+                return {**ran, "result": (made, info, None)}
+            frame = await loop.run_in_executor(runtime.job_pool(), first_frame, made)  # decoding: off the loop
+            return {**ran, "result": (frame, info, made)}
 
     AnyModelNode.__name__ = AnyModelNode.__qualname__ = any_model.NODE_ID
     return AnyModelNode

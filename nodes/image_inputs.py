@@ -1,5 +1,6 @@
 """ComfyUI's IMAGE and MASK tensors to the images a remote node sends (specs/image_params.EncodedImage):
-checked, PNG-encoded, and named by the SHA-256 of their pixels. CPU work: run it off the event loop."""
+checked, PNG-encoded, and named by the SHA-256 of their pixels; a VIDEO input to its MP4 (nodes/videos.py).
+CPU work: run it off the event loop."""
 from __future__ import annotations
 
 import hashlib
@@ -8,6 +9,8 @@ from typing import Any
 
 from ..specs import ModelSpec, SpecValidationError
 from ..specs.image_params import EncodedImage, ImageListParam, MaskParam, image_fields
+from ..specs.video_params import EncodedVideo, VideoParam
+from .videos import encode_video_input
 
 # Fast and lossless: the file is uploaded once and the server decodes it; size matters little.
 PNG_COMPRESS_LEVEL = 3
@@ -61,7 +64,10 @@ def encode_image_inputs(spec: ModelSpec, kwargs: dict) -> dict[str, Any]:
     values = {}
     for param in image_fields(spec.params):
         mask = isinstance(param, MaskParam)
-        if isinstance(param, ImageListParam):
+        if isinstance(param, VideoParam):
+            if kwargs.get(param.name) is not None:
+                values[param.name] = encode_video_input(kwargs[param.name], spec.node_id, param.name)
+        elif isinstance(param, ImageListParam):
             values[param.name] = {socket: encoded_frames(kwargs[socket], spec.node_id, socket, mask)
                                   for socket in param.sockets() if kwargs.get(socket) is not None}
         elif kwargs.get(param.name) is not None:
@@ -69,12 +75,12 @@ def encode_image_inputs(spec: ModelSpec, kwargs: dict) -> dict[str, Any]:
     return values
 
 
-def attachments_of(values: dict[str, Any]) -> dict[str, EncodedImage]:
-    """token -> image, for every image in the encoded values (what the upload needs)."""
+def attachments_of(values: dict[str, Any]) -> dict[str, EncodedImage | EncodedVideo]:
+    """token -> image or video, for every file in the encoded values (what the upload needs)."""
     found = {}
     for value in values.values():
         for frames in (value.values() if isinstance(value, dict) else [value]):
-            for frame in frames if isinstance(frames, list) else []:
-                if isinstance(frame, EncodedImage):
+            for frame in frames if isinstance(frames, list) else [frames]:
+                if isinstance(frame, (EncodedImage, EncodedVideo)):
                     found[frame.token] = frame
     return found

@@ -9,11 +9,14 @@ from ..client.config import load_settings
 from ..client.errors import SegmindCancelled, SegmindError, missing_key_error
 from ..money.pricing import format_usd
 from ..specs import ModelSpec
+from ..specs.flux3 import video_seconds, video_size
+from ..specs.model import VIDEO
 from ..specs.output_count import output_count
 from ..specs.output_size import output_size
 from .job_journal import NodeJournal
 from .receipts import receipt_of, set_receipt
 from .remote_job import RemoteJob, info_text
+from .videos import placeholder_video
 from .user_data import data_dir
 from ..money.billing import billing_of
 from ..money.budget import NodeSpend, SpendRefused, settle
@@ -39,6 +42,13 @@ def placeholder_images(body: dict):
 
     width, height = output_size(body)
     return torch.full((output_count(body), height, width, 3), PLACEHOLDER_GREY, dtype=torch.float32)
+
+
+def placeholder_of(spec: ModelSpec, body: dict) -> tuple[object, dict]:
+    """(the stand-in output, what the info says of it): grey images, or a silent grey clip of the asked length."""
+    if spec.output == VIDEO:
+        return placeholder_video(*video_size(body), video_seconds(body)), {"videos": 1}
+    return placeholder_images(body), {"images": output_count(body)}
 
 
 def _money_line(label: str, info: dict) -> str:
@@ -111,10 +121,11 @@ async def run_paid(runtime, spec: ModelSpec, body: dict, transport: str, force_r
         if on_failure != "placeholder" or cancelled or exc.status in ACCOUNT_STATUSES:
             log.info(_money_line(label, info))
             raise
-        log.warning("%s: the job failed; a grey placeholder stands in for its %s image(s) (on_failure="
-                    "placeholder). %s", label, output_count(body), exc)
+        placeholder, counts = placeholder_of(spec, body)
+        log.warning("%s: the job failed; a grey placeholder stands in for its %s (on_failure=placeholder). %s",
+                    label, "video" if spec.output == VIDEO else f"{output_count(body)} image(s)", exc)
         log.info(_money_line(label, info))
-        return _node_result(placeholder_images(body), {**info, "images": output_count(body)})
+        return _node_result(placeholder, {**info, **counts})
     except BaseException:  # a cancel, or ComfyUI stopping the prompt: count what may have been billed
         # No await: the task is being cancelled.
         settle(spend, spec, body, root, billing_of(job.submitted))

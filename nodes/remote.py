@@ -5,6 +5,7 @@ import asyncio
 
 from ..specs import MODELS, ModelSpec, any_model
 from ..specs.image_params import ImageListParam
+from ..specs.model import VIDEO
 from ..specs.pack_options import PACK_OPTIONS
 from ..specs.params import widget_problems
 from .credits import CREDITS_DISPLAY_NAMES, CREDITS_NODES
@@ -33,14 +34,19 @@ def node_inputs(params) -> tuple[dict, dict]:
     return required, optional
 
 
+INFO_TOOLTIP = ("JSON: model, request id, seed used, cost, remaining credits and inference time as far as the "
+                "server reports them, and whether the result came from the cache.")
+VIDEO_OUTPUTS = {"RETURN_TYPES": ("VIDEO", "STRING"), "RETURN_NAMES": ("video", "info"),
+                 "OUTPUT_TOOLTIPS": ("The generated video with its sound (Save Video keeps both; Get Video "
+                                     "Components splits it into images, audio and frame rate).", INFO_TOOLTIP)}
+
+
 class RemoteNodeBase:
     """What every remote model node shares: its outputs, its category and when it runs again."""
     CATEGORY = CATEGORY
     RETURN_TYPES = ("IMAGE", "STRING")
     RETURN_NAMES = ("images", "info")
-    OUTPUT_TOOLTIPS = ("The generated images, as a batch.",
-                       "JSON: model, request id, seed used, cost, remaining credits and inference time as far as "
-                       "the server reports them, and whether the result came from the cache.")
+    OUTPUT_TOOLTIPS = ("The generated images, as a batch.", INFO_TOOLTIP)
     FUNCTION = "generate"
     # The node's id, its place in the prompt, and what Save Image nodes write (the receipts).
     HIDDEN = {"unique_id": "UNIQUE_ID", GRAPH_INPUT: "PROMPT", PNGINFO_INPUT: "EXTRA_PNGINFO", **HIDDEN_REFUSED_INPUT}
@@ -88,6 +94,9 @@ def make_remote_node(spec: ModelSpec, runtime) -> type:
             return await run_paid(runtime, chosen, body, transport, force_refresh, on_failure, unique_id,
                                   kwargs.get(GRAPH_INPUT), attachments_of(images), kwargs.get(PNGINFO_INPUT))
 
+    if spec.output == VIDEO:
+        for name, value in VIDEO_OUTPUTS.items():
+            setattr(RemoteNode, name, value)
     RemoteNode.__name__ = RemoteNode.__qualname__ = spec.node_id
     return RemoteNode
 

@@ -20,12 +20,15 @@ from ..client.config import Settings
 from ..client.constants import CANCEL_CHECK_S
 from ..client.errors import SegmindCancelled, SegmindError
 from ..client.jobs import JobCallbacks, JobResult, JobRunner
+from ..client.outputs import UnusableImage
 from ..client.uploads import StorageUploads, wire_body
 from ..money.billing import billing_of
 from ..specs import RANDOM_SEED, ModelSpec
 from ..specs.image_params import image_fields
+from ..specs.model import VIDEO
 from ..specs.request_work import request_work
-from .images import UndecodableImage, decode_batch
+from .images import decode_batch
+from .videos import decode_video, probe
 
 log = logging.getLogger("comfyui-segmind-flux")
 PROGRESS_STEPS = 100
@@ -33,8 +36,16 @@ PROGRESS_STEPS = 100
 
 @dataclass
 class RemoteOutcome:
-    images: object  # torch tensor [B,H,W,3]
+    images: object  # torch tensor [B,H,W,3], or ComfyUI's VIDEO for a video model
     info: dict
+
+
+def result_counts(spec: ModelSpec, files: list[bytes], accepted) -> dict:
+    """What the info output says of the result: how many images, or the video's size, length and sound."""
+    if spec.output != VIDEO:
+        return {"images": int(accepted.shape[0])}
+    facts = probe(files[0])
+    return {"videos": 1, "video": {key: facts[key] for key in ("width", "height", "seconds", "has_audio")}}
 
 
 def info_text(info: dict) -> str:
@@ -52,6 +63,7 @@ class RemoteJob:
         self.cache = (ResultCache(root, settings.cache_max_bytes, runtime.cache_usage)
                       if settings.cache_enabled else None)
         self.key = cache_key(spec.slug, body)
+        self.decode = decode_video if spec.output == VIDEO else decode_batch  # also checks: a damaged file is refetched
         # (request id, cache key), from the worker thread once the server has the job: the jobs list.
         self.on_submitted = on_submitted
         # Written by the worker thread, read by the loop.
@@ -78,10 +90,13 @@ class RemoteJob:
         if resume:
             log.info("%s: collecting the earlier request %s instead of paying again", self.label, resume)
         started = time.monotonic()
-        progress = _NodeProgress(self.spec, self.node_id)
+        expected = await asyncio.get_running_loop().run_in_executor(self.runtime.job_pool(), self._expected_seconds)
+        progress = _NodeProgress(self.spec, self.node_id, expected)
         result = await self._in_worker(progress, resume)
         images = result.accepted
-        info = {**result.info, "seed": self._seed_used(result.info), "images": int(images.shape[0]),
+        counts = await asyncio.get_running_loop().run_in_executor(self.runtime.job_pool(), result_counts, self.spec,
+                                                                  result.images, images)
+        info = {**result.info, "seed": self._seed_used(result.info), **counts,
                 "elapsed_s": round(time.monotonic() - started, 3), "cached": False,
                 "finished_at": round(time.time())}  # a saved image's receipt: within Segmind's hour or not
         if resume is not None:
@@ -98,8 +113,8 @@ class RemoteJob:
             return None
         try:
             # Decoding a megapixel image is CPU work: off the loop, so other remote nodes keep going.
-            images = await asyncio.get_running_loop().run_in_executor(self.runtime.job_pool(), decode_batch, hit[0])
-        except UndecodableImage:
+            images = await asyncio.get_running_loop().run_in_executor(self.runtime.job_pool(), self.decode, hit[0])
+        except UnusableImage:
             return None  # a damaged entry is simply fetched again
         log.info("%s: served from the result cache, nothing billed", self.label)
         return RemoteOutcome(images, {**hit[1], "cached": True})
@@ -125,11 +140,11 @@ class RemoteJob:
         """In the worker thread: the job, its images decoded (a damaged v2 result is fetched again)."""
         try:
             body = self.body if resume else self._wire_body()
-            return self._runner().run(body, self.transport, resume_request_id=resume, accept=decode_batch)
+            return self._runner().run(body, self.transport, resume_request_id=resume, accept=self.decode)
         except SegmindError as exc:
             if resume and exc.status == 404 and self.cache is not None:
                 self._cache_write(self.cache.forget_pending, self.key)  # the journalled job expired: submit anew
-                return self._runner().run(self._wire_body(), self.transport, accept=decode_batch)
+                return self._runner().run(self._wire_body(), self.transport, accept=self.decode)
             if self.cache is not None and exc.status in (404, 422):
                 self._cache_write(self.cache.forget_pending, self.key)  # terminal: nothing left to collect
             raise
@@ -145,14 +160,23 @@ class RemoteJob:
         self.status = "SUBMITTING"
         return body
 
+    def _durations(self):
+        """When this model's jobs ended before (else its page's typical time): when to poll, what to show."""
+        return self.runtime.durations.beside(self.cache.root if self.cache is not None else None)
+
+    def _expected_seconds(self) -> float:
+        """The end of the window this job is expected to end in (the progress text and bar)."""
+        window = self._durations().expected_end(self.spec.slug, self.spec.typical_seconds,
+                                                request_work(self.spec, self.body))
+        return window.latest if window is not None else self.spec.typical_seconds
+
     def _runner(self) -> JobRunner:
         callbacks = JobCallbacks(on_status=self._on_status, on_request_id=self._on_request_id,
                                  on_refetch=self._on_refetch, on_posting=self._on_posting)
-        # When this model's jobs ended before (else its page's typical time) decides when to poll.
-        durations = self.runtime.durations.beside(self.cache.root if self.cache is not None else None)
         return JobRunner(self.settings, self.label, self.spec.slug, self.stop.is_set, callbacks,
-                         durations=durations, typical_seconds=self.spec.typical_seconds,
-                         submissions=self.runtime.submissions, work=request_work(self.spec, self.body))
+                         durations=self._durations(), typical_seconds=self.spec.typical_seconds,
+                         submissions=self.runtime.submissions, work=request_work(self.spec, self.body),
+                         deadline_s=self.spec.deadline_seconds)
 
     def _on_status(self, status: str, elapsed: float) -> None:
         self.status, self.elapsed = status, elapsed
@@ -216,20 +240,21 @@ class RemoteJob:
 
 
 class _NodeProgress:
-    def __init__(self, spec: ModelSpec, node_id: str | None):
+    def __init__(self, spec: ModelSpec, node_id: str | None, expected_s: float):
         import comfy.utils
 
-        self.spec, self.node_id = spec, node_id
+        self.spec, self.node_id, self.expected_s = spec, node_id, max(1.0, expected_s)
         self.bar = comfy.utils.ProgressBar(PROGRESS_STEPS, node_id=node_id)
         self.shown = None
 
     def show(self, job: RemoteJob) -> None:
-        text = f"{job.status} {job.elapsed:.0f}s" + (f" · {job.request_id}" if job.request_id else "")
+        text = f"{job.status} {job.elapsed:.0f}s of ~{self.expected_s:.0f}s" + (
+            f" · {job.request_id}" if job.request_id else "")
         if text == self.shown:
             return
         self.shown = text
-        # No real progress is reported by the API: estimate from the page's typical time, never 100%.
-        fraction = 1.0 if job.status == "DONE" else min(0.95, job.elapsed / (2 * self.spec.typical_seconds))
+        # No real progress is reported by the API: from the expected end, never 100% before the result.
+        fraction = 1.0 if job.status == "DONE" else min(0.95, job.elapsed / self.expected_s)
         self.bar.update_absolute(int(fraction * PROGRESS_STEPS))
         try:
             from server import PromptServer

@@ -1,5 +1,5 @@
-"""Collecting again the jobs that a saved image's receipt names (the panel's "Collect from a saved image",
-POST /segmind-flux/collect-receipt): each finished result is fetched with GETs only (free, never a new
+"""Collecting again the jobs that a saved image's (or video's) receipt names (the panel's "Collect from a saved
+file", POST /segmind-flux/collect-receipt): each finished result is fetched with GETs only (free, never a new
 submission) and saved as Segmind sent it into ComfyUI's output folder, where /view serves it."""
 from __future__ import annotations
 
@@ -12,7 +12,7 @@ from ..client.config import Settings, load_settings
 from ..client.errors import SegmindError, missing_key_error
 from ..client.jobs import collect_finished
 from ..money.balance import ACCOUNT_LABEL
-from ..nodes.images import decode_batch, image_format
+from ..nodes.media import decode_result, file_extension
 from ..nodes.receipts import Receipt, api_server, read_receipts
 
 log = logging.getLogger("comfyui-segmind-flux")
@@ -28,14 +28,14 @@ def _output_folder() -> Path:
 
 
 def _saved(images: list[bytes], receipt: Receipt) -> list[dict]:
-    """The images as Segmind sent them (no re-encoding), named by model and request; collecting the same
-    job twice writes the same files."""
+    """The images (or the video) as Segmind sent them (no re-encoding), named by model and request; collecting
+    the same job twice writes the same files."""
     folder = _output_folder()
     folder.mkdir(parents=True, exist_ok=True)
     stem = UNSAFE_FILE_CHARS.sub("_", f"{receipt.slug}_{receipt.request_id}")
     files = []
     for number, data in enumerate(images, start=1):
-        name = f"{stem}_{number}.{image_format(data)}"
+        name = f"{stem}_{number}.{file_extension(data)}"
         (folder / name).write_bytes(data)
         files.append({"filename": name, "subfolder": OUTPUT_SUBFOLDER, "type": "output"})
     return files
@@ -60,7 +60,7 @@ def _collect_one(settings: Settings, receipt: Receipt) -> dict:
                                 "SEGMIND_BASE_URL at that server to collect it."}
     label = f"{receipt.model} ({receipt.slug})"
     try:
-        result = collect_finished(settings, label, receipt.slug, receipt.request_id, decode_batch)
+        result = collect_finished(settings, label, receipt.slug, receipt.request_id, decode_result)
     except SegmindError as exc:
         return {**row, "error": f"{exc}{_age_hint(receipt)}"}
     log.info("%s: collected request %s again from a saved image's receipt (no new submission).", label,

@@ -19,7 +19,7 @@ from ..client.jobs import collect_finished
 from ..money.pricing import format_usd
 from ..money.spend_ledger import SpendLedger
 from ..specs import MODELS
-from ..nodes.images import decode_batch, thumbnail_png
+from ..nodes.media import decode_result, thumbnail
 from ..nodes.user_data import data_dir
 
 log = logging.getLogger("comfyui-segmind-flux")
@@ -135,7 +135,7 @@ def job_thumbnail(job_id: str) -> bytes:
     stored = cache.load(key) if cache is not None and isinstance(key, str) and CACHE_KEY_RE.match(key) else None
     if not stored:
         raise PanelError("This job has no image in the result cache.", 404)
-    return thumbnail_png(stored[0][0], THUMBNAIL_SIDE)
+    return thumbnail(stored[0][0], THUMBNAIL_SIDE)
 
 
 def collect_job(job_id: str) -> dict:
@@ -146,7 +146,7 @@ def collect_job(job_id: str) -> dict:
                          "kept one hour) or the result cache is off.", 409)
     label = f"{job.get('model_name', job.get('model'))} ({job.get('model')})"
     try:
-        result = collect_finished(settings, label, str(job.get("model")), job["request_id"], decode_batch)
+        result = collect_finished(settings, label, str(job.get("model")), job["request_id"], decode_result)
     except SegmindError as exc:
         if exc.status in (404, 422):
             cache.forget_pending(job["cache_key"])  # nothing is left on the server to collect

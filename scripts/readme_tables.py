@@ -14,7 +14,9 @@ from workflow_catalog import catalog, load_pack_module  # noqa: E402
 README = Path(__file__).resolve().parent.parent / "README.md"
 BLOCK = re.compile(r"(<!-- table: (?P<name>[\w-]+) -->\n)(?P<body>.*?)(<!-- end of table -->)", re.S)
 BILLED = {"gpu-second": "per image at the page's inputs, more with more work", "generation": "per generation",
-          "megapixel": "for one megapixel out, more with the megapixels in and out"}
+          "megapixel": "for one megapixel out, more with the megapixels in and out",
+          "video-second": "per second of HD video (Segmind's average job as a 5 s clip); x5 for a 5 s clip, more in "
+                          "Full HD"}
 
 
 def usd(value: float) -> str:
@@ -29,7 +31,12 @@ def remote_nodes() -> str:
         notes = [f"trigger word `{spec.trigger_word}`"] if spec.trigger_word else []
         if spec.model_inputs:
             notes.append("runs the model its " + " and ".join(f"`{p.name}`" for p in spec.model_inputs) + " name")
-        images = image_params.image_fields(spec.params)
+        images = [param for param in image_params.image_fields(spec.params) if param.kind != "VIDEO"]
+        videos = [param for param in image_params.image_fields(spec.params) if param.kind == "VIDEO"]
+        if spec.output == "video":
+            notes.append("a VIDEO out, with its sound")
+        if videos:
+            notes.append("video in: " + ", ".join(f"`{param.name}` (VIDEO)" for param in videos))
         if images:
             notes.append("images in: " + ", ".join(f"`{param.name}` ({param.kind}"
                                                    f"{f', {param.slots} inputs' if hasattr(param, 'slots') else ''}"
@@ -37,7 +44,9 @@ def remote_nodes() -> str:
         if spec.node_id not in twins:
             notes.append("remote only: no local twin")
         name = spec.display_name.removeprefix("Segmind ")
-        rows.append(f"| `{spec.node_id}` | {name} (`{spec.slug}`) | ~{spec.typical_seconds:g} s | "
+        # No FLUX 3 job time is published: the pack's assumption is no "typical time" to show.
+        time = "not published" if spec.output == "video" else f"~{spec.typical_seconds:g} s"
+        rows.append(f"| `{spec.node_id}` | {name} (`{spec.slug}`) | {time} | "
                     f"~{usd(spec.price.usd)} {BILLED[spec.price.billed_per]} | {'; '.join(notes)} |")
     return "\n".join(rows) + "\n"
 
@@ -52,8 +61,6 @@ def catalogue() -> str:
         cost = f"~{usd(round(model.avg_cost_usd, 4))}" if model.avg_cost_usd else "not shown"
         latency = f"~{model.avg_latency_s:.1f} s" if model.avg_latency_s else "not shown"
         node = f"`{typed[model.slug]}` or `{any_model.NODE_ID}`" if model.slug in typed else f"`{any_model.NODE_ID}`"
-        if "video" in model.modality.lower():
-            node = "not yet: its answer is a video"
         rows.append(f"| {model.title} (`{model.slug}`) | {model.modality} | {cost} | {latency} | {node} |")
     return "\n".join(rows) + "\n"
 

@@ -3,7 +3,6 @@ turns each into the UI-format file (built in the real editor) and the API-format
 produces from it). Widget values not given keep the node's defaults, i.e. the Segmind page's."""
 from __future__ import annotations
 
-import json
 import sys
 from pathlib import Path
 
@@ -48,7 +47,8 @@ MODEL_SOURCES = {
 # The input images the example workflows load, shipped in workflows/inputs/ (the pack copies them into
 # ComfyUI's input folder as ComfyUI starts: prestartup_script.py; the runner uploads them to a --url server).
 EXAMPLE_INPUTS = {"photo": "segmind_example_house.png", "inpaint": "segmind_example_inpaint.png",
-                  "depth": "segmind_example_depth.png"}  # a depth map of the house, drawn (light: near)
+                  "depth": "segmind_example_depth.png",  # a depth map of the house, drawn (light: near)
+                  "clip": "segmind_example_clip.mp4"}  # the house, 3 s zooming in, with a tone
 EXAMPLE_INPUTS_DIR = Path(__file__).resolve().parent.parent / "workflows" / "inputs"
 # The two LoRAs of the stacked-LoRA workflow; each LoRA twin's example file is named in its spec.
 STACKED_LORA_FILES = {"first": "my_style_lora.safetensors", "second": "my_subject_lora.safetensors"}
@@ -78,7 +78,8 @@ def model_files(*keys: str) -> dict:
 # How wide each kind of node is drawn, so that its values show in full; model nodes get DEFAULT_WIDTH.
 WIDTHS = {"Note": 360, "LoadImage": 330, "UNETLoader": 330, "DualCLIPLoader": 330, "VAELoader": 330, "SegmindFluxLoRALoader": 330,
           "CLIPVisionLoader": 330, "StyleModelLoader": 330,
-          "PrimitiveStringMultiline": 330, "PrimitiveInt": 330, "PreviewAny": 360, "SaveImage": 400}
+          "PrimitiveStringMultiline": 330, "PrimitiveInt": 330, "PreviewAny": 360, "SaveImage": 400,
+          "LoadVideo": 330, "SaveVideo": 400}
 DEFAULT_WIDTH = 400
 MODEL_FILES_GROUP = "Your model files"
 
@@ -111,12 +112,23 @@ def save(key: str, source: str, prefix: str, col: int, **extra) -> tuple[dict, t
             (source, 0, key, "images"))
 
 
+def save_video(key: str, source: str, prefix: str, col: int) -> tuple[dict, tuple]:
+    # Streams copied as they are ("auto"): the sound stays; room for the editor's video preview.
+    return (node(key, "SaveVideo", col, widgets={"filename_prefix": prefix, "format": "auto", "codec": "auto"},
+                 room=WIDTHS["SaveVideo"] - 120), (source, 0, key, "video"))
+
+
 def image_inputs(spec) -> tuple[list[dict], list[tuple], str]:
     """LoadImage nodes for a remote model's image fields (a mask comes from the alpha of its image), their
     links, and what the Note says about them."""
     image_params = load_pack_module("specs.image_params")
     nodes, links = [], []
     for param in image_params.image_fields(spec.params):
+        if param.kind == "VIDEO":
+            nodes.append(node(f"load_{param.name}", "LoadVideo", 0, widgets={"file": EXAMPLE_INPUTS["clip"]},
+                              title="Video to continue", room=WIDTHS["LoadVideo"] * 3 // 4, spill=120))
+            links.append((f"load_{param.name}", 0, "model", param.name))
+            continue
         if isinstance(param, image_params.MaskParam):
             links.append((f"load_{param.matches}", 1, "model", param.name))
             continue
@@ -128,6 +140,8 @@ def image_inputs(spec) -> tuple[list[dict], list[tuple], str]:
         links.append((f"load_{param.name}", 0, "model", socket))
     if not nodes:
         return [], [], ""
+    if any(param.kind == "VIDEO" for param in image_params.image_fields(spec.params)):
+        return nodes, links, " Load your own clip (MP4): it is uploaded to Segmind's storage once."
     masked = any(isinstance(p, image_params.MaskParam) for p in spec.params)
     text = (" Load your own image: its transparent part (alpha) is the mask, redrawn as the prompt says."
             if masked else " Load your own image" + (" (more references: the node's other reference_image inputs)."
@@ -144,7 +158,8 @@ EXAMPLE_WIDGETS = {"SegmindFluxDevFinetuned": {"prompt": (
 
 
 def remote_workflow(spec) -> dict:
-    saver, link = save("save", "model", f"segmind/{spec.workflow}", 2)
+    saver, link = (save_video("save", "model", f"segmind/{spec.workflow}", 2) if spec.output == "video" else
+                   save("save", "model", f"segmind/{spec.workflow}", 2))
     loads, links, text = image_inputs(spec)
     model = node("model", spec.node_id, 1, widgets=EXAMPLE_WIDGETS.get(spec.node_id, {}))
     return {"nodes": [note(KEY_NOTE + text), *loads, model, saver], "links": [*links, link]}
@@ -292,7 +307,9 @@ def catalog() -> dict[str, dict]:
         loads, links, _ = image_inputs(spec)
         masked = any(link[3] == "mask" for link in links)
         uses = (", inpainting the example image's transparent part (Load Image)" if masked
+                else ", continuing the example clip (Load Video)" if any(n["type"] == "LoadVideo" for n in loads)
                 else ", on the example image (Load Image)" if loads else "")
+        uses += ", saved with its sound (Save Video)" if spec.output == "video" else ""
         out[spec.workflow] = {"summary": f"{spec.display_name.removeprefix('Segmind ')} on Segmind, the page's "
                                          f"defaults{uses}.",
                                         "remote": True, "graph": remote_workflow(spec)}

@@ -18,7 +18,8 @@ COLUMN_GAP = 90  # room for the links between columns
 # grows a line after the file was made (an extension's widget) still clears its neighbour.
 ROW_GAP = 60
 GROUP_ROW_GAP = 30  # between the nodes of a group: loaders, which carry no cost badge and do not grow
-OUTPUT_NODES = ("SaveImage", "PreviewImage", "PreviewAny", "SegmindCredits")  # sized for what a run shows
+# Sized for what a run shows (Load Video: the preview of its file, drawn once the file loads).
+OUTPUT_NODES = ("SaveImage", "PreviewImage", "PreviewAny", "SegmindCredits", "SaveVideo", "LoadVideo")
 
 
 @dataclass
@@ -46,7 +47,9 @@ def place(nodes: list[dict], sizes: dict[str, list[float]], extras: dict[str, tu
         members = columns[col]
         width = max(sizes[node["key"]][0] for node in members)
         _stack_column(members, x, width, sizes, extras, placement)
-        x += width + max(extras.get(node["key"], NO_EXTRA)[2] for node in members) + COLUMN_GAP
+        # "spill": what a node draws right of its box (Load Video's preview, measured: 104 px), from the catalog.
+        x += width + max(max(extras.get(node["key"], NO_EXTRA)[2], node.get("spill", 0)) for node in members) + \
+            COLUMN_GAP
     return placement
 
 

@@ -1,6 +1,7 @@
 """The node for any model of the catalogue (specs/segmind_index.py): the model by its slug, its request as
 one JSON object, and images that the object names where they go: a value "{image_1}" (or a list of them,
-["{image_1}", "{image_2}"]) is the image on that input, "{mask}" the mask. A model with a typed spec is
+["{image_1}", "{image_2}"]) is the image on that input, "{mask}" the mask, "{video}" the video. A video
+model's answer comes out as a VIDEO (and its first frame as the images). A model with a typed spec is
 checked by that spec (its defaults fill what the object leaves out); any other model's fields go as given,
 and Segmind refuses what it does not take (a refused job is not billed). Its price is Segmind's average
 for the model, marked as such. Plain Python: no comfy, no torch."""
@@ -12,16 +13,19 @@ from typing import Any, Mapping
 
 from .catalog import MODELS
 from .image_params import URI, ImageListParam, ImageParam, MaskParam, is_image_field
-from .model import CATALOGUE_AVERAGE, PER_GENERATION, ModelSpec, Price
+from .flux3 import FLUX3_TYPICAL_SECONDS
+from .model import CATALOGUE_AVERAGE, IMAGES, PER_GENERATION, VIDEO, ModelSpec, Price
 from .params import Param, SpecValidationError, shown
 from .segmind_index import IndexedModel, ModelIndex
+from .video_params import VideoParam
 
 NODE_ID = "SegmindFluxAnyModel"
 PARAMETERS = "parameters"
 IMAGE_SOCKETS = ("image_1", "image_2", "image_3", "image_4")
-MASK_SOCKET = "mask"
-SOCKETS = IMAGE_SOCKETS + (MASK_SOCKET,)
-REFERENCE = re.compile(r"^\{(image_[1-4]|mask)\}$")
+MASK_SOCKET, VIDEO_SOCKET = "mask", "video"
+SOCKETS = IMAGE_SOCKETS + (MASK_SOCKET, VIDEO_SOCKET)
+REFERENCE = re.compile(r"^\{(image_[1-4]|mask|video)\}$")
+SOCKET_KINDS = {MASK_SOCKET: "MASK", VIDEO_SOCKET: "VIDEO"}  # the others: IMAGE
 EXAMPLE_PARAMETERS = '{"prompt": "a red fox in fresh snow, soft morning light"}'
 # A model whose index row shows no average latency (too new to have one) is expected to take this long.
 UNKNOWN_LATENCY_S = 60.0
@@ -74,10 +78,12 @@ def check_references(values: Mapping[str, Any], connected: set[str], node: str =
         for socket in sockets if isinstance(sockets, list) else [sockets]:
             if socket not in connected:
                 raise SpecValidationError(f"{node}: '{PARAMETERS}' puts {{{socket}}} into '{field}', but nothing is "
-                                          f"connected to input '{socket}': connect an "
-                                          f"{'MASK' if socket == MASK_SOCKET else 'IMAGE'} there or remove it.")
-        if isinstance(sockets, list) and MASK_SOCKET in sockets:
-            raise SpecValidationError(f"{node}: '{field}' lists {{{MASK_SOCKET}}}: a mask goes into a field of its own.")
+                                          f"connected to input '{socket}': connect a "
+                                          f"{SOCKET_KINDS.get(socket, 'IMAGE')} there or remove it.")
+        for single in (MASK_SOCKET, VIDEO_SOCKET):
+            if isinstance(sockets, list) and single in sockets:
+                raise SpecValidationError(f"{node}: '{field}' lists {{{single}}}: a {single} goes into a field of "
+                                          "its own.")
     for socket in sorted(connected - set(named)):
         raise SpecValidationError(f"{node}: input '{socket}' is connected but no field of '{PARAMETERS}' names it: "
                                   f"write \"{{{socket}}}\" as the value of the request field it fills, e.g. "
@@ -102,6 +108,8 @@ def _untyped_params(values: Mapping[str, Any], refs: Mapping[str, Any]) -> tuple
             params.append(ImageListParam(name, about, sends=URI, slots=len(IMAGE_SOCKETS)))
         elif sockets == MASK_SOCKET:
             params.append(MaskParam(name, about, sends=URI))
+        elif sockets == VIDEO_SOCKET:
+            params.append(VideoParam(name, about, sends=URI))
         elif sockets:
             params.append(ImageParam(name, about, sends=URI))
         else:
@@ -121,14 +129,17 @@ def job_spec(slug: str, index: ModelIndex, values: Mapping[str, Any], refs: Mapp
         state = "retired by Segmind" if slug in retired else "not in Segmind's index"
         raise SpecValidationError(f"{NODE_ID}: model '{slug}' is {state} (catalogue of {index.date}): pick "
                                   f"another model, or refresh the catalogue.")
-    if "video" in model.modality.lower():  # its answer is an MP4: paid for, then not decodable as images
-        raise SpecValidationError(f"{NODE_ID}: '{slug}' ({model.modality}) answers with a video, which this node "
-                                  f"cannot give to ComfyUI yet (it returns images); nothing was sent or paid.")
+    video = is_video_model(model)
     return ModelSpec(node_id=NODE_ID, display_name=model.title, slug=slug, description=model.description,
                      params=_untyped_params(values, refs), page=f"https://www.segmind.com/models/{slug}/api",
-                     price=_catalogue_price(model, index),
-                     typical_seconds=model.avg_latency_s or UNKNOWN_LATENCY_S, workflow="segmind_flux_any_model",
-                     example={})
+                     price=_catalogue_price(model, index), output=VIDEO if video else IMAGES,
+                     typical_seconds=model.avg_latency_s or (FLUX3_TYPICAL_SECONDS if video else UNKNOWN_LATENCY_S),
+                     workflow="segmind_flux_any_model", example={})
+
+
+def is_video_model(model: IndexedModel) -> bool:
+    """The index's modality says it (Text-to-Video Generation, videoToVideo, ...): its answer is an MP4."""
+    return "video" in model.modality.lower()
 
 
 def job_values(spec: ModelSpec, values: Mapping[str, Any], refs: Mapping[str, Any],

@@ -1,5 +1,5 @@
 """The request object the node for any model offers when a model is picked: a typed model's page defaults,
-its required images as references to the node's inputs ("{image_1}", "{mask}"); else the page example that
+its required images as references to the node's inputs ("{image_1}", "{mask}", "{video}"); else the page example that
 catalogue_examples.json keeps for the model (its image URLs already references). Plain Python."""
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ import functools
 import json
 from pathlib import Path
 
-from .any_model import IMAGE_SOCKETS, MASK_SOCKET, TYPED
+from .any_model import IMAGE_SOCKETS, MASK_SOCKET, TYPED, VIDEO_SOCKET
 from .image_params import ImageListParam, MaskParam, is_image_field
 from .model import ModelSpec
 
@@ -21,6 +21,8 @@ def typed_example(spec: ModelSpec) -> dict:
             body[param.name] = param.default
         elif isinstance(param, MaskParam):
             body[param.name] = "{" + MASK_SOCKET + "}"
+        elif param.kind == "VIDEO":
+            body[param.name] = "{" + VIDEO_SOCKET + "}"
         elif param.required:  # an optional image is left out, as the pages' text-to-image examples do
             reference = "{" + next(free) + "}"
             body[param.name] = [reference] if isinstance(param, ImageListParam) else reference

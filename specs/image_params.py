@@ -40,6 +40,10 @@ class EncodedImage:
     def megapixels(self) -> float:
         return self.width * self.height / 1e6
 
+    @property
+    def mime(self) -> str:
+        return SENT_FORMAT
+
 
 def token_size(token: str) -> tuple[int, int] | None:
     """(width, height) of an image token, None for anything else."""
@@ -56,7 +60,9 @@ def _frames(value: Any) -> list | None:
 
 
 @dataclass(frozen=True)
-class _ImageField(Param):
+class MediaField(Param):
+    """A field that takes a file from a link (an image, a mask, a video: specs/video_params.py), carried in
+    the body as a token until the job is sent."""
     sends: str = URI
     kind = "IMAGE"
     what = "an image"
@@ -80,7 +86,7 @@ class _ImageField(Param):
 
 
 @dataclass(frozen=True)
-class ImageParam(_ImageField):
+class ImageParam(MediaField):
     """A page field that takes one image (`string (uri)`)."""
 
     def validate(self, value: Any, node: str) -> str:
@@ -106,7 +112,7 @@ class MaskParam(ImageParam):
 
 
 @dataclass(frozen=True)
-class ImageListParam(_ImageField):
+class ImageListParam(MediaField):
     """A page field that takes several images (`string[]` of URIs): fed from `slots` IMAGE inputs named
     `<socket_prefix>_1`, `_2`, ...; each may carry a batch, whose frames all count, in order."""
     slots: int = 4
@@ -148,12 +154,12 @@ def check_masks(params: Sequence[Param], body: dict, node: str) -> None:
                     f"({image[0]}x{image[1]}); got {mask[0]}x{mask[1]}. Resize the mask or make it from that image.")
 
 
-def image_fields(params: Sequence[Param]) -> tuple[_ImageField, ...]:
-    return tuple(param for param in params if isinstance(param, _ImageField))
+def image_fields(params: Sequence[Param]) -> tuple[MediaField, ...]:
+    return tuple(param for param in params if isinstance(param, MediaField))
 
 
 def is_image_field(param: Param) -> bool:
-    return isinstance(param, _ImageField)
+    return isinstance(param, MediaField)
 
 
 
@@ -167,5 +173,5 @@ class ImageExample:
     frames: int = 1
 
 
-__all__ = ["EncodedImage", "ImageExample", "ImageParam", "ImageListParam", "MaskParam", "check_masks", "image_fields",
+__all__ = ["EncodedImage", "ImageExample", "ImageParam", "ImageListParam", "MaskParam", "MediaField", "check_masks", "image_fields",
            "is_image_field", "token_size", "shown", "URI", "BASE64", "SENT_FORMAT"]

@@ -10,6 +10,13 @@ from .params import Param, SpecValidationError
 
 
 PER_GPU_SECOND, PER_GENERATION, PER_MEGAPIXEL = "gpu-second", "generation", "megapixel"
+# A video's seconds of output at its lowest resolution (specs/flux3.py says how a request counts them).
+PER_VIDEO_SECOND = "video-second"
+# What a job gives ComfyUI: an IMAGE batch, or one VIDEO (its sound kept).
+IMAGES, VIDEO = "images", "video"
+# How long a job may take before the node gives up (the request id is reported for a later collect): the
+# SDK's 600 s; a video job gets the 900 s of Segmind's video pages (`job.wait(timeout=900)`).
+DEADLINE_S = {IMAGES: 600.0, VIDEO: 900.0}
 # The source of a price that is Segmind's average over its users' jobs (its index), not a page's price.
 CATALOGUE_AVERAGE = "Segmind's average per job"
 
@@ -18,14 +25,18 @@ CATALOGUE_AVERAGE = "Segmind's average per job"
 class Price:
     usd: float  # at the page's default inputs
     # PER_GPU_SECOND: grows with the work asked for; PER_GENERATION: flat per image; PER_MEGAPIXEL: grows with
-    # the megapixels of the output and of the input images (`usd`: a one-megapixel job without inputs)
+    # the megapixels of the output and of the input images (`usd`: a one-megapixel job without inputs);
+    # PER_VIDEO_SECOND: per second of video at the lowest resolution (`usd`: one such second)
     billed_per: str
     source: str  # where the figure was read
+    # PER_VIDEO_SECOND: (value of the request's `resolution`, price of its second relative to `usd`)
+    per_resolution: tuple[tuple[str, float], ...] = ()
 
     def __post_init__(self):
-        if self.billed_per not in (PER_GPU_SECOND, PER_GENERATION, PER_MEGAPIXEL) or not self.usd > 0:
-            raise ValueError(f"price {self.usd!r} per {self.billed_per!r}: a positive USD figure per "
-                             f"{PER_GPU_SECOND!r}, {PER_GENERATION!r} or {PER_MEGAPIXEL!r}")
+        units = (PER_GPU_SECOND, PER_GENERATION, PER_MEGAPIXEL, PER_VIDEO_SECOND)
+        if self.billed_per not in units or not self.usd > 0:
+            raise ValueError(f"price {self.usd!r} per {self.billed_per!r}: a positive USD figure per one of "
+                             f"{', '.join(units)}")
 
 
 @dataclass(frozen=True)
@@ -50,6 +61,11 @@ class ModelSpec:
     adds_trigger: bool = False  # a prompt without the trigger word gets it in front
     # Rules that tie fields together (specs/checks.py): (node id, body) -> raises SpecValidationError.
     checks: Sequence[Callable[[str, dict], None]] = ()
+    output: str = IMAGES  # IMAGES or VIDEO: the node's first output
+
+    @property
+    def deadline_seconds(self) -> float:
+        return DEADLINE_S[self.output]
 
     def chosen(self, values: Mapping[str, Any]) -> "ModelSpec":
         """The spec a node with these `model_inputs` values runs (validated; this spec when it has none)."""

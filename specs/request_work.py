@@ -5,7 +5,8 @@ from __future__ import annotations
 
 from typing import Any, Mapping
 
-from .model import ModelSpec
+from .flux3 import video_seconds
+from .model import VIDEO, ModelSpec
 from .output_count import output_count
 from .output_size import output_size
 
@@ -36,6 +37,8 @@ def _megapixels(values: Mapping[str, Any]) -> float:
 def request_work(spec: ModelSpec, body: Mapping[str, Any]) -> float:
     """1.0 at the page's defaults; rounded so that equal requests compare equal."""
     base = _defaults(spec)
+    if spec.output == VIDEO:  # seconds of video, whatever its size (its resolution is upscaled at the end)
+        return round(video_seconds(body) / video_seconds(base), 3)
     work = output_count(body) / output_count(base)
     steps, base_steps = _steps(body), _steps(base)
     if steps and base_steps:

@@ -14,6 +14,7 @@ from pack_loader import load_pack_module
 
 specs = load_pack_module("specs")
 image_params = load_pack_module("specs.image_params")
+video_params = load_pack_module("specs.video_params")
 # Every parameter set away from its page default (each spec's `example`), so a test proves each value
 # reaches the body; a new model's spec brings its own. Example images are made by core nodes in the graph.
 # A node's inputs that pick its model (the fine-tune node's slug and trigger word) come before the example.
@@ -60,14 +61,27 @@ def image_source(example, mask: bool) -> dict:
                                                    "batch_size": example.frames, "color": example.color}}
 
 
+def video_source(example, name: str) -> dict:
+    """Core nodes that make an example video: EmptyImage frames, then Create Video ("vid_<input>")."""
+    frames = image_source(image_params.ImageExample(example.width, example.height, example.color, example.frames),
+                          mask=False)
+    return {f"frames_{name}": frames,
+            f"vid_{name}": {"class_type": "CreateVideo", "inputs": {"images": [f"frames_{name}", 0],
+                                                                    "fps": example.fps}}}
+
+
 def with_image_sources(class_type: str, inputs: dict) -> tuple[dict, dict]:
-    """The node's inputs with each example image replaced by a link from a node that makes it, and those
-    nodes ("img_<input>"). A list field's examples (a tuple) feed its sockets in order."""
+    """The node's inputs with each example image (or video) replaced by a link from a node that makes it, and
+    those nodes ("img_<input>", "vid_<input>"). A list field's examples (a tuple) feed its sockets in order."""
     spec = specs.MODELS_BY_NODE_ID.get(class_type)
     fields = {param.name: param for param in image_params.image_fields(spec.params)} if spec else {}
     node_inputs, sources = {}, {}
     for name, value in inputs.items():
         param = fields.get(name)
+        if isinstance(value, video_params.VideoExample):
+            sources.update(video_source(value, name))
+            node_inputs[name] = [f"vid_{name}", 0]
+            continue
         if param is None or not isinstance(value, (tuple, image_params.ImageExample)):
             node_inputs[name] = value
             continue
@@ -78,13 +92,26 @@ def with_image_sources(class_type: str, inputs: dict) -> tuple[dict, dict]:
     return node_inputs, sources
 
 
+def is_video_node(class_type: str) -> bool:
+    spec = specs.MODELS_BY_NODE_ID.get(class_type)
+    return spec is not None and spec.output == "video"
+
+
+def save_node(class_type: str, prefix: str | None) -> dict:
+    """Save Image, or Save Video (its streams copied as they are) for a video model's node."""
+    prefix = prefix or f"t/{uuid.uuid4().hex[:8]}"
+    if is_video_node(class_type):
+        return {"class_type": "SaveVideo", "inputs": {"video": ["1", 0], "filename_prefix": prefix,
+                                                     "format": "auto", "codec": "auto"}}
+    return {"class_type": "SaveImage", "inputs": {"images": ["1", 0], "filename_prefix": prefix}}
+
+
 def graph(class_type: str, inputs: dict, prefix: str | None = None) -> dict:
-    """The node as "1", its images saved by "2", its info shown by "3" (and its example images' makers)."""
+    """The node as "1", its images (or video) saved by "2", its info shown by "3" (and its example inputs' makers)."""
     node_inputs, sources = with_image_sources(class_type, inputs)
     return {
         "1": {"class_type": class_type, "inputs": node_inputs},
-        "2": {"class_type": "SaveImage", "inputs": {"images": ["1", 0],
-                                                   "filename_prefix": prefix or f"t/{uuid.uuid4().hex[:8]}"}},
+        "2": save_node(class_type, prefix),
         "3": {"class_type": "PreviewAny", "inputs": {"source": ["1", 1]}},
         **sources,
     }
@@ -99,6 +126,10 @@ def saved_images(comfy_home, result) -> list[np.ndarray]:
     files = result.node_output("2")["images"]
     return [np.asarray(Image.open(comfy_home / "output" / f["subfolder"] / f["filename"]).convert("RGB"))
             for f in files]
+
+
+def saved_videos(comfy_home, result) -> list[Path]:
+    return [comfy_home / "output" / f["subfolder"] / f["filename"] for f in result.node_output("2")["images"]]
 
 
 def info_of(result) -> dict:

@@ -30,9 +30,11 @@ from PIL import Image
 
 from index_texts import bundled_models, index_text, segmind_index
 from pack_loader import load_pack_module
+from stand_in_video import MP4, clip_seconds, is_video, render_clip
 
 _MODELS = load_pack_module("specs").MODELS
 _IMAGE_PARAMS = load_pack_module("specs.image_params")
+_VideoParam = load_pack_module("specs.video_params").VideoParam
 output_count = load_pack_module("specs.output_count").output_count
 _output_size = load_pack_module("specs.output_size").output_size
 SPECS_BY_SLUG = {spec.slug: spec for spec in _MODELS}
@@ -65,9 +67,27 @@ CATALOGUE_PRICES = {model.slug: round(model.avg_cost_usd, 6) for model in bundle
 def price_of(slug: str) -> float:
     spec = spec_for(slug)
     return TEST_PRICES[spec.slug] if spec is not None else CATALOGUE_PRICES.get(slug, 0.05)
+
+
+# The catalogue's video models (FLUX 3): they answer with an MP4 (tests/stand_in_video.py).
+VIDEO_SLUGS = {model.slug for model in bundled_models() if "video" in model.modality.lower()}
+
+
+def is_video_model(slug: str) -> bool:
+    return slug in VIDEO_SLUGS or getattr(spec_for(slug), "output", None) == "video"
+
+
+def cost_of(slug: str, body: dict) -> float:
+    """A typed video model: its price per second x the clip's seconds ("auto": what the stand-in makes) x its
+    resolution's factor; an untyped one: its average per job; an image model: its price per image."""
+    spec = spec_for(slug)
+    if spec is not None and spec.output == "video":
+        factor = dict(spec.price.per_resolution).get(body.get("resolution"), 1.0)
+        return round(spec.price.usd * clip_seconds(body) * factor, 6)
+    return round(price_of(slug) * (1 if is_video_model(slug) else output_count(body)), 6)
 FORMATS = {"png": ("PNG", "image/png"), "jpg": ("JPEG", "image/jpeg"), "webp": ("WEBP", "image/webp")}
-# What Segmind's storage takes (its docs: jpeg, png, webp).
-UPLOAD_TYPES = ("image/png", "image/jpeg", "image/webp")
+# What Segmind's storage takes (its docs: jpeg, png, webp; the video models' inputs: mp4).
+UPLOAD_TYPES = ("image/png", "image/jpeg", "image/webp", MP4)
 # A fine-tune's slug: "<finetune id>-<name>" (the mybmwlora page's shape).
 FINETUNE_SLUG = re.compile(r"^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}-[A-Za-z0-9_.-]+$")
 
@@ -219,7 +239,7 @@ class SegmindLoopback:
     def charge(self, slug: str, body: dict) -> float:
         """Takes a finished job's price from the balance: the model's flat test price per image."""
         with self.lock:
-            cost = round(price_of(slug) * output_count(body), 6)
+            cost = cost_of(slug, body)
             self.credits = round(self.credits - cost, 6)
             return cost
 
@@ -280,7 +300,9 @@ class SegmindLoopback:
                     return fault
         return None
 
-    def images_for(self, body: dict) -> list[tuple[bytes, str]]:
+    def images_for(self, body: dict, slug: str = "") -> list[tuple[bytes, str]]:
+        if is_video_model(slug):
+            return [(render_clip(body), MP4)]
         fmt = body.get("output_format", "png")
         fmt = fmt if fmt in FORMATS else "png"
         return [(render(body, index, fmt, self.scale, self.file_size), FORMATS[fmt][1])
@@ -294,7 +316,7 @@ class SegmindLoopback:
 
     def file_size(self, url) -> tuple[int, int] | None:
         data = self.file_of(url)
-        if data is None:
+        if data is None or is_video(data):
             return None
         with Image.open(io.BytesIO(data)) as image:
             return image.size
@@ -307,8 +329,12 @@ class SegmindLoopback:
             return None
         try:
             data = base64.b64decode(payload, validate=True)
-            with Image.open(io.BytesIO(data)) as image:
-                image.load()
+            if mime == MP4:
+                if not is_video(data):
+                    return None
+            else:
+                with Image.open(io.BytesIO(data)) as image:
+                    image.load()
         except (ValueError, OSError):
             return None
         with self.lock:
@@ -463,7 +489,8 @@ class _Handler(BaseHTTPRequestHandler):
         with self.stand_in.lock:
             self.stand_in.jobs[request_id] = {"body": body, "submitted": time.monotonic(),
                                               "slug": slug, "polls": itertools.count(),
-                                              "rendered": self.stand_in.renders.submit(self.stand_in.images_for, body)}
+                                              "rendered": self.stand_in.renders.submit(self.stand_in.images_for, body,
+                                                                                       slug)}
             if self.stand_in.job_seconds_of is not None:
                 self.stand_in.jobs[request_id]["seconds"] = self.stand_in.job_seconds_of(body)
         self._send(200, {"request_id": request_id, "status": "QUEUED",
@@ -478,7 +505,7 @@ class _Handler(BaseHTTPRequestHandler):
             return self._error(400, "data_urls must be a non-empty list")
         urls = [self.stand_in.store_upload(item) for item in data_urls]
         if None in urls:
-            return self._error(400, "Only data URLs of jpeg, png or webp images can be uploaded")
+            return self._error(400, "Only data URLs of jpeg, png or webp images or mp4 videos can be uploaded")
         self._send(200, {"file_urls": urls, "message": "Files uploaded successfully"})
 
     def _image_refusal(self, spec, body: dict) -> str | None:
@@ -494,6 +521,8 @@ class _Handler(BaseHTTPRequestHandler):
             if not isinstance(values, list) or not all(isinstance(item, str) for item in values):
                 return f"{param.name} must be {'a list of URIs' if values is value else 'a URI'}"
             for item in values:
+                if isinstance(param, _VideoParam) and not is_video(self.stand_in.file_of(item) or b""):
+                    return f"{param.name} must be the URL of an uploaded video"
                 if param.sends == _IMAGE_PARAMS.BASE64:
                     try:
                         Image.open(io.BytesIO(base64.b64decode(item, validate=True))).verify()
@@ -530,7 +559,7 @@ class _Handler(BaseHTTPRequestHandler):
 
     def _v1(self, slug: str, body: dict) -> None:
         time.sleep(self.stand_in.job_seconds)
-        images = self.stand_in.images_for(body)
+        images = self.stand_in.images_for(body, slug)
         shape, headers = self.stand_in.v1_shape, self._accounting(slug, body)
         if shape == "raw":
             return self._send(200, images[0][0], images[0][1], headers)
@@ -596,13 +625,20 @@ class _Handler(BaseHTTPRequestHandler):
         if job.get("last_status") != "COMPLETED":
             return self._send(200, {"status": job.get("last_status", "QUEUED"), "request_id": request_id})
         if "urls" not in job:
-            job["images"] = job["rendered"].result() if "rendered" in job else self.stand_in.images_for(job["body"])
+            job["images"] = job["rendered"].result() if "rendered" in job else self.stand_in.images_for(job["body"],
+                                                                                                         job["slug"])
             job["urls"] = self.stand_in.publish(job["images"])
             job["cost"] = self.stand_in.charge(job["slug"], job["body"])
         body, urls = job["body"], job["urls"]
         metrics = {"inference_time": 1.25, "queue_time": 0.1, **self.stand_in.accounting(job["cost"])}
         if body.get("seed") == -1:
             metrics["seed"] = 4242
+        if is_video_model(job["slug"]):  # Segmind's video result: `output` and a `video` MediaObject, one file
+            data, content_type = job["images"][0]
+            video = {"url": urls[0], "content_type": content_type, "file_name": urls[0].rsplit("/", 1)[1],
+                     "file_size": len(data)}
+            return self._send(200, {"status": "COMPLETED", "request_id": request_id, "output": urls[0],
+                                    "video": video, "metrics": metrics})
         shape = self.stand_in.v2_shape
         output = {"url_string": {"output": urls[0]}, "url_list": {"output": urls},
                   "images_list": {"output": urls, "images": [{"url": url} for url in urls]},

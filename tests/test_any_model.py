@@ -11,14 +11,17 @@ import subprocess
 import sys
 from pathlib import Path
 
+import numpy as np
 import pytest
+from PIL import Image
 
 from comfy_driver import describe_rejection
 from conftest import TEST_API_KEY
 from index_texts import IndexedModel, bundled_models, index_text
 from pack_loader import load_pack_module
-from remote_graphs import image_source
-from segmind_loopback import output_count, price_of
+from remote_graphs import image_source, video_source
+from segmind_loopback import cost_of, output_count, price_of
+from stand_in_video import FPS, clip_color, clip_seconds, read_clip
 
 specs = load_pack_module("specs")
 any_model = load_pack_module("specs.any_model")
@@ -28,6 +31,8 @@ any_model_examples = load_pack_module("specs.any_model_examples")
 NODE = any_model.NODE_ID
 REPO = Path(__file__).resolve().parent.parent
 Example = image_params.ImageExample
+video_params = load_pack_module("specs.video_params")
+VideoExample = video_params.VideoExample
 CATALOGUE = bundled_models()
 TYPED_SLUGS = {spec.slug for spec in specs.MODELS if not spec.model_inputs}
 
@@ -66,7 +71,8 @@ def test_the_example_offered_for_each_model_is_a_request_the_node_accepts():
                  for socket in (sockets if isinstance(sockets, list) else [sockets])}
         refs = any_model.check_references(values, named)
         spec = any_model.job_spec(slug, index, values, refs)
-        images = {socket: image_params.EncodedImage(f"{n:064x}", 64, 64, b"", socket == "mask")
+        images = {socket: video_params.EncodedVideo(f"{n:064x}", 64, 64, 1.0, b"") if socket == "video" else
+                  image_params.EncodedImage(f"{n:064x}", 256, 256, b"", socket == "mask")  # FLUX 3: >= 256
                   for n, socket in enumerate(sorted(named), 1)}
         body = spec.build_body(any_model.job_values(spec, values, refs, images))
         assert "http" not in json.dumps(body), slug  # the pages' image URLs are references here
@@ -75,6 +81,7 @@ def test_the_example_offered_for_each_model_is_a_request_the_node_accepts():
     assert json.loads(texts["flux-img2img"])["image"] == "{image_1}"
     assert json.loads(texts["flux-fill-pro"])["mask"] == "{mask}"
     assert json.loads(texts["flux-2-klein-9b"])["image_urls"] == ["{image_1}", "{image_2}"]
+    assert json.loads(texts["flux-3-extend-video"])["start_video"] == "{video}"
 
 
 def test_an_untyped_model_s_polls_follow_its_catalogue_latency_and_its_request_s_work():
@@ -171,13 +178,51 @@ def test_one_job_of_every_image_model_of_the_catalogue_runs_from_the_node(comfy,
 
 
 @pytest.mark.parametrize("model", VIDEO_MODELS, ids=lambda model: model.slug)
-def test_a_video_model_is_refused_before_anything_is_sent(comfy, segmind, model):
-    """FLUX 3 answers with an MP4: paying for it and failing to decode it would waste a dollar or more."""
+def test_a_video_model_runs_from_the_node_its_video_out_with_its_sound_and_its_first_frame_as_images(
+        comfy, comfy_home, segmind, model):
+    """FLUX 3 from the node for any model: the offered example (a typed model's defaults; "{video}" and
+    "{image_1}" where it takes them), the clip uploaded once, the MP4 out of 'video', its first frame out of
+    'images', the typed estimate or Segmind's average."""
+    segmind.credits = 100.0
+    examples = any_model_examples.example_texts()
+    values = json.loads(examples[model.slug]) if model.slug in examples else {"prompt": "a fox", "video": "{video}"}
+    values["prompt"] = f"a fox runs through snow {model.slug}"
     prompt = {}
-    add_node(prompt, "n", model.slug, {"prompt": "a fox runs through snow"}, {}, force_refresh=True)
+    images = {"image_1": Example(320, 256, 0x446688)} if "{image_1}" in json.dumps(values) else {}
+    add_node(prompt, "n", model.slug, values, images, force_refresh=True)
+    if "{video}" in json.dumps(values):
+        prompt.update(video_source(VideoExample(64, 48, 0x336699, frames=6), "n"))
+        prompt["n"]["inputs"]["video"] = ["vid_n", 0]
+    prompt["n_video"] = {"class_type": "SaveVideo", "inputs": {"video": ["n", 2], "filename_prefix": "t/any-video",
+                                                              "format": "auto", "codec": "auto"}}
     result = comfy.run(prompt)
-    assert not result.ok and f"'{model.slug}' ({model.modality}) answers with a video" in \
-        result.error()["exception_message"]
+    assert result.ok, (result.error() or {}).get("exception_message") or result.rejected
+    [post] = segmind.posts("/v2/")
+    assert post.path == f"/v2/{model.slug}"
+    if "video" in post.body:
+        assert read_clip(segmind.file_of(post.body["video"]))["frames"] == 6
+    [saved] = result.node_output("n_video")["images"]
+    clip = read_clip(comfy_home / "output" / saved["subfolder"] / saved["filename"])
+    assert clip["frames"] == clip_seconds(post.body) * FPS and clip["audio_samples"] > 0
+    [frame] = result.node_output("n_save")["images"]
+    first = np.asarray(Image.open(comfy_home / "temp" / frame["subfolder"] / frame["filename"]).convert("RGB"))
+    assert first.shape[:2] == (clip["height"], clip["width"])
+    assert np.abs(first[clip["height"] // 2, clip["width"] // 2].astype(int) - clip_color(post.body)).max() <= 6
+    got = info(result, "n")
+    typed = {spec.slug: spec for spec in specs.MODELS}.get(model.slug)
+    assert got["videos"] == 1 and got["cost"] == pytest.approx(cost_of(model.slug, post.body))
+    if typed is None:
+        assert got["estimated_cost"] == pytest.approx(model.avg_cost_usd)
+
+
+def test_an_image_models_video_output_connected_is_refused_before_anything_is_sent(comfy, segmind):
+    prompt = {}
+    add_node(prompt, "n", "flux-ipadapter", {"prompt": "x"}, {}, force_refresh=True)
+    prompt["n_video"] = {"class_type": "SaveVideo", "inputs": {"video": ["n", 2], "filename_prefix": "t/no",
+                                                              "format": "auto", "codec": "auto"}}
+    result = comfy.run(prompt)
+    assert not result.ok and ("SegmindFluxAnyModel: 'flux-ipadapter' answers with images, so the 'video' output has "
+                              "nothing to give: connect 'images' instead.") in result.error()["exception_message"]
     assert segmind.received == []
 
 

@@ -592,7 +592,7 @@ def test_missing_output_file_names_the_download_status(srv, monkeypatch):
     with pytest.raises(errors.SegmindError) as caught:
         runner(srv).run(job_body(), "v2")
     assert caught.value.status == 404
-    assert "Downloading the output image failed with HTTP 404" in str(caught.value)
+    assert "Downloading the output file failed with HTTP 404" in str(caught.value)
     assert len(gets(srv, "/files/gone.png")) == 1
 
 

@@ -27,6 +27,7 @@ from PIL import Image
 from conftest import TEST_API_KEY, comfy_base, start_pack_server
 from index_texts import IndexedModel, bundled_models, index_text
 from frontend_driver import EDITORS, click_run, front_end_root, frontend, load, reopen, set_widget, widget_value
+from stand_in_video import FPS, read_clip
 
 REPO = Path(__file__).resolve().parent.parent
 SCREENSHOTS = Path(os.environ.get("SEGMIND_SCREENSHOT_DIR", REPO / "tests" / "screenshots")) / "money"
@@ -527,4 +528,58 @@ def test_a_batch_from_the_panel_is_estimated_started_stopped_resumed_and_its_res
     page.wait_for_function("""() => document.querySelector("[data-segmind-batch] [data-role=batch-estimate-text]")
       ?.textContent.includes("2 rows")""", timeout=15_000)
     assert len(segmind.posts()) == 5
+    assert page.errors == [], page.errors
+
+
+VIDEO_RUNS = [("segmind_flux_3_text_to_video", "SegmindFlux3TextToVideo"),
+              ("segmind_flux_3_image_to_video", "SegmindFlux3ImageToVideo")]
+
+
+@pytest.mark.parametrize("workflow,node", VIDEO_RUNS)
+def test_a_video_node_is_estimated_per_second_runs_and_its_saved_video_collects_again(editor, segmind, workflow,
+                                                                                       node):
+    """The estimate before Run follows the clip's seconds and resolution (Segmind's average as a 5 s HD clip,
+    auto as 20 s); a run saves the MP4 with its sound, the editor previews it, the panel collects it again."""
+    which, page, server, home = editor
+    if not config(server)["api_key_set"]:  # the settings tests save it when the module runs whole
+        assert post_config(server, {"api_key": TEST_API_KEY})[0] == 200
+    segmind.credits = 100.0
+    loaded = load(page, json.loads((REPO / "workflows" / f"{workflow}.json").read_text(encoding="utf-8")))
+    assert loaded["missing"] == [], loaded
+    set_widget(page, node, "prompt", f"a fox says hello, {uuid.uuid4().hex}")
+    assert money_becomes(page, "~$1.06", node) == "~$1.06 Segmind avg"  # 5 s in HD
+    set_widget(page, node, "duration", "10")
+    money_becomes(page, "~$2.12", node)
+    set_widget(page, node, "resolution", "fhd")
+    money_becomes(page, "~$3.63", node)  # ComfyUI's FLUX 3 price ratio, Full HD to HD: 1.71
+    set_widget(page, node, "duration", "auto")
+    money_becomes(page, "~$7.25", node)  # counted as the longest clip, 20 s
+    shoot(page, which, f"20-{workflow}-estimate", focus=node)
+    set_widget(page, node, "duration", "5")
+    set_widget(page, node, "resolution", "hd")
+    result = run_and_wait(page, server)
+    assert result["status"]["status_str"] == "success", result["status"]
+    [post] = segmind.posts("/v2/")
+    assert post.body["duration"] == 5 and post.body["resolution"] == "hd"
+    [saved] = [file for output in result["outputs"].values() for file in output.get("images", [])
+               if file["filename"].endswith(".mp4")]
+    path = home / "output" / saved["subfolder"] / saved["filename"]
+    clip = read_clip(path)
+    assert clip["frames"] == 5 * FPS and clip["audio_samples"] > 0
+    # The editor previews the saved video (Save Video's output), as it does core's.
+    page.wait_for_function("(name) => [...document.querySelectorAll('video')].some(v => v.src.includes(name))",
+                           arg=saved["filename"], timeout=15_000)
+    shown = money_becomes(page, "paid $1.06", node, timeout_ms=30_000)
+    shoot(page, which, f"21-{workflow}-after-run", focus=node)
+    assert shown.startswith("paid $1.06")
+    open_panel(page)
+    page.locator("[data-segmind-panel] [data-role=receipt-file]").set_input_files(str(path))
+    page.wait_for_function("""() => document.querySelector("[data-segmind-panel] [data-role=receipt-result]")
+      ?.getAttribute("data-state") === "done" """, timeout=30_000)
+    [job] = json.loads(clip["metadata"]["segmind"])["jobs"].values()
+    row = page.locator(f"[data-segmind-panel] [data-receipt-job='{job['request_id']}']")
+    assert row.get_attribute("data-collected") == "yes", page.locator("[data-role=receipt-result]").inner_text()
+    assert "1 video(s) saved in output/segmind-collected" in row.inner_text()
+    assert len(segmind.posts("/v2/")) == 1  # collected with GETs only
+    shoot(page, which, f"22-{workflow}-panel-receipt")
     assert page.errors == [], page.errors

@@ -29,6 +29,9 @@ UNSAFE_LOAD_KEYWORD = {"load": ("allow_pickle", True)}  # numpy.load(..., allow_
 BINARY_SUFFIXES = (".pyc", ".pyo", ".pyd", ".so", ".dylib", ".dll", ".exe", ".bin", ".pt", ".pth", ".ckpt",
                    ".pkl", ".pickle", ".npy", ".npz", ".whl", ".egg", ".zip", ".tar", ".gz")
 IMAGE_SUFFIXES = (".png", ".jpg", ".jpeg", ".webp", ".gif")
+# Media the example workflows load: each must decode as what its name says (checked below).
+VIDEO_SUFFIXES = (".mp4",)
+MAX_EXAMPLE_CLIP = (512 * 1024, 10.0)  # bytes, seconds
 MAX_LINE = 160  # the pack's code keeps to 120; minified or generated code runs far longer
 BLOB = re.compile(r"[A-Za-z0-9+/=_-]{120,}")  # base64 or hex without a space: data or hidden code
 JS_DYNAMIC_CODE = re.compile(r"\beval\s*\(|\bnew\s+Function\s*\(|\bset(Timeout|Interval)\s*\(\s*[`'\"]|\batob\s*\(")
@@ -191,8 +194,21 @@ def test_no_dynamic_code_processes_or_pickle_loads_in_the_published_python(archi
 def test_no_bytecode_binaries_or_undeclared_data_are_published(archive):
     assert [name for name in archive.names if name.lower().endswith(BINARY_SUFFIXES)] == []
     for name in archive.names:
-        if not name.lower().endswith(IMAGE_SUFFIXES):
+        if name.lower().endswith(VIDEO_SUFFIXES):
+            assert_small_example_clip(archive.extracted / name)
+        elif not name.lower().endswith(IMAGE_SUFFIXES):
             (archive.extracted / name).read_text(encoding="utf-8")  # raises on anything but UTF-8 text
+
+
+def assert_small_example_clip(path) -> None:
+    """A shipped MP4 is an example clip: a few seconds of H.264 (and AAC), whole, and small."""
+    import av
+
+    assert path.stat().st_size <= MAX_EXAMPLE_CLIP[0], path
+    with av.open(str(path)) as container:
+        assert container.format.name.startswith("mov,mp4") and container.duration / 1e6 <= MAX_EXAMPLE_CLIP[1]
+        assert {stream.codec_context.name for stream in container.streams} <= {"h264", "aac"}, path
+        assert sum(1 for _ in container.decode(video=0)) > 0
 
 
 def test_nothing_published_is_obfuscated(archive):

@@ -12,9 +12,10 @@ from comfy_driver import start_up_errors
 from conftest import TEST_API_KEY
 from pack_loader import load_pack_module
 from remote_graphs import (NON_DEFAULTS, LogTail, cancel_after_submission, declared_input_names, example_pixels, graph,
-                           info_of, page_fields, saved_images, slug_of, wait_for)
-from segmind_loopback import (START_CREDITS, TEST_PRICES, Fault, expected_color, image_size, output_count,
+                           info_of, page_fields, saved_images, saved_videos, slug_of, wait_for)
+from segmind_loopback import (START_CREDITS, TEST_PRICES, Fault, cost_of, expected_color, image_size, output_count,
                               price_of)
+from stand_in_video import FPS, clip_color, clip_seconds, clip_size, read_clip
 
 specs = load_pack_module("specs")
 choices = load_pack_module("specs.choices")
@@ -34,7 +35,8 @@ def test_server_loads_the_pack_without_import_failure(comfy, comfy_home):
     info = comfy.get_json("/object_info")
     for spec in specs.MODELS:
         node = info[spec.node_id]
-        assert node["display_name"] == spec.display_name and node["output_name"] == ["images", "info"]
+        outputs = ["video", "info"] if spec.output == "video" else ["images", "info"]
+        assert node["display_name"] == spec.display_name and node["output_name"] == outputs
         declared = {**node["input"]["required"], **node["input"]["optional"]}
         assert [name for name in declared if name not in ("transport", "force_refresh", "on_failure")] == \
             declared_input_names(spec)
@@ -49,13 +51,21 @@ def test_every_parameter_reaches_the_request_body_exactly(comfy, comfy_home, seg
     posts = segmind.posts("/v2/")
     assert len(posts) == 1
     fields = page_fields(node_id, inputs)
-    plain = {name: value for name, value in fields.items() if not is_image_field(spec.param(name))}
+    # As the body carries them (a FLUX 3 duration picked as "8" goes out as the number 8).
+    plain = {name: spec.param(name).validate(value, node_id) for name, value in fields.items()
+             if not is_image_field(spec.param(name))}
     assert list(posts[0].body) == [name for name in spec.param_names if name in posts[0].body]
     assert {name: posts[0].body[name] for name in plain} == plain and set(posts[0].body) == set(fields)
     assert posts[0].path == "/v2/" + slug_of(node_id, inputs)
     # Each image field carries the storage URL of an upload holding exactly the example's pixels.
     for name in set(fields) - set(plain):
         sent = posts[0].body[name] if isinstance(posts[0].body[name], list) else [posts[0].body[name]]
+        if spec.param(name).kind == "VIDEO":  # the MP4 Create Video made of the example's frames
+            clip = read_clip(segmind.file_of(sent[0]))
+            example = fields[name]
+            assert (clip["frames"], clip["width"], clip["height"]) == (example.frames, example.width, example.height)
+            assert np.abs(np.array(clip["color"]) - example_pixels(example)).max() <= 6
+            continue
         examples = fields[name] if isinstance(fields[name], tuple) else (fields[name],)
         frames = [example for example in examples for _ in range(example.frames)]
         assert len(sent) == len(frames)
@@ -66,6 +76,8 @@ def test_every_parameter_reaches_the_request_body_exactly(comfy, comfy_home, seg
                 expected = (round(255 * (example.color & 0xFF) / 255),)
             assert uploaded.shape[:2] == (example.height, example.width)
             assert (uploaded.reshape(-1, len(expected)) == expected).all(), name
+    if spec.output == "video":
+        return check_saved_video(comfy_home, result, posts[0].path[4:], posts[0].body, segmind)
     images = saved_images(comfy_home, result)
     assert len(images) == output_count(inputs)
     size = stand_in_size(segmind, posts[0].body)
@@ -80,6 +92,19 @@ def test_every_parameter_reaches_the_request_body_exactly(comfy, comfy_home, seg
     else:  # a page without a seed (two-image Kontext [pro]): none is sent
         assert "seed" not in posts[0].body
     assert info["cost"] == round(price_of(posts[0].path[4:]) * output_count(inputs), 6) and info["request_id"]
+    assert info["remaining_credits"] == segmind.credits == round(START_CREDITS - info["cost"], 6)
+
+
+def check_saved_video(comfy_home, result, slug: str, body: dict, segmind) -> None:
+    """The saved file is the clip the stand-in made for this body: its frames, colour and sound, decoded back."""
+    (path,) = saved_videos(comfy_home, result)
+    clip = read_clip(path)
+    assert (clip["frames"], (clip["width"], clip["height"])) == (clip_seconds(body) * FPS, clip_size(body))
+    assert np.abs(np.array(clip["color"]) - clip_color(body)).max() <= 6
+    assert (clip["audio_samples"] > 0) == body.get("generate_audio", True)
+    info = info_of(result)
+    assert info["videos"] == 1 and info["video"]["has_audio"] == body.get("generate_audio", True)
+    assert info["cost"] == cost_of(slug, body) and info["request_id"]
     assert info["remaining_credits"] == segmind.credits == round(START_CREDITS - info["cost"], 6)
 
 

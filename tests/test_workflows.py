@@ -6,6 +6,7 @@ import json
 from pathlib import Path
 
 import numpy as np
+from stand_in_video import FPS, clip_seconds, clip_size, read_clip
 
 import pytest
 from PIL import Image
@@ -32,7 +33,7 @@ def test_every_workflow_exists_in_both_formats_with_a_thumbnail_and_a_note():
     for name in NAMES:
         ui, api = ui_of(name), api_of(name)
         types = [node["type"] for node in ui["nodes"]]
-        assert "Note" in types and ("SaveImage" in types or name == "segmind_credits"), name
+        assert "Note" in types and ({"SaveImage", "SaveVideo"} & set(types) or name == "segmind_credits"), name
         assert {node["class_type"] for node in api.values()} == {t for t in types if t != "Note"}, name
         assert (WORKFLOWS / f"{name}.jpg").stat().st_size > 5000, name
 
@@ -68,19 +69,29 @@ def test_remote_workflows_run_end_to_end_with_images_of_the_expected_size(comfy,
     else:
         spec = specs.MODELS_BY_NODE_ID[model["class_type"]]
         plain = [p.name for p in spec.params if not image_params.is_image_field(p)]
-        assert {name: body[name] for name in plain} == \
-            spec.chosen(model["inputs"]).with_trigger({name: model["inputs"][name] for name in plain})
+        # As the body carries them (a FLUX 3 duration picked as "5" goes out as the number 5).
+        assert {name: body[name] for name in plain} == spec.chosen(model["inputs"]).with_trigger(
+            {name: spec.param(name).validate(model["inputs"][name], spec.node_id) for name in plain})
         images = {param.name: param for param in image_params.image_fields(spec.params)}
     for name, param in images.items():  # the shipped example image, as LoadImage gives it
         sent = body[name] if isinstance(body[name], list) else [body[name]]
+        if getattr(param, "kind", None) == "VIDEO":  # the shipped clip, uploaded as it is (no re-encoding)
+            source = prompt[model["inputs"][name][0]]["inputs"]["file"]
+            assert segmind.file_of(sent[0]) == (REPO / "workflows" / "inputs" / source).read_bytes()
+            continue
         socket = param if isinstance(param, str) else param.sockets()[0]
         source = prompt[model["inputs"][socket][0]]["inputs"]["image"]
         with Image.open(REPO / "workflows" / "inputs" / source) as shipped:
             mask = isinstance(param, image_params.MaskParam)
             expected = np.asarray(shipped.getchannel("A").point(lambda a: 255 - a) if mask else shipped.convert("RGB"))
         assert (np.asarray(Image.open(io.BytesIO(segmind.file_of(sent[0])))) == expected).all(), name
-    size = image_size(body, 1, segmind.file_size)
     saved = [image for output in result.history["outputs"].values() for image in output.get("images", [])]
+    if model["class_type"] in specs.MODELS_BY_NODE_ID and specs.MODELS_BY_NODE_ID[model["class_type"]].output == "video":
+        clip = read_clip(comfy_home / "output" / saved[0]["subfolder"] / saved[0]["filename"])
+        assert len(saved) == 1 and (clip["width"], clip["height"]) == clip_size(body)
+        assert clip["frames"] == clip_seconds(body) * FPS and clip["audio_samples"] > 0  # the sound kept
+        return
+    size = image_size(body, 1, segmind.file_size)
     assert len(saved) == output_count(body)
     image = Image.open(comfy_home / "output" / saved[0]["subfolder"] / saved[0]["filename"])
     assert image.size == size

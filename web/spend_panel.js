@@ -3,13 +3,14 @@
 // collected (a cancel, a crash) has "collect", which fetches its finished result (free; nothing is
 // submitted again). Everything comes from GET /segmind-flux/spend, worded by the pack's server.
 // The Catalogue line (Segmind's index, Refresh) is web/lib/catalogue_section.js, the Batch section
-// web/lib/batch_section.js. "Collect from a saved image" reads the receipt a remote node left in a PNG
-// ComfyUI saved and collects
-// its jobs again (free within Segmind's hour), into output/segmind-collected.
+// web/lib/batch_section.js. "Collect from a saved image or video" reads the receipt a remote node left in a
+// PNG (or an MP4: web/lib/mp4_tags.js) ComfyUI saved and collects its jobs again (free within Segmind's
+// hour), into output/segmind-collected.
 import { app } from "../../scripts/app.js";
 import { api } from "../../scripts/api.js";
 import { ROUTES, callPack, escapeHtml, onRunEnded } from "./lib/segmind_client.js";
 import { pngText } from "./lib/png_text.js";
+import { mp4Tag } from "./lib/mp4_tags.js";
 import { BatchSection } from "./lib/batch_section.js";
 import { CatalogueSection } from "./lib/catalogue_section.js";
 
@@ -90,14 +91,27 @@ function viewURL(file) {
   return api.apiURL(`/view?${query}`);
 }
 
+const isVideo = (file) => file.filename.toLowerCase().endsWith(".mp4");
+
+function savedWhat(files) {
+  return files.some(isVideo) ? `${files.length} video(s)` : `${files.length} image(s)`;
+}
+
+// An image, or a video (the browser shows its first frame); a click opens the file either way.
+function savedThumb(file) {
+  const url = viewURL(file);
+  const shown = isVideo(file)
+    ? `<video class="thumb" src="${url}" preload="metadata" muted></video>`
+    : `<img class="thumb" alt="${escapeHtml(file.filename)}" src="${url}">`;
+  return `<a href="${url}" target="_blank">${shown}</a>`;
+}
+
 function receiptJob(job) {
   const made = job.finished_at ? new Date(job.finished_at * 1000).toLocaleString() : "";
   const outcome = job.error
     ? `<div class="error" data-role="receipt-error">${escapeHtml(job.error)}</div>`
-    : `<div>${job.images.length} image(s) saved in output/${escapeHtml(job.images[0]?.subfolder ?? "")}</div>
-       <div style="display:flex;gap:4px;flex-wrap:wrap">${job.images.map((file) =>
-         `<a href="${viewURL(file)}" target="_blank"><img class="thumb" alt="${escapeHtml(file.filename)}"
-           src="${viewURL(file)}"></a>`).join("")}</div>`;
+    : `<div>${savedWhat(job.images)} saved in output/${escapeHtml(job.images[0]?.subfolder ?? "")}</div>
+       <div style="display:flex;gap:4px;flex-wrap:wrap">${job.images.map(savedThumb).join("")}</div>`;
   return `<div data-receipt-job="${escapeHtml(job.request_id)}" data-collected="${job.error ? "no" : "yes"}">
     <div>${escapeHtml(job.model)} <span class="muted">#${escapeHtml(job.node_id)} · ${escapeHtml(made)}</span></div>
     <div class="rid">${escapeHtml(job.request_id)}</div>${outcome}</div>`;
@@ -147,10 +161,10 @@ class SpendPanel {
       <button type="button" data-role="refresh" style="${BUTTON_STYLE}">Refresh</button></div>
       <section data-segmind-catalogue></section>
       <section data-segmind-batch></section>
-      <section><h3>Collect from a saved image</h3>
-        <div class="muted">A PNG saved from a Segmind node names its job: collecting it again within the hour
-          Segmind keeps results is free.</div>
-        <input type="file" accept="image/png" data-role="receipt-file">
+      <section><h3>Collect from a saved image or video</h3>
+        <div class="muted">A PNG or MP4 saved from a Segmind node names its job: collecting it again within the
+          hour Segmind keeps results is free.</div>
+        <input type="file" accept="image/png,video/mp4" data-role="receipt-file">
         <div data-role="receipt-result"></div></section>
       <div data-role="content" class="muted">Loading…</div></div>`;
     container.querySelector("[data-role=refresh]").addEventListener("click", () => this.refresh());
@@ -194,7 +208,8 @@ class SpendPanel {
     out.setAttribute("data-state", "collecting");
     out.innerHTML = `<div class="muted">Collecting…</div>`;
     try {
-      const receipt = pngText(await file.arrayBuffer(), RECEIPT_CHUNK);
+      const saved = await file.arrayBuffer();  // Save Image's PNG, or Save Video's MP4
+      const receipt = pngText(saved, RECEIPT_CHUNK) ?? mp4Tag(saved, RECEIPT_CHUNK);
       const answer = await callPack(ROUTES.collectReceipt, { receipt });
       out.innerHTML = answer.error ? `<div class="error" data-role="receipt-error">${escapeHtml(answer.error)}</div>`
         : answer.jobs.map(receiptJob).join("");

@@ -1,0 +1,203 @@
+"""FLUX 3 video through the whole pack, in a real ComfyUI 0.3.75 server against the stand-in (which serves a real
+MP4 with an AAC track, tests/stand_in_video.py): the saved file decoded back (frames and sound), a VIDEO input
+uploaded once, the cache, a cap, money at video prices, a failure's placeholder and a cancel mid-job."""
+from __future__ import annotations
+
+import csv
+import io
+import json
+import os
+import subprocess
+import sys
+import time
+import uuid
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from conftest import TEST_API_KEY, pack_state
+from remote_graphs import NON_DEFAULTS, cancel_after_submission, graph, info_of, saved_videos
+from segmind_loopback import cost_of
+from stand_in_video import FPS, clip_color, clip_seconds, clip_size, read_clip, read_clip_audio
+
+T2V, I2V, EXTEND = "SegmindFlux3TextToVideo", "SegmindFlux3ImageToVideo", "SegmindFlux3ExtendVideo"
+REPO = Path(__file__).resolve().parent.parent
+RUNNER, T2V_WORKFLOW = REPO / "scripts" / "run_workflow.py", "segmind_flux_3_text_to_video"
+HD_SECOND = 1.0625 / 5  # Segmind's average job (index of 2026-08-19) as a 5 s HD clip
+FHD_FACTOR = round(0.4147 / 0.2431, 4)  # ComfyUI's FLUX 3 prices: Full HD / HD per second
+
+
+@pytest.fixture
+def money(comfy, comfy_home, segmind):
+    """A clean ledger and no learnt costs; caps written to the server's config file per test."""
+    cache, config = pack_state(comfy_home, segmind), comfy_home / "no-config.json"
+
+    def clean():
+        for name in ("spend-ledger.json", "observed-costs.json"):
+            (cache / name).unlink(missing_ok=True)
+        config.unlink(missing_ok=True)
+
+    clean()
+    segmind.credits = 100.0  # video jobs cost dollars: the stand-in's usual balance runs out in a few
+    yield lambda **caps: config.write_text(json.dumps(caps))
+    clean()
+
+
+def t2v(**changes) -> dict:
+    """A text-to-video job of its own (a new prompt: past the result cache), with its sound."""
+    return {**NON_DEFAULTS[T2V], "prompt": f"a fox says hello {uuid.uuid4().hex[:6]}", "generate_audio": True,
+            **changes}
+
+
+def test_text_to_video_saves_a_clip_with_its_sound_and_a_repeat_is_free(comfy, comfy_home, segmind, money):
+    inputs = t2v(duration="6", resolution="hd")
+    first = comfy.run(graph(T2V, inputs))
+    assert first.ok, first.error() or first.rejected
+    (path,) = saved_videos(comfy_home, first)
+    clip, body = read_clip(path), segmind.posts("/v2/")[0].body
+    assert body["duration"] == 6 and body["generate_audio"] is True and "mode" not in body
+    assert clip["frames"] == 6 * FPS and (clip["width"], clip["height"]) == clip_size(body)
+    assert np.abs(np.array(clip["color"]) - clip_color(body)).max() <= 6
+    assert clip["audio_samples"] > 5.5 * 16000  # the whole tone of six seconds, decoded back
+    info = info_of(first)
+    assert info["video"] == {"width": clip["width"], "height": clip["height"], "seconds": pytest.approx(6, abs=0.2),
+                             "has_audio": True}
+    assert info["estimated_cost"] == pytest.approx(HD_SECOND * 6) and info["cost"] == cost_of("flux-3-text-to-video", body)
+    # The same inputs again (over v1, so that ComfyUI runs the node again): from the result cache, nothing
+    # sent, the sound still there.
+    segmind.reset()
+    again = comfy.run(graph(T2V, {**inputs, "transport": "v1"}))
+    assert again.ok and info_of(again)["cached"] is True and segmind.posts() == []
+    assert read_clip(saved_videos(comfy_home, again)[0])["audio_samples"] == clip["audio_samples"]
+    assert again.node_output("1")["segmind_cost"][0]["text"] == "cached · $0"
+
+
+def test_an_extend_uploads_its_video_once_for_two_jobs(comfy, segmind, money):
+    for number in range(2):
+        result = comfy.run(graph(EXTEND, {**NON_DEFAULTS[EXTEND], "prompt": f"the rain stops {number} {uuid.uuid4()}"}))
+        assert result.ok, (result.error() or {}).get("exception_message") or result.rejected
+    posts = segmind.posts("/v2/")
+    assert len(posts) == 2 and posts[0].body["start_video"] == posts[1].body["start_video"]
+    uploads = [r for r in segmind.received if r.path == "/upload-asset"]
+    assert len(uploads) <= 1 and len(segmind.uploads) <= 1  # the session's earlier runs may have uploaded it
+    assert read_clip(segmind.file_of(posts[0].body["start_video"]))["frames"] == NON_DEFAULTS[EXTEND]["start_video"].frames
+
+
+def test_a_cap_refuses_a_video_job_before_any_request(comfy, segmind, money):
+    money(max_spend_per_prompt=2.0)  # a 10 s Full-HD clip: 0.2125 x 10 x 1.7059 = ~$3.63
+    result = comfy.run(graph(T2V, t2v(duration="10", resolution="fhd")))
+    message = result.error()["exception_message"]
+    assert not result.ok and "per-prompt cap of $2.00" in message and "~$3.63" in message, message
+    assert segmind.received == []
+
+
+def test_auto_duration_is_estimated_as_the_longest_clip_and_the_reported_cost_is_counted(comfy, segmind, money):
+    result = comfy.run(graph(T2V, t2v(duration="auto", resolution="fhd")))
+    assert result.ok, result.error()
+    body = segmind.posts("/v2/")[0].body
+    info = info_of(result)
+    assert body["duration"] == "auto" and info["estimated_cost"] == pytest.approx(HD_SECOND * 20 * FHD_FACTOR)
+    assert info["cost"] == pytest.approx(HD_SECOND * clip_seconds(body) * FHD_FACTOR)  # what the server billed
+    assert info["video"]["seconds"] == pytest.approx(clip_seconds(body), abs=0.2)
+
+
+def test_a_keyframe_under_bfls_minimum_is_refused_before_any_upload(comfy, segmind):
+    small = {**NON_DEFAULTS[I2V], "keyframes": type(NON_DEFAULTS[I2V]["keyframes"])(200, 150, 0x223344)}
+    result = comfy.run(graph(I2V, small))
+    assert not result.ok
+    assert ("SegmindFlux3ImageToVideo: input 'keyframes' must be an image of at least 256x256 (BFL's rule for "
+            "FLUX 3); got 200x150.") in result.error()["exception_message"]
+    assert segmind.received == []
+
+
+def test_a_failed_job_with_on_failure_placeholder_gives_a_silent_grey_clip_of_the_asked_length(
+        comfy, comfy_home, segmind, money):
+    result = comfy.run(graph(T2V, t2v(prompt="FAIL", duration="7", aspect_ratio="1:1", on_failure="placeholder",
+                                      force_refresh=True)))
+    assert result.ok, result.error()
+    clip = read_clip(saved_videos(comfy_home, result)[0])
+    assert (clip["frames"], clip["width"], clip["height"], clip["audio_samples"]) == (7, 1080, 1080, 0)
+    assert np.abs(np.array(clip["color"]) - 128).max() <= 3
+    assert info_of(result)["failed"] is True and info_of(result)["videos"] == 1
+
+
+def test_a_cancel_mid_job_stops_its_polls(comfy, segmind):
+    segmind.job_seconds = 30.0
+    cancel = cancel_after_submission(comfy, segmind, graph(T2V, t2v()), 0.5)
+    assert "execution_interrupted" in [name for name, _ in cancel.entry["status"]["messages"]]
+    assert cancel.took_s < 1.0
+    time.sleep(1.5)
+    late = [r for r in segmind.received if cancel.request_id in r.path and r.at > cancel.cancelled_at + 1.0]
+    assert late == []
+
+
+def test_a_batch_of_three_video_rows_writes_its_results_file(comfy, comfy_home, segmind, money, tmp_path):
+    rows = tmp_path / "clips.jsonl"
+    rows.write_text("".join(json.dumps({f"{T2V}.prompt": f"a fox says {word}", f"{T2V}.duration": "5"}) + "\n"
+                            for word in ("one", "two", "three")))
+    env = {**os.environ, "SEGMIND_BASE_URL": segmind.base_url, "SEGMIND_API_KEY": TEST_API_KEY,
+           "SEGMIND_CACHE_DIR": str(comfy_home / "segmind-cache"), "SEGMIND_CONFIG_FILE": str(comfy_home / "none.json")}
+    run = subprocess.run([sys.executable, str(RUNNER), str(REPO / "workflows" / "api" / f"{T2V_WORKFLOW}.json"),
+                          "--url", comfy.url, "--batch", str(rows), "--parallel", "3"],
+                         env=env, capture_output=True, text=True, timeout=300)
+    assert run.returncode == 0, run.stdout + run.stderr
+    with rows.with_name("clips.results.csv").open(newline="", encoding="utf-8") as file:
+        results = list(csv.DictReader(file))
+    assert [(r["row"], r["status"]) for r in results] == [("1", "ok"), ("2", "ok"), ("3", "ok")]
+    prompts = {p.body["prompt"]: p for p in segmind.posts("/v2/")}
+    assert sorted(prompts) == ["a fox says one", "a fox says three", "a fox says two"]
+    for result in results:
+        assert float(result["cost_usd"]) == pytest.approx(HD_SECOND * 5) and result["request_id"] in segmind.jobs
+        query = dict(part.split("=", 1) for part in result["images"].split("?", 1)[1].split("&"))
+        clip = read_clip(comfy_home / query["type"] / query["subfolder"] / query["filename"])
+        assert clip["frames"] == 5 * FPS and clip["audio_samples"] > 0 and query["filename"].endswith(".mp4")
+
+
+def test_a_saved_videos_receipt_collects_the_job_again_with_gets_only(comfy, comfy_home, segmind, money):
+    result = comfy.run(graph(T2V, t2v(duration="5")))
+    assert result.ok, result.error()
+    request_id = info_of(result)["request_id"]
+    metadata = read_clip(saved_videos(comfy_home, result)[0])["metadata"]
+    receipt = json.loads(metadata["segmind"])  # Save Video wrote it next to ComfyUI's own prompt and workflow
+    assert receipt["jobs"]["1"]["request_id"] == request_id and TEST_API_KEY not in json.dumps(metadata)
+    credits, posts_before = segmind.credits, len(segmind.posts())
+    status, body = comfy.request("POST", "/segmind-flux/collect-receipt", {"receipt": metadata["segmind"]})
+    answer = json.loads(body)
+    assert status == 200, answer
+    assert len(segmind.posts()) == posts_before and segmind.credits == credits  # nothing submitted or billed
+    [job] = answer["jobs"]
+    [file] = job["images"]
+    assert file["filename"] == f"flux-3-text-to-video_{request_id}_1.mp4"
+    served = segmind.jobs[request_id]["images"][0][0]
+    assert (comfy_home / "output" / "segmind-collected" / file["filename"]).read_bytes() == served  # as sent
+
+
+def test_the_panels_jobs_list_shows_a_frame_of_the_video(comfy, segmind, money):
+    from PIL import Image
+
+    result = comfy.run(graph(T2V, t2v(duration="5")))
+    assert result.ok, result.error()
+    request_id = info_of(result)["request_id"]
+    job = next(job for job in comfy.get_json("/segmind-flux/spend")["jobs"] if job["request_id"] == request_id)
+    assert job["thumbnail"] and job["model"] == "flux-3-text-to-video"
+    status, png = comfy.request("GET", f"/segmind-flux/thumbnail?job={job['id']}")
+    assert status == 200
+    frame = np.asarray(Image.open(io.BytesIO(png)).convert("RGB"))
+    assert max(frame.shape[:2]) == 96  # the panel's thumbnail side
+    body = segmind.jobs[request_id]["body"]
+    assert np.abs(frame[frame.shape[0] // 2, frame.shape[1] // 2].astype(int) - clip_color(body)).max() <= 8
+
+
+def test_get_video_components_splits_the_result_into_frames_sound_and_frame_rate(comfy, comfy_home, segmind, money):
+    prompt = graph(T2V, t2v(duration="5"))
+    prompt["4"] = {"class_type": "GetVideoComponents", "inputs": {"video": ["1", 0]}}
+    prompt["5"] = {"class_type": "SaveImage", "inputs": {"images": ["4", 0], "filename_prefix": "t/frames"}}
+    prompt["6"] = {"class_type": "PreviewAny", "inputs": {"source": ["4", 2]}}
+    prompt["7"] = {"class_type": "SaveAudio", "inputs": {"audio": ["4", 1], "filename_prefix": "t/sound"}}
+    result = comfy.run(prompt)
+    assert result.ok, result.error()
+    assert len(result.node_output("5")["images"]) == 5 * FPS
+    assert float(result.node_output("6")["text"][0]) == FPS
+    [sound] = result.node_output("7")["audio"]
+    assert read_clip_audio(comfy_home / "output" / sound["subfolder"] / sound["filename"]) > 4.5 * 16000
