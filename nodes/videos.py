@@ -8,6 +8,7 @@ import hashlib
 import io
 import os
 import tempfile
+from pathlib import Path
 
 from ..client.outputs import UnusableImage
 from ..specs.params import SpecValidationError
@@ -65,13 +66,20 @@ def decode_video(files: list[bytes]):
     return video_from_file(io.BytesIO(files[0]))
 
 
+def _trimmed(video) -> bool:
+    """Newer ComfyUI trims a file's VIDEO without re-encoding it (a start and a length): its file is more than
+    the clip, so the clip is encoded anew."""
+    window = getattr(video, "get_active_trim_window", None)
+    return window is not None and any(window())
+
+
 def video_file_bytes(video) -> bytes:
-    """The MP4 a VIDEO stands for: its own file when it is one (Load Video, a remote node's result), else
-    ComfyUI's encoding of its frames and sound (Create Video)."""
+    """The MP4 a VIDEO stands for: its own file when it is one, whole (Load Video, a remote node's result), else
+    ComfyUI's encoding of its frames and sound (Create Video, a trimmed clip)."""
     video_from_file, _ = _comfy_video_types()
-    if isinstance(video, video_from_file):
+    if isinstance(video, video_from_file) and not _trimmed(video):
         source = video.get_stream_source()
-        data = source.getvalue() if isinstance(source, io.BytesIO) else open(source, "rb").read()
+        data = source.getvalue() if isinstance(source, io.BytesIO) else Path(source).read_bytes()
         if any(name in probe(data)["format"].split(",") for name in MP4_FORMATS):
             return data
     handle, path = tempfile.mkstemp(suffix=".mp4")

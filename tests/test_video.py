@@ -19,7 +19,7 @@ import pytest
 from conftest import TEST_API_KEY, pack_state
 from remote_graphs import NON_DEFAULTS, cancel_after_submission, graph, info_of, saved_videos
 from segmind_loopback import cost_of
-from stand_in_video import FPS, clip_color, clip_seconds, clip_size, read_clip, read_clip_audio
+from stand_in_video import FPS, clip_color, clip_seconds, clip_size, read_clip, read_clip_audio, render_clip
 
 T2V, I2V, EXTEND = "SegmindFlux3TextToVideo", "SegmindFlux3ImageToVideo", "SegmindFlux3ExtendVideo"
 REPO = Path(__file__).resolve().parent.parent
@@ -201,3 +201,29 @@ def test_get_video_components_splits_the_result_into_frames_sound_and_frame_rate
     assert float(result.node_output("6")["text"][0]) == FPS
     [sound] = result.node_output("7")["audio"]
     assert read_clip_audio(comfy_home / "output" / sound["subfolder"] / sound["filename"]) > 4.5 * 16000
+
+
+def test_a_trimmed_clip_is_sent_as_the_clip_not_as_its_whole_file(tmp_path):
+    """Newer ComfyUI trims a file's VIDEO by a start and a length (get_active_trim_window) without re-encoding:
+    uploading its file as it is would send the untrimmed clip. A whole file is sent as it is."""
+    import tiny_flux
+
+    tiny_flux.comfy_in_process()
+    from comfy_api.latest import InputImpl
+    from pack_loader import load_pack_module
+
+    videos = load_pack_module("nodes.videos")
+    whole = render_clip({"prompt": "x", "duration": 6})
+    path = tmp_path / "clip.mp4"
+    path.write_bytes(whole)
+    assert videos.video_file_bytes(InputImpl.VideoFromFile(str(path))) == whole
+
+    class Trimmed(InputImpl.VideoFromFile):  # what a trim gives in newer ComfyUI: its own save_to trims
+        def get_active_trim_window(self):
+            return 2.0, 3.0
+
+        def save_to(self, target, **options):
+            Path(target).write_bytes(render_clip({"prompt": "x", "duration": 5}))
+
+    sent = videos.video_file_bytes(Trimmed(str(path)))
+    assert sent != whole and read_clip(sent)["frames"] == 5 * FPS
