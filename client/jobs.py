@@ -116,12 +116,13 @@ class JobRunner:
 
     def _finish(self, parsed: ParsedOutput, transport: str, accept) -> JobResult:
         """The images (downloaded where the answer names URLs), checked by `accept`, and the info."""
-        count = len(parsed.images) + len(parsed.urls)
+        count = len(parsed.images) + len(parsed.urls) + len(parsed.audio_urls)
         if count > MAX_IMAGES_PER_ANSWER:  # checked before downloading: each may be 64 MB
             raise SegmindError(self.model_label, f"The result names {count} images; at most "
                                f"{MAX_IMAGES_PER_ANSWER} are accepted.", "This is not a Segmind result: "
                                "report it if it repeats.", request_id=self.request_id)
-        images = parsed.images + [self._download(url) for url in parsed.urls]
+        # A video's separate sound file comes last: the video's decoder puts it into the MP4.
+        images = parsed.images + [self._download(url) for url in parsed.urls + parsed.audio_urls]
         accepted = accept(images) if accept is not None else None
         info = {"model": self.slug, "transport": transport, **parsed.info}
         if self.request_id:

@@ -1,7 +1,8 @@
 """Reading a successful Segmind answer, whatever its shape, into image (or video) bytes / URLs and accounting info.
 
 Shapes accepted (protocol note): raw image or video bytes by Content-Type; JSON with base64 in `image`/`images`;
-`output` as a URL string or a list; `images[].url`; `video.url`; data: URIs. Accounting comes from `metrics` and from
+`output` as a URL string or a list; `images[].url`; `video.url` (and its sound's `audio.url` where the sound
+is a file of its own); data: URIs. Accounting comes from `metrics` and from
 the x-* headers, best-effort and case-insensitive.
 """
 from __future__ import annotations
@@ -41,6 +42,18 @@ class ParsedOutput:
     images: list[bytes] = field(default_factory=list)
     urls: list[str] = field(default_factory=list)
     info: dict[str, Any] = field(default_factory=dict)
+    # A video result's sound as a file of its own (`audio.url` beside `video`), fetched after the video.
+    audio_urls: list[str] = field(default_factory=list)
+
+
+def _audio_urls(data: Any, video_urls: list[str]) -> list[str]:
+    """The separate sound of a video result: `audio` (a URL, or {"url": ...}) beside a `video`; at most one."""
+    if not isinstance(data, dict) or "video" not in data:
+        return []
+    found = ParsedOutput()
+    _collect({"url": data.get("audio", {}).get("url") if isinstance(data.get("audio"), dict) else data.get("audio")},
+             found)
+    return [url for url in found.urls if url not in video_urls][:1]
 
 
 def _number(value: Any) -> Any:
@@ -116,6 +129,7 @@ def parse_success(body: bytes, content_type: str, headers: Mapping[str, str]) ->
     out.info.update(info_from_json(data))
     _collect(data if isinstance(data, (dict, list)) else [data], out)
     out.urls = list(dict.fromkeys(out.urls))  # `output` and `images[].url` may name the same files
+    out.audio_urls = _audio_urls(data, out.urls)
     if not out.images and not out.urls:
         shape = sorted(data)[:8] if isinstance(data, dict) else type(data).__name__
         raise UnreadableOutput(f"the JSON answer holds no image (fields: {shape})")

@@ -16,8 +16,23 @@ def decode_result(files: list[bytes]):
     return decode_video(files) if files and is_mp4(files[0]) else decode_batch(files)
 
 
-def file_extension(data: bytes) -> str:
-    return "mp4" if is_mp4(data) else image_format(data)
+# A video's sound sent as a file of its own, by its first bytes (Segmind does not say which kind it sends);
+# a WAV is told from a WebP image (both RIFF) by its form type.
+SOUND_SIGNATURES = ((b"ID3", "mp3"), (b"\xff\xfb", "mp3"), (b"\xff\xf3", "mp3"), (b"OggS", "ogg"), (b"fLaC", "flac"),
+                    (b"\xff\xf1", "aac"), (b"\xff\xf9", "aac"))
+
+
+def sound_extension(data: bytes) -> str | None:
+    if data[:4] == b"RIFF" and data[8:12] == b"WAVE":
+        return "wav"
+    return next((extension for signature, extension in SOUND_SIGNATURES if data.startswith(signature)), None)
+
+
+def file_extensions(files: list[bytes]) -> list[str]:
+    """Each file's extension: a video result's MP4 and its sound sent apart, or an image result's images."""
+    if files and is_mp4(files[0]):
+        return ["mp4"] + [sound_extension(data) or "audio" for data in files[1:]]
+    return [image_format(data) for data in files]
 
 
 def thumbnail(data: bytes, longest_side: int) -> bytes:

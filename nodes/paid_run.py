@@ -25,6 +25,8 @@ log = logging.getLogger("comfyui-segmind-flux")
 PLACEHOLDER_GREY = 0.5
 # Failures of the account, not of the job: a placeholder would hide them behind grey images.
 ACCOUNT_STATUSES = (401, 403, 406)
+# A request Segmind refused (a field it does not take), not billed.
+REFUSED_REQUEST_STATUSES = (400, 422)
 
 
 def current_prompt_id() -> str | None:
@@ -34,6 +36,16 @@ def current_prompt_id() -> str | None:
         return None
     context = get_executing_context()
     return context.prompt_id if context is not None else None
+
+
+def with_unconfirmed_fields_advice(spec: ModelSpec, exc: SegmindError) -> SegmindError:
+    """A model whose fields are upstream's (FLUX 3): a refused request says where to send the page's own."""
+    if spec.fields_confirmed or exc.status not in REFUSED_REQUEST_STATUSES:
+        return exc
+    advice = (f"{exc.advice} This node sends Black Forest Labs' field names, which Segmind's page may name "
+              f"otherwise: Segmind's reason above names the field; the node for any catalogue model "
+              f"(SegmindFluxAnyModel, model '{spec.slug}') sends the fields you write.")
+    return SegmindError(exc.model, exc.problem, advice, exc.status, exc.reason, exc.request_id)
 
 
 def placeholder_images(body: dict):
@@ -111,7 +123,8 @@ async def run_paid(runtime, spec: ModelSpec, body: dict, transport: str, force_r
         raise error
     try:
         outcome = await job.run(force_refresh)
-    except SegmindError as exc:
+    except SegmindError as refused:
+        exc = with_unconfirmed_fields_advice(spec, refused)
         billing = billing_of(job.submitted, error_status=exc.status)
         spent_today = await asyncio.to_thread(settle, spend, spec, body, root, billing)
         cancelled = isinstance(exc, SegmindCancelled)
@@ -120,7 +133,9 @@ async def run_paid(runtime, spec: ModelSpec, body: dict, transport: str, force_r
                             "request_id": exc.request_id, "cached": False}, spend, spent_today)
         if on_failure != "placeholder" or cancelled or exc.status in ACCOUNT_STATUSES:
             log.info(_money_line(label, info))
-            raise
+            if exc is refused:
+                raise
+            raise exc from None
         placeholder, counts = placeholder_of(spec, body)
         log.warning("%s: the job failed; a grey placeholder stands in for its %s (on_failure=placeholder). %s",
                     label, "video" if spec.output == VIDEO else f"{output_count(body)} image(s)", exc)

@@ -44,7 +44,7 @@ def result_counts(spec: ModelSpec, files: list[bytes], accepted) -> dict:
     """What the info output says of the result: how many images, or the video's size, length and sound."""
     if spec.output != VIDEO:
         return {"images": int(accepted.shape[0])}
-    facts = probe(files[0])
+    facts = probe(accepted.get_stream_source().getvalue())  # with a sound sent apart, joined
     return {"videos": 1, "video": {key: facts[key] for key in ("width", "height", "seconds", "has_audio")}}
 
 

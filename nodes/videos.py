@@ -58,12 +58,51 @@ def probe(data: bytes) -> dict:
 
 
 def decode_video(files: list[bytes]):
-    """The one MP4 of a video result as ComfyUI's VIDEO (VideoFromFile over the bytes)."""
-    if len(files) != 1:
-        raise UndecodableVideo(f"a video result must hold one file; it held {len(files)}")
+    """The MP4 of a video result as ComfyUI's VIDEO (VideoFromFile over the bytes); a second file is its sound,
+    sent apart (`audio.url`), put into the MP4 beside the picture."""
+    if len(files) not in (1, 2):
+        raise UndecodableVideo(f"a video result must hold a video and at most its sound; it held {len(files)} files")
     probe(files[0])
+    data = files[0] if len(files) == 1 else with_sound(files[0], files[1])
     video_from_file, _ = _comfy_video_types()
-    return video_from_file(io.BytesIO(files[0]))
+    return video_from_file(io.BytesIO(data))
+
+
+def with_sound(video: bytes, sound: bytes) -> bytes:
+    """The MP4 with the sound file's first audio stream in place of its own: the picture copied as it is, the
+    sound copied where MP4 holds its codec (AAC, MP3), else encoded as AAC."""
+    import av
+
+    out = io.BytesIO()
+    try:
+        with av.open(io.BytesIO(video)) as picture, av.open(io.BytesIO(sound)) as audio, \
+                av.open(out, mode="w", format="mp4") as joined:
+            if not audio.streams.audio:
+                raise UndecodableVideo("the video's sound file holds no audio stream")
+            source_video, source_audio = picture.streams.video[0], audio.streams.audio[0]
+            video_out = joined.add_stream_from_template(template=source_video, opaque=True)
+            copied = source_audio.codec_context.name in ("aac", "mp3")
+            audio_out = (joined.add_stream_from_template(template=source_audio, opaque=True) if copied
+                         else joined.add_stream("aac", rate=source_audio.codec_context.sample_rate or 48000))
+            for packet in picture.demux(source_video):
+                if packet.dts is not None:
+                    packet.stream = video_out
+                    joined.mux(packet)
+            if copied:
+                for packet in audio.demux(source_audio):
+                    if packet.dts is not None:
+                        packet.stream = audio_out
+                        joined.mux(packet)
+            else:
+                for frame in audio.decode(source_audio):
+                    frame.pts = None
+                    joined.mux(audio_out.encode(frame))
+                joined.mux(audio_out.encode(None))
+    except UndecodableVideo:
+        raise
+    except (av.error.FFmpegError, ValueError, OSError, IndexError) as exc:
+        raise UndecodableVideo(f"the video's sound could not be joined to it ({type(exc).__name__})") from None
+    return out.getvalue()
 
 
 def _trimmed(video) -> bool:

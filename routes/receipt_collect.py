@@ -12,7 +12,7 @@ from ..client.config import Settings, load_settings
 from ..client.errors import SegmindError, missing_key_error
 from ..client.jobs import collect_finished
 from ..money.balance import ACCOUNT_LABEL
-from ..nodes.media import decode_result, file_extension
+from ..nodes.media import decode_result, file_extensions
 from ..nodes.receipts import Receipt, api_server, read_receipts
 
 log = logging.getLogger("comfyui-segmind-flux")
@@ -34,8 +34,8 @@ def _saved(images: list[bytes], receipt: Receipt) -> list[dict]:
     folder.mkdir(parents=True, exist_ok=True)
     stem = UNSAFE_FILE_CHARS.sub("_", f"{receipt.slug}_{receipt.request_id}")
     files = []
-    for number, data in enumerate(images, start=1):
-        name = f"{stem}_{number}.{file_extension(data)}"
+    for number, (data, extension) in enumerate(zip(images, file_extensions(images)), start=1):
+        name = f"{stem}_{number}.{extension}"
         (folder / name).write_bytes(data)
         files.append({"filename": name, "subfolder": OUTPUT_SUBFOLDER, "type": "output"})
     return files

@@ -122,8 +122,10 @@ def job_spec(slug: str, index: ModelIndex, values: Mapping[str, Any], refs: Mapp
     """The spec one job of the node runs: the typed spec of the slug, else one made from the index row
     and the fields the parameters give."""
     typed = TYPED.get(slug)
-    if typed is not None:
-        return typed.variant(node_id=NODE_ID)
+    # A typed spec whose fields are not confirmed on Segmind's page checks only a request in its own fields:
+    # other fields go as given (the way round a field Segmind names otherwise).
+    if typed is not None and (typed.fields_confirmed or set(values) <= set(typed.param_names)):
+        return typed.variant(node_id=NODE_ID, fields_confirmed=True)
     model = index.by_slug().get(slug)
     if model is None:
         state = "retired by Segmind" if slug in retired else "not in Segmind's index"

@@ -62,6 +62,9 @@ class ModelSpec:
     # Rules that tie fields together (specs/checks.py): (node id, body) -> raises SpecValidationError.
     checks: Sequence[Callable[[str, dict], None]] = ()
     output: str = IMAGES  # IMAGES or VIDEO: the node's first output
+    # False: the fields are upstream's (Black Forest Labs' for FLUX 3), not seen on a stored Segmind page; a
+    # refusal then points to the node for any model, which sends the fields the page shows.
+    fields_confirmed: bool = True
 
     @property
     def deadline_seconds(self) -> float:

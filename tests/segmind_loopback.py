@@ -30,7 +30,7 @@ from PIL import Image
 
 from index_texts import bundled_models, index_text, segmind_index
 from pack_loader import load_pack_module
-from stand_in_video import MP4, clip_seconds, is_video, render_clip
+from stand_in_video import MP4, WAV, clip_seconds, is_video, render_clip, render_sound
 
 _MODELS = load_pack_module("specs").MODELS
 _IMAGE_PARAMS = load_pack_module("specs.image_params")
@@ -162,6 +162,7 @@ class SegmindLoopback:
         self.v1_shape = "raw"        # raw | base64_json | url_string | url_list | images_list
         self.v2_shape = "url_list"   # url_string | url_list | images_list | base64_json
         self.seed_header = True
+        self.separate_sound = False  # a video result's sound as a file of its own (`audio.url`)
         self.jobs: dict[str, dict] = {}
         # A v2 job's images are made while it runs, as on a real server: its result answers at once.
         self.renders = ThreadPoolExecutor(max_workers=2, thread_name_prefix="stand-in-render")
@@ -214,7 +215,7 @@ class SegmindLoopback:
             self.chaos = None
             self.chaos_log.clear()
             self.v1_shape, self.v2_shape, self.status_sequence = "raw", "url_list", None
-            self.job_seconds, self.seed_header = 0.3, True
+            self.job_seconds, self.seed_header, self.separate_sound = 0.3, True, False
             self.credits, self.cost_reported = START_CREDITS, True
             self.submissions_per_minute, self.submission_times, self.rate_window_s = None, [], 60.0
             self.index_text = index_text(bundled_models())
@@ -301,6 +302,8 @@ class SegmindLoopback:
         return None
 
     def images_for(self, body: dict, slug: str = "") -> list[tuple[bytes, str]]:
+        if is_video_model(slug) and self.separate_sound and body.get("generate_audio", True):
+            return [(render_clip(body, with_sound=False), MP4), (render_sound(body), WAV)]
         if is_video_model(slug):
             return [(render_clip(body), MP4)]
         fmt = body.get("output_format", "png")
@@ -637,8 +640,9 @@ class _Handler(BaseHTTPRequestHandler):
             data, content_type = job["images"][0]
             video = {"url": urls[0], "content_type": content_type, "file_name": urls[0].rsplit("/", 1)[1],
                      "file_size": len(data)}
+            sound = {"audio": {"url": urls[1], "content_type": WAV}} if len(urls) > 1 else {}
             return self._send(200, {"status": "COMPLETED", "request_id": request_id, "output": urls[0],
-                                    "video": video, "metrics": metrics})
+                                    "video": video, **sound, "metrics": metrics})
         shape = self.stand_in.v2_shape
         output = {"url_string": {"output": urls[0]}, "url_list": {"output": urls},
                   "images_list": {"output": urls, "images": [{"url": url} for url in urls]},

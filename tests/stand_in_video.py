@@ -18,7 +18,7 @@ AUTO_SECONDS = 5  # what the model "chooses" for duration auto: the stand-in bil
 SAMPLE_RATE = 16000
 TONE_HZ = 440
 ASPECTS = {"21:9": (21, 9), "2:1": (2, 1), "16:9": (16, 9), "4:3": (4, 3), "1:1": (1, 1), "3:4": (3, 4), "9:16": (9, 16)}
-MP4 = "video/mp4"
+MP4, WAV = "video/mp4", "audio/wav"
 
 
 def clip_seconds(body: dict) -> int:
@@ -40,13 +40,30 @@ def clip_color(body: dict) -> tuple[int, int, int]:
     return len(str(body.get("prompt", ""))) % 256, clip_seconds(body) % 256, 200
 
 
-def render_clip(body: dict) -> bytes:
+def render_sound(body: dict) -> bytes:
+    """The clip's tone as a WAV file of its own (a result whose sound is sent apart)."""
+    import wave
+
+    times = np.arange(clip_seconds(body) * SAMPLE_RATE) / SAMPLE_RATE
+    pcm = (0.3 * 32767 * np.sin(2 * np.pi * TONE_HZ * times)).astype("<i2")
+    out = io.BytesIO()
+    with wave.open(out, "wb") as file:
+        file.setnchannels(1)
+        file.setsampwidth(2)
+        file.setframerate(SAMPLE_RATE)
+        file.writeframes(pcm.tobytes())
+    return out.getvalue()
+
+
+def render_clip(body: dict, with_sound: bool = True) -> bytes:
+    """`with_sound`: False for a result that sends its sound apart (render_sound)."""
     seconds, (width, height) = clip_seconds(body), clip_size(body)
     out = io.BytesIO()
     with av.open(out, mode="w", format="mp4") as container:
         video = container.add_stream("h264", rate=FPS)
         video.width, video.height, video.pix_fmt = width, height, "yuv420p"
-        audio = container.add_stream("aac", rate=SAMPLE_RATE) if body.get("generate_audio", True) else None
+        sounded = with_sound and body.get("generate_audio", True)
+        audio = container.add_stream("aac", rate=SAMPLE_RATE) if sounded else None
         frame = av.VideoFrame.from_ndarray(np.full((height, width, 3), clip_color(body), dtype=np.uint8),
                                            format="rgb24")
         for _ in range(seconds * FPS):

@@ -7,8 +7,10 @@ import csv
 import io
 import json
 import os
+import re
 import subprocess
 import sys
+import threading
 import time
 import uuid
 from pathlib import Path
@@ -16,9 +18,10 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from comfy_driver import follow_progress
 from conftest import TEST_API_KEY, pack_state
 from remote_graphs import NON_DEFAULTS, cancel_after_submission, graph, info_of, saved_videos
-from segmind_loopback import cost_of
+from segmind_loopback import Fault, cost_of
 from stand_in_video import FPS, clip_color, clip_seconds, clip_size, read_clip, read_clip_audio, render_clip
 
 T2V, I2V, EXTEND = "SegmindFlux3TextToVideo", "SegmindFlux3ImageToVideo", "SegmindFlux3ExtendVideo"
@@ -42,6 +45,18 @@ def money(comfy, comfy_home, segmind):
     segmind.credits = 100.0  # video jobs cost dollars: the stand-in's usual balance runs out in a few
     yield lambda **caps: config.write_text(json.dumps(caps))
     clean()
+
+
+def runner_env(comfy_home, segmind) -> dict:
+    """scripts/run_workflow.py against the session's server and the stand-in, no caps."""
+    return {**os.environ, "SEGMIND_BASE_URL": segmind.base_url, "SEGMIND_API_KEY": TEST_API_KEY,
+            "SEGMIND_CACHE_DIR": str(comfy_home / "segmind-cache"),
+            "SEGMIND_CONFIG_FILE": str(comfy_home / "none.json")}
+
+
+def info_of_spend(comfy) -> float:
+    """What the pack counted as spent today (the Segmind panel's figure)."""
+    return comfy.get_json("/segmind-flux/spend")["spent_today"] or 0.0
 
 
 def t2v(**changes) -> dict:
@@ -136,11 +151,9 @@ def test_a_batch_of_three_video_rows_writes_its_results_file(comfy, comfy_home, 
     rows = tmp_path / "clips.jsonl"
     rows.write_text("".join(json.dumps({f"{T2V}.prompt": f"a fox says {word}", f"{T2V}.duration": "5"}) + "\n"
                             for word in ("one", "two", "three")))
-    env = {**os.environ, "SEGMIND_BASE_URL": segmind.base_url, "SEGMIND_API_KEY": TEST_API_KEY,
-           "SEGMIND_CACHE_DIR": str(comfy_home / "segmind-cache"), "SEGMIND_CONFIG_FILE": str(comfy_home / "none.json")}
     run = subprocess.run([sys.executable, str(RUNNER), str(REPO / "workflows" / "api" / f"{T2V_WORKFLOW}.json"),
                           "--url", comfy.url, "--batch", str(rows), "--parallel", "3"],
-                         env=env, capture_output=True, text=True, timeout=300)
+                         env=runner_env(comfy_home, segmind), capture_output=True, text=True, timeout=300)
     assert run.returncode == 0, run.stdout + run.stderr
     with rows.with_name("clips.results.csv").open(newline="", encoding="utf-8") as file:
         results = list(csv.DictReader(file))
@@ -227,3 +240,111 @@ def test_a_trimmed_clip_is_sent_as_the_clip_not_as_its_whole_file(tmp_path):
 
     sent = videos.video_file_bytes(Trimmed(str(path)))
     assert sent != whole and read_clip(sent)["frames"] == 5 * FPS
+
+
+def test_a_field_segmind_refuses_is_not_billed_and_the_error_points_to_the_node_for_any_model(comfy, segmind, money):
+    segmind.inject(Fault("POST", "/v2/flux-3-text-to-video", status=400,
+                         body={"error": "Unknown field 'generate_audio'"}))
+    result = comfy.run(graph(T2V, t2v()))
+    message = result.error()["exception_message"]
+    assert not result.ok and message.startswith("Segmind FLUX 3 Text to Video (flux-3-text-to-video): HTTP 400")
+    assert "Segmind says: Unknown field 'generate_audio'." in message
+    assert "SegmindFluxAnyModel, model 'flux-3-text-to-video'" in message and segmind.billable_submissions == 0
+    assert info_of_spend(comfy) == 0.0  # nothing counted as spent
+
+
+def test_the_node_for_any_model_sends_fields_the_flux3_node_does_not_know_as_given(comfy, segmind, money):
+    """The way round a field Segmind names otherwise: the request goes as written, at Segmind's average."""
+    values = {"prompt": f"a fox {uuid.uuid4().hex[:6]}", "seconds": 6, "audio": True}
+    prompt = {"n": {"class_type": "SegmindFluxAnyModel", "inputs": {"model": "flux-3-text-to-video",
+                                                                    "parameters": json.dumps(values)}},
+              "v": {"class_type": "SaveVideo", "inputs": {"video": ["n", 2], "filename_prefix": "t/any",
+                                                          "format": "auto", "codec": "auto"}},
+              "i": {"class_type": "PreviewAny", "inputs": {"source": ["n", 1]}}}
+    result = comfy.run(prompt)
+    assert result.ok, result.error()
+    [post] = segmind.posts("/v2/")
+    assert post.body == values
+    assert json.loads(result.node_output("i")["text"][0])["estimated_cost"] == pytest.approx(1.0625)
+
+
+def test_the_balance_check_and_a_batch_budget_hold_at_video_prices(comfy, comfy_home, segmind, money, tmp_path):
+    segmind.credits = 1.0  # below a 5 s HD clip's ~$1.06
+    result = comfy.run(graph(T2V, t2v(duration="5", resolution="hd")))
+    message = result.error()["exception_message"]
+    assert not result.ok and "Segmind balance check: the account holds $1.00" in message and "~$1.06" in message
+    assert segmind.posts() == []
+    segmind.credits = 100.0
+    rows = tmp_path / "budget.jsonl"
+    rows.write_text("".join(json.dumps({f"{T2V}.prompt": f"fox {n}"}) + "\n" for n in range(3)))
+    run = subprocess.run([sys.executable, str(RUNNER), str(REPO / "workflows" / "api" / f"{T2V_WORKFLOW}.json"),
+                          "--url", comfy.url, "--batch", str(rows), "--max-spend", "3"],
+                         env=runner_env(comfy_home, segmind), capture_output=True, text=True, timeout=120)
+    assert run.returncode == 2, run.stdout + run.stderr
+    assert "the batch's estimate ~$3.19 is over --max-spend $3.00" in run.stderr and segmind.posts() == []
+
+
+def test_a_video_result_is_downloaded_once_though_output_and_video_name_it(comfy, segmind, money):
+    result = comfy.run(graph(T2V, t2v()))
+    assert result.ok, result.error()
+    request_id = info_of(result)["request_id"]
+    url = segmind.jobs[request_id]["urls"][0]
+    assert [r.path for r in segmind.received if r.method == "GET" and r.path.startswith("/files/")] == \
+        [url[len(segmind.base_url):]]
+
+
+def test_the_progress_shows_the_elapsed_and_the_expected_time(comfy, segmind, money):
+    segmind.job_seconds = 2.5
+    texts, stop = [], threading.Event()
+    client_id = uuid.uuid4().hex
+    follow_progress(comfy.url, client_id, lambda kind, data: texts.append(data.get("text"))
+                    if kind == "progress_text" else None, stop)
+    time.sleep(0.5)
+    status, answer = comfy.queue_prompt(graph(T2V, t2v()), client_id=client_id)
+    assert status == 200, answer
+    entry = comfy.wait_history(answer["prompt_id"], timeout=60)
+    stop.set()
+    assert entry["status"]["status_str"] == "success"
+    running = [text for text in texts if text and text.startswith(("QUEUED", "PROCESSING"))]
+    assert running and all(re.match(r"^(QUEUED|PROCESSING) \d+s of ~\d+s", text) for text in running), texts
+    assert any(text.startswith("PROCESSING 2s of ~") for text in running), running
+
+
+def test_a_cancelled_video_job_is_collected_from_the_panel_and_then_served_free(comfy, comfy_home, segmind, money):
+    segmind.job_seconds = 2.0
+    inputs = t2v()
+    cancel = cancel_after_submission(comfy, segmind, graph(T2V, inputs), 0.2)
+    job = next(job for job in comfy.get_json("/segmind-flux/spend")["jobs"] if job["request_id"] == cancel.request_id)
+    assert job["collectable"], job
+    time.sleep(2.0)  # the job ends on the server
+    status, body = comfy.request("POST", "/segmind-flux/collect", {"job": job["id"]})
+    assert status == 200, body
+    posts = len(segmind.posts())
+    result = comfy.run(graph(T2V, inputs))
+    assert result.ok and info_of(result)["cached"] is True and len(segmind.posts()) == posts
+    assert read_clip(saved_videos(comfy_home, result)[0])["audio_samples"] > 0
+
+
+def test_a_sound_sent_apart_is_downloaded_once_and_joined_to_the_video(comfy, comfy_home, segmind, money):
+    """A result whose sound is a file of its own (`audio.url` beside `video`): each file fetched once, the sound
+    put into the saved MP4, the cache keeping both, a receipt's collect saving both as Segmind sent them."""
+    segmind.separate_sound = True
+    inputs = t2v(duration="5")
+    result = comfy.run(graph(T2V, inputs))
+    assert result.ok, result.error()
+    request_id = info_of(result)["request_id"]
+    video_url, sound_url = segmind.jobs[request_id]["urls"]
+    assert read_clip(segmind.file_of(video_url))["audio_samples"] == 0  # the picture came without its sound
+    gets = [r.path for r in segmind.received if r.method == "GET" and r.path.startswith("/files/")]
+    assert gets == [video_url[len(segmind.base_url):], sound_url[len(segmind.base_url):]]
+    clip = read_clip(saved_videos(comfy_home, result)[0])
+    assert clip["frames"] == 5 * FPS and clip["audio_samples"] > 4.5 * 16000 and info_of(result)["video"]["has_audio"]
+    again = comfy.run(graph(T2V, {**inputs, "transport": "v1"}))
+    assert again.ok and info_of(again)["cached"] is True
+    assert read_clip(saved_videos(comfy_home, again)[0])["audio_samples"] == clip["audio_samples"]
+    metadata = read_clip(saved_videos(comfy_home, result)[0])["metadata"]
+    status, body = comfy.request("POST", "/segmind-flux/collect-receipt", {"receipt": metadata["segmind"]})
+    assert status == 200, body
+    [job] = json.loads(body)["jobs"]
+    assert [file["filename"] for file in job["images"]] == [f"flux-3-text-to-video_{request_id}_1.mp4",
+                                                           f"flux-3-text-to-video_{request_id}_2.wav"]

@@ -91,18 +91,23 @@ function viewURL(file) {
   return api.apiURL(`/view?${query}`);
 }
 
-const isVideo = (file) => file.filename.toLowerCase().endsWith(".mp4");
+const extension = (file) => file.filename.toLowerCase().split(".").pop();
+const isVideo = (file) => extension(file) === "mp4";
+// A video's sound that Segmind sent as a file of its own (nodes/media.py names it by its kind).
+const isSound = (file) => ["mp3", "wav", "ogg", "flac", "aac"].includes(extension(file));
 
 function savedWhat(files) {
-  return files.some(isVideo) ? `${files.length} video(s)` : `${files.length} image(s)`;
+  const videos = files.filter(isVideo).length, sounds = files.filter(isSound).length;
+  if (!videos) return `${files.length} image(s)`;
+  return `${videos} video(s)` + (sounds ? ` and ${sounds} sound file(s)` : "");
 }
 
-// An image, or a video (the browser shows its first frame); a click opens the file either way.
+// An image, a video (the browser shows its first frame) or a sound file; a click opens the file.
 function savedThumb(file) {
   const url = viewURL(file);
-  const shown = isVideo(file)
-    ? `<video class="thumb" src="${url}" preload="metadata" muted></video>`
-    : `<img class="thumb" alt="${escapeHtml(file.filename)}" src="${url}">`;
+  const shown = isVideo(file) ? `<video class="thumb" src="${url}" preload="metadata" muted></video>`
+    : isSound(file) ? `<span class="thumb" title="${escapeHtml(file.filename)}">&#9835;</span>`
+      : `<img class="thumb" alt="${escapeHtml(file.filename)}" src="${url}">`;
   return `<a href="${url}" target="_blank">${shown}</a>`;
 }
 

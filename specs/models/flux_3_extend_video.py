@@ -22,6 +22,7 @@ MODEL = ModelSpec(
     workflow="segmind_flux_3_extend_video",
     params=flux3_params("The fox stops at the river and looks back at the camera.", media=(start_video_param(),)),
     output=VIDEO,
+    fields_confirmed=False,
     example={"prompt": "the storm clears and the sun comes out", "start_video": VideoExample(96, 64, 0x336699),
              "aspect_ratio": "21:9", "duration": "8", "generate_audio": False, "resolution": "fhd",
              "safety_tolerance": 0},

@@ -23,6 +23,7 @@ MODEL = ModelSpec(
     params=flux3_params("The camera pushes forward as wind begins moving the trees.", media=(keyframe_param(),)),
     checks=(keyframe_size_check,),
     output=VIDEO,
+    fields_confirmed=False,
     example={"prompt": "the house's lights switch on one by one", "keyframes": ImageExample(320, 256, 0x4477AA),
              "aspect_ratio": "4:3", "duration": "7", "generate_audio": False, "resolution": "fhd",
              "safety_tolerance": 1},

@@ -21,6 +21,7 @@ MODEL = ModelSpec(
     params=flux3_params("A low tracking shot of a fox sprinting through wet pine undergrowth at dawn. Mist drifts "
                         "between the trees as the camera keeps pace beside it."),
     output=VIDEO,
+    fields_confirmed=False,
     example={"prompt": "a lighthouse keeper says 'storm tonight' as waves crash", "aspect_ratio": "16:9",
              "duration": "6", "generate_audio": False, "resolution": "fhd", "safety_tolerance": 1},
 )
