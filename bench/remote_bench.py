@@ -233,6 +233,13 @@ def alternating(stand_in: SegmindLoopback, clients: Clients, jobs: int, warmup: 
     return report
 
 
+def page_defaults(spec) -> dict:
+    """A job as a user first sends it: the page's defaults (its images: Clients.images)."""
+    image_params = load_pack_module("specs.image_params")
+    return {param.name: param.default for param in spec.params
+            if not image_params.is_image_field(param) and hasattr(param, "default")}
+
+
 FIRST_JOB_ENDS_APART_S = 3.0  # side by side, yet no two jobs end (and download and decode) together
 FIRST_JOB_CLIENTS = ("pack", "sdk_1_3_0")
 
@@ -250,7 +257,7 @@ def _side_by_side(stand_in: SegmindLoopback, clients: Clients, runs: list[tuple[
     def one(start: float, slug: str, seed: int, name: str) -> tuple[str, str, float, float, int]:
         time.sleep(max(0.0, began + start - time.monotonic()))
         client = clients.pack() if name == "pack" else clients.sdk_job  # pack(): a fresh, empty history
-        request_id = client(slug, {**JOB_BODY, **clients.images[slug], "seed": seed})
+        request_id = client(slug, {**page_defaults(clients.specs[slug]), **clients.images[slug], "seed": seed})
         in_hand = time.monotonic()
         job = stand_in.jobs[request_id]
         completed = job["submitted"] + job["seconds"]

@@ -17,8 +17,8 @@ def _defaults(spec: ModelSpec) -> dict:
     return {param.name: param.default for param in spec.params if hasattr(param, "default")}
 
 
-def _steps(values: Mapping[str, Any]) -> float | None:
-    for name in STEP_FIELDS:
+def _steps(values: Mapping[str, Any], names: tuple[str, ...]) -> float | None:
+    for name in names:
         value = values.get(name)
         if isinstance(value, (int, float)) and not isinstance(value, bool) and value > 0:
             return float(value)
@@ -40,7 +40,9 @@ def request_work(spec: ModelSpec, body: Mapping[str, Any]) -> float:
     if spec.output == VIDEO:  # seconds of video, whatever its size (its resolution is upscaled at the end)
         return round(video_seconds(body) / video_seconds(base), 3)
     work = output_count(body) / output_count(base)
-    steps, base_steps = _steps(body), _steps(base)
+    # The model's own step field only: another page's name in a body is no step count of this model.
+    names = tuple(name for name in STEP_FIELDS if name in spec.param_names)
+    steps, base_steps = _steps(body, names), _steps(base, names)
     if steps and base_steps:
         work *= steps / base_steps
     try:

@@ -165,6 +165,14 @@ def test_a_request_s_work_is_images_times_steps_times_megapixels_of_the_page_s_d
     assert request_work(schnell, {**page, "samples": 3, "steps": 8}) == 6.0
     assert request_work(redux, {"megapixels": "0.25", "num_inference_steps": 28, "num_outputs": 2}) == 0.5
     assert request_work(schnell, {**page, "width": "not a size"}) == 1.0  # unknown: the page's work
+    # Only the model's own step field counts: PuLID's is num_steps, so a stray "steps" is no step count of it.
+    pulid = specs.MODELS_BY_NODE_ID["SegmindFluxPuLID"]
+    size = {"width": 896, "height": 1152}
+    assert request_work(pulid, {**size, "num_steps": 20, "steps": 4}) == 1.0
+    assert request_work(pulid, {**size, "num_steps": 10}) == 0.5
+    # A video: its seconds (auto: the longest, 20), whatever the resolution.
+    t2v = specs.MODELS_BY_NODE_ID["SegmindFlux3TextToVideo"]
+    assert [request_work(t2v, {"duration": d, "resolution": "fhd"}) for d in (5, 10, "auto")] == [1.0, 2.0, 4.0]
 
 
 def alternating_history(jobs: int = 10) -> list:
