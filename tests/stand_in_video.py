@@ -17,7 +17,8 @@ SCALE = 20
 AUTO_SECONDS = 5  # what the model "chooses" for duration auto: the stand-in bills these seconds
 SAMPLE_RATE = 16000
 TONE_HZ = 440
-ASPECTS = {"21:9": (21, 9), "2:1": (2, 1), "16:9": (16, 9), "4:3": (4, 3), "1:1": (1, 1), "3:4": (3, 4), "9:16": (9, 16)}
+ASPECTS = {"21:9": (21, 9), "2:1": (2, 1), "16:9": (16, 9), "4:3": (4, 3), "1:1": (1, 1), "3:4": (3, 4),
+           "9:16": (9, 16)}
 MP4, WAV = "video/mp4", "audio/wav"
 
 

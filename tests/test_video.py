@@ -78,7 +78,8 @@ def test_text_to_video_saves_a_clip_with_its_sound_and_a_repeat_is_free(comfy, c
     info = info_of(first)
     assert info["video"] == {"width": clip["width"], "height": clip["height"], "seconds": pytest.approx(6, abs=0.2),
                              "has_audio": True}
-    assert info["estimated_cost"] == pytest.approx(HD_SECOND * 6) and info["cost"] == cost_of("flux-3-text-to-video", body)
+    assert info["estimated_cost"] == pytest.approx(HD_SECOND * 6)
+    assert info["cost"] == cost_of("flux-3-text-to-video", body)
     # The same inputs again (over v1, so that ComfyUI runs the node again): from the result cache, nothing
     # sent, the sound still there.
     segmind.reset()
@@ -96,7 +97,8 @@ def test_an_extend_uploads_its_video_once_for_two_jobs(comfy, segmind, money):
     assert len(posts) == 2 and posts[0].body["start_video"] == posts[1].body["start_video"]
     uploads = [r for r in segmind.received if r.path == "/upload-asset"]
     assert len(uploads) <= 1 and len(segmind.uploads) <= 1  # the session's earlier runs may have uploaded it
-    assert read_clip(segmind.file_of(posts[0].body["start_video"]))["frames"] == NON_DEFAULTS[EXTEND]["start_video"].frames
+    uploaded = read_clip(segmind.file_of(posts[0].body["start_video"]))
+    assert uploaded["frames"] == NON_DEFAULTS[EXTEND]["start_video"].frames
 
 
 def test_a_cap_refuses_a_video_job_before_any_request(comfy, segmind, money):
