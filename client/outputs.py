@@ -51,8 +51,7 @@ def _audio_urls(data: Any, video_urls: list[str]) -> list[str]:
     if not isinstance(data, dict) or "video" not in data:
         return []
     found = ParsedOutput()
-    _collect({"url": data.get("audio", {}).get("url") if isinstance(data.get("audio"), dict) else data.get("audio")},
-             found)
+    _collect(data.get("audio"), found)
     return [url for url in found.urls if url not in video_urls][:1]
 
 

@@ -63,6 +63,7 @@ class RemoteJob:
         self.cache = (ResultCache(root, settings.cache_max_bytes, runtime.cache_usage)
                       if settings.cache_enabled else None)
         self.key = cache_key(spec.slug, body)
+        self.work = request_work(spec, body)  # where its end is expected, for the polls and the progress
         self.decode = decode_video if spec.output == VIDEO else decode_batch  # also checks: a damaged file is refetched
         # (request id, cache key), from the worker thread once the server has the job: the jobs list.
         self.on_submitted = on_submitted
@@ -166,8 +167,7 @@ class RemoteJob:
 
     def _expected_seconds(self) -> float:
         """The end of the window this job is expected to end in (the progress text and bar)."""
-        window = self._durations().expected_end(self.spec.slug, self.spec.typical_seconds,
-                                                request_work(self.spec, self.body))
+        window = self._durations().expected_end(self.spec.slug, self.spec.typical_seconds, self.work)
         return window.latest if window is not None else self.spec.typical_seconds
 
     def _runner(self) -> JobRunner:
@@ -175,7 +175,7 @@ class RemoteJob:
                                  on_refetch=self._on_refetch, on_posting=self._on_posting)
         return JobRunner(self.settings, self.label, self.spec.slug, self.stop.is_set, callbacks,
                          durations=self._durations(), typical_seconds=self.spec.typical_seconds,
-                         submissions=self.runtime.submissions, work=request_work(self.spec, self.body),
+                         submissions=self.runtime.submissions, work=self.work,
                          deadline_s=self.spec.deadline_seconds)
 
     def _on_status(self, status: str, elapsed: float) -> None:
