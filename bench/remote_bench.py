@@ -17,8 +17,8 @@
     job, at its page's time + a random 0-1 s, the pack against the SDK on the same job; --first-jobs of
     them per model, all side by side (each with its own length on the stand-in). Same goal.
 (4) Jobs of two sizes (`alternating_sizes`): Schnell alternating 512x512 and 1024x1024 (--alternating jobs),
-    the pack (its history kept per work, as the node does), the pack with every job taken as the page's
-    work, and the SDK, in turn on the same jobs. Same goal.
+    and 512x512 alone (`small_jobs`, --small-jobs), the pack (its history kept per work, as the node does),
+    the pack with every job taken as the page's work, and the SDK, in turn on the same jobs. Same goal.
 
     bash scripts/setup.sh && source ~/.cache/comfyui-segmind-flux/env.sh
     $COMFYUI_PYTHON -m pip install --target ~/.cache/comfyui-segmind-flux/bench-deps -r bench/requirements.txt
@@ -212,22 +212,24 @@ def series(stand_in: SegmindLoopback, clients: Clients, slug: str, lengths: list
     return report
 
 
-# Schnell alternating 512x512 and 1024x1024: (body, seconds before the random 0-1 s). Segmind publishes one
-# time per model (1024x1024: ~7.7 s); the 512x512 time assumes 2 s of overhead and 5.7 s per megapixel.
-ALTERNATING = (({"width": 512, "height": 512}, 3.4), ({"width": 1024, "height": 1024}, 7.7))
+# Schnell jobs by size: (body, seconds before the random 0-1 s). Segmind publishes one time per model
+# (1024x1024: ~7.7 s); the 512x512 time assumes 2 s of overhead and 5.7 s per megapixel.
+SMALL, LARGE = ({"width": 512, "height": 512}, 3.4), ({"width": 1024, "height": 1024}, 7.7)
 
 
-def alternating(stand_in: SegmindLoopback, clients: Clients, jobs: int, warmup: int, rng: random.Random) -> dict:
-    """The pack (a history per work), the pack with work ignored, and the SDK on the same jobs, in turn."""
-    sizes = [ALTERNATING[index % 2] for index in range(warmup + jobs)]
+def by_size(stand_in: SegmindLoopback, clients: Clients, cycle: tuple, jobs: int, warmup: int,
+            rng: random.Random, seed_base: int) -> dict:
+    """Schnell jobs cycling through `cycle`'s sizes: the pack (a history per work), the pack with work
+    ignored, and the SDK on the same jobs, in turn."""
+    sizes = [cycle[index % len(cycle)] for index in range(warmup + jobs)]
     lengths = [seconds + rng.random() for _, seconds in sizes]
     bodies = [body for body, _ in sizes]
     pack, ignored = clients.pack(), clients.pack(work_aware=False)
-    measure(stand_in, {"pack": pack, "pack_work_ignored": ignored}, SHORT_MODEL, lengths[:warmup], 70_000,
+    measure(stand_in, {"pack": pack, "pack_work_ignored": ignored}, SHORT_MODEL, lengths[:warmup], seed_base,
             sizes=bodies[:warmup])  # both histories taught the same jobs first
     runs = measure(stand_in, {"pack": pack, "pack_work_ignored": ignored, "sdk_1_3_0": clients.sdk_job},
-                   SHORT_MODEL, lengths[warmup:], 71_000, sizes=bodies[warmup:])
-    report = {"model": SHORT_MODEL, "sizes": "512x512 and 1024x1024 in turn",
+                   SHORT_MODEL, lengths[warmup:], seed_base + 1000, sizes=bodies[warmup:])
+    report = {"model": SHORT_MODEL, "sizes": " and ".join(f"{body['width']}x{body['height']}" for body, _ in cycle),
               **{name: summary(run) for name, run in runs.items()}}
     report["goal_met"] = goal_met(report)
     return report
@@ -328,6 +330,7 @@ def main() -> None:
     parser.add_argument("--results", default="remote_bench.json", help="file name under bench/results/")
     parser.add_argument("--alternating", type=int, default=12,
                         help="measured Schnell jobs alternating 512x512 and 1024x1024 (0: none)")
+    parser.add_argument("--small-jobs", type=int, default=12, help="measured Schnell jobs of 512x512 only (0: none)")
     parser.add_argument("--loopback-nagle", action="store_true",
                         help="leave Nagle on in the loopback (each answer then waits ~40 ms for a delayed ACK)")
     args = parser.parse_args()
@@ -345,9 +348,12 @@ def main() -> None:
             report["first_jobs"] = first_jobs(stand_in, clients, args.first_jobs, random.Random(7),
                                               [slug for slug in args.models.split(",") if slug])
             print(json.dumps({"first_jobs": report["first_jobs"]}), flush=True)
-        if args.alternating and not args.only_first_jobs:
-            report["alternating_sizes"] = alternating(stand_in, clients, args.alternating, 4, random.Random(11))
-            print(json.dumps({"alternating_sizes": report["alternating_sizes"]}), flush=True)
+        size_series = {"alternating_sizes": ((SMALL, LARGE), args.alternating, 70_000),
+                       "small_jobs": ((SMALL,), args.small_jobs, 80_000)}
+        for name, (cycle, jobs, seed_base) in size_series.items():
+            if jobs and not args.only_first_jobs:
+                report[name] = by_size(stand_in, clients, cycle, jobs, 4, random.Random(11), seed_base)
+                print(json.dumps({name: report[name]}), flush=True)
         if args.only_first_jobs:
             args.short_jobs, args.lengths = 0, ""
         rng = random.Random(2024)  # the same jobs for every client, and from run to run

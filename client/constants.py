@@ -27,8 +27,9 @@ POLL_FIRST_S = 0.2
 POLL_GROWTH_PER_ELAPSED_S = 0.1
 POLL_MAX_S = 1.0
 # With an expected end (client/poll_schedule.py): at least this many polls across the expected window,
-# never closer than POLL_DENSE_MIN_S apart (each poll is a request; the lag is about half a gap).
-POLL_WINDOW_POLLS = 6
+# never closer than POLL_DENSE_MIN_S apart (each poll is a request; the lag is about half a gap). Jobs of
+# 2-4 s get 4-5 polls from the SDK: six here cost more than that (bench/varying_work_sim.py).
+POLL_WINDOW_POLLS = 5
 # A window from the page's time only (a model's first job) is wider than the page's own spread, so fewer
 # polls cover it: at least this many (tests/test_poll_schedule.py: 2.45 s to 53 s pages within the SDK's count).
 POLL_COLD_WINDOW_POLLS = 4
@@ -57,9 +58,10 @@ DURATION_HISTORY_SIZE = 10
 # The window spans the history's range widened on each side by this plus the larger of the range /
 # (samples - 1) and DURATION_FEW_SAMPLES_SPREAD x the longest / samples. With no history, from
 # DURATION_PAGE_EARLY before the page's typical time to DURATION_PAGE_LATE after it (shares of it): the
-# pages' times are measured, and a job off them teaches the history for the next one.
-DURATION_MARGIN_S = 0.2
-DURATION_FEW_SAMPLES_SPREAD = 0.1
+# pages' times are measured, and a job off them teaches the history for the next one. The margin is small
+# (every poll in it is spent before the jobs seen could end); the few-samples share covers a young history.
+DURATION_MARGIN_S = 0.1
+DURATION_FEW_SAMPLES_SPREAD = 0.2
 DURATION_PAGE_EARLY = 0.03
 DURATION_PAGE_LATE = 0.12
 # ... and at least this wide: a job of a few seconds varies by a second whatever its page says (queue,

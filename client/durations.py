@@ -96,17 +96,25 @@ def expected_end(samples: list[Sample], typical_seconds: float | None, work: flo
     return None
 
 
-def observed_duration(last_running_s: float, completed_s: float, info: Mapping[str, Any]) -> float:
+def observed_duration(last_running_s: float, completed_s: float, info: Mapping[str, Any],
+                      expected: ExpectedEnd | None = None) -> float:
     """When the job finished, in seconds after submission. It lies between the last poll that found it
-    running and the first that found it done; the server's own figure (total, else queue + inference
-    time) is taken where it lies there too, else the middle of the two polls."""
+    running and the first that found it done; where those reach into the window the job was expected in,
+    within that part: the polls before the window are sparse because jobs were not seen to end there, and
+    a job found done at the window's first poll, after a gap of seconds, most likely ended just before it
+    (taking the gap's middle put Schnell 512x512 jobs a second early and the next windows too wide). The
+    server's own figure (total, else queue + inference time) is taken where it lies there too, else the
+    middle."""
+    low, high = last_running_s, completed_s
+    if expected is not None and max(low, expected.earliest) <= min(high, expected.latest):
+        low, high = max(low, expected.earliest), min(high, expected.latest)
     reported = _seconds(info.get("total_time"))
     if reported is None:
         parts = [_seconds(info.get(name)) for name in ("queue_time", "inference_time")]
         reported = sum(part for part in parts if part is not None) if any(parts) else None
-    if reported is not None and last_running_s <= reported <= completed_s:
+    if reported is not None and low <= reported <= high:
         return reported
-    return (last_running_s + completed_s) / 2
+    return (low + high) / 2
 
 
 class DurationHistory:

@@ -211,7 +211,8 @@ class JobRunner:
         self.callbacks.on_status("DOWNLOADING", self._elapsed())
         result = self._collect_v2_result(metrics_info, accept)
         if learning:
-            self.durations.record(self.slug, observed_duration(running_at, answered_at, result.info), self.work)
+            ended = observed_duration(running_at, answered_at, result.info, schedule.expected)
+            self.durations.record(self.slug, ended, self.work)
         return result
 
     def _wait_for_poll(self, status: str, seconds: float) -> None:

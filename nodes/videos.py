@@ -141,8 +141,8 @@ def encode_video_input(video, node: str, socket: str) -> EncodedVideo:
         facts = probe(data)
     except (UndecodableVideo, OSError, ValueError) as exc:
         raise SpecValidationError(f"{node}: input '{socket}' could not be read as a video ({exc}).") from None
-    return EncodedVideo(hashlib.sha256(data).hexdigest(), facts["width"], facts["height"], facts["seconds"], data,
-                        facts["has_audio"])
+    return EncodedVideo(hashlib.sha256(data).hexdigest(), facts["width"], facts["height"], data,
+                        seconds=facts["seconds"], has_audio=facts["has_audio"])
 
 
 def _first_picture(data: bytes):

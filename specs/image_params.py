@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
-from typing import Any, Sequence
+from typing import Any, ClassVar, Sequence
 
 from .params import Param, SpecValidationError, shown
 
@@ -24,30 +24,37 @@ MIN_INPUT_SIDE = 8
 
 
 @dataclass(frozen=True)
-class EncodedImage:
-    """One image or mask from the editor, already PNG-encoded (nodes/image_inputs.py makes them)."""
+class EncodedMedia:
+    """One image, mask or video from the editor as the file that is sent, named by its content's SHA-256."""
     sha256: str
     width: int
     height: int
     data: bytes = field(repr=False, compare=False)
-    is_mask: bool = False
+    KIND: ClassVar[str] = "image"  # the token's prefix: segmind-<KIND>:<sha256>:<width>x<height>
+    MIME: ClassVar[str] = SENT_FORMAT
 
     @property
     def token(self) -> str:
-        return f"segmind-image:{self.sha256}:{self.width}x{self.height}"
+        return f"segmind-{self.KIND}:{self.sha256}:{self.width}x{self.height}"
+
+    @property
+    def mime(self) -> str:
+        return self.MIME
+
+
+@dataclass(frozen=True)
+class EncodedImage(EncodedMedia):
+    """One image or mask, PNG-encoded (nodes/image_inputs.py makes them)."""
+    is_mask: bool = False
 
     @property
     def megapixels(self) -> float:
         return self.width * self.height / 1e6
 
-    @property
-    def mime(self) -> str:
-        return SENT_FORMAT
 
-
-def token_size(token: str) -> tuple[int, int] | None:
-    """(width, height) of an image token, None for anything else."""
-    match = TOKEN_RE.match(token) if isinstance(token, str) else None
+def token_size(token: str, pattern: re.Pattern = TOKEN_RE) -> tuple[int, int] | None:
+    """(width, height) of a media token of `pattern` (an image's by default), None for anything else."""
+    match = pattern.match(token) if isinstance(token, str) else None
     return (int(match.group(2)), int(match.group(3))) if match else None
 
 
@@ -173,5 +180,5 @@ class ImageExample:
     frames: int = 1
 
 
-__all__ = ["EncodedImage", "ImageExample", "ImageParam", "ImageListParam", "MaskParam", "MediaField", "check_masks", "image_fields",
+__all__ = ["EncodedImage", "EncodedMedia", "ImageExample", "ImageParam", "ImageListParam", "MaskParam", "MediaField", "check_masks", "image_fields",
            "is_image_field", "token_size", "shown", "URI", "BASE64", "SENT_FORMAT"]

@@ -5,10 +5,10 @@ as images are (client/uploads.py)."""
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
-from typing import Any
+from dataclasses import dataclass
+from typing import Any, ClassVar
 
-from .image_params import URI, MediaField
+from .image_params import URI, EncodedMedia, MediaField, token_size
 from .params import SpecValidationError
 
 VIDEO_TOKEN_RE = re.compile(r"^segmind-video:([0-9a-f]{64}):(\d+)x(\d+)$")
@@ -19,27 +19,16 @@ MAX_INPUT_VIDEO_BYTES = 200 * 1024 * 1024
 
 
 @dataclass(frozen=True)
-class EncodedVideo:
-    """One VIDEO from the editor as the MP4 file that is sent (nodes/videos.py makes them)."""
-    sha256: str
-    width: int
-    height: int
+class EncodedVideo(EncodedMedia):
+    """One VIDEO as the MP4 file that is sent (nodes/videos.py makes them)."""
     seconds: float
-    data: bytes = field(repr=False, compare=False)
     has_audio: bool = False
-
-    @property
-    def token(self) -> str:
-        return f"segmind-video:{self.sha256}:{self.width}x{self.height}"
-
-    @property
-    def mime(self) -> str:
-        return SENT_VIDEO_FORMAT
+    KIND: ClassVar[str] = "video"
+    MIME: ClassVar[str] = SENT_VIDEO_FORMAT
 
 
 def video_token_size(token: str) -> tuple[int, int] | None:
-    match = VIDEO_TOKEN_RE.match(token) if isinstance(token, str) else None
-    return (int(match.group(2)), int(match.group(3))) if match else None
+    return token_size(token, VIDEO_TOKEN_RE)
 
 
 @dataclass(frozen=True)

@@ -71,7 +71,7 @@ def test_the_example_offered_for_each_model_is_a_request_the_node_accepts():
                  for socket in (sockets if isinstance(sockets, list) else [sockets])}
         refs = any_model.check_references(values, named)
         spec = any_model.job_spec(slug, index, values, refs)
-        images = {socket: video_params.EncodedVideo(f"{n:064x}", 64, 64, 1.0, b"") if socket == "video" else
+        images = {socket: video_params.EncodedVideo(f"{n:064x}", 64, 64, b"", 1.0) if socket == "video" else
                   image_params.EncodedImage(f"{n:064x}", 256, 256, b"", socket == "mask")  # FLUX 3: >= 256
                   for n, socket in enumerate(sorted(named), 1)}
         body = spec.build_body(any_model.job_values(spec, values, refs, images))

@@ -59,7 +59,7 @@ def ten_second_schedule():
 
 def test_the_expected_window_spans_the_history_widened_by_its_spread():
     expected = durations.expected_end(TEN_SECOND_HISTORY, 10.0)
-    # the larger of range / (samples - 1) = 0.1 and the few-samples share of the longest, 0.1 x 10.9 / 10
+    # the larger of range / (samples - 1) = 0.1 and the few-samples share of the longest, 0.2 x 10.9 / 10
     spread = constants.DURATION_FEW_SAMPLES_SPREAD * 10.9 / 10
     assert spread > 0.9 / 9
     assert expected.from_history
@@ -196,6 +196,19 @@ def test_jobs_alternating_two_sizes_each_expect_the_end_of_their_own_size():
     assert polls <= sdk, (polls, sdk)
 
 
+@pytest.mark.parametrize("low", [2.45, 3.4, 7.7], ids=["fast-flux-schnell", "schnell-512", "schnell-1024"])
+def test_jobs_of_one_short_length_are_seen_soon_within_the_sdk_s_polls(low):
+    """Jobs of a few seconds, each ending anywhere in a second (bench/varying_work_sim.py): the SDK makes only
+    4-10 polls, so a poll spent before the jobs can end shows. Within 0.15 s on average, 0.4 s at most."""
+    history = [(low + (0.37 * n) % 1.0, 1.0) for n in range(10)]
+    schedule = PollSchedule(durations.expected_end(history, 7.7))
+    ends = [low + step / 40 for step in range(41)]
+    times = [poll_times(schedule, end) for end in ends]
+    lags = [t[-1] - end for t, end in zip(times, ends)]
+    assert sum(lags) / len(lags) <= 0.15 and max(lags) <= 0.4
+    assert sum(map(len, times)) <= sum(map(sdk_polls, ends)), (sum(map(len, times)), sum(map(sdk_polls, ends)))
+
+
 def test_a_job_of_a_new_size_is_expected_along_the_line_of_the_others():
     expected = durations.expected_end(alternating_history(), 7.7, 0.5)  # 768x768-ish: between the two
     assert 3.6 < expected.earliest < (expected.earliest + expected.latest) / 2 < 7.7
@@ -247,6 +260,26 @@ def test_observed_duration_takes_the_servers_figure_only_between_the_two_polls()
     # The loopback's fixed 1.35 s (or any figure outside the two polls) says nothing: the middle is kept.
     assert durations.observed_duration(9.8, 10.2, {"queue_time": 0.1, "inference_time": 1.25}) == pytest.approx(10.0)
     assert durations.observed_duration(0.0, 4.0, {"inference_time": "fast"}) == 2.0
+
+
+def test_a_job_found_done_at_the_window_s_first_poll_ended_just_before_it():
+    """Polls at 2.0 s (running) and at the window's start, 3.6 s (done): the job ended in the window's part
+    of that gap, not at its middle (2.8 s would widen the next windows by a second, each poll of it spent)."""
+    window = ExpectedEnd(3.6, 4.6)
+    assert durations.observed_duration(2.0, 3.6, {}, window) == 3.6
+    # The loopback's fixed 1.35 s lies between the polls but not where the job could have ended.
+    assert durations.observed_duration(1.0, 3.6, {"queue_time": 0.1, "inference_time": 1.25}, window) == 3.6
+    assert durations.observed_duration(3.8, 4.0, {}, window) == pytest.approx(3.9)  # in the window: as before
+    assert durations.observed_duration(4.8, 5.2, {}, window) == pytest.approx(5.0)  # after it: the middle
+    assert durations.observed_duration(4.4, 5.0, {"total_time": 4.55}, window) == 4.55
+    # A model grown faster is still learnt: each job found at the window's start moves the next window earlier.
+    history = [(3.6 + n / 10, 1.0) for n in range(10)]
+    starts = []
+    for _ in range(6):
+        expected = durations.expected_end(history, 7.7)
+        starts.append(expected.earliest)
+        history = history[1:] + [(durations.observed_duration(1.0, expected.earliest, {}, expected), 1.0)]
+    assert all(later < earlier - 0.1 for earlier, later in zip(starts, starts[1:])), starts
 
 
 def test_history_survives_a_restart_keeps_the_last_jobs_and_drops_nonsense(tmp_path):

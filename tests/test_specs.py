@@ -56,7 +56,7 @@ def encoded_examples(spec) -> dict:
             values[name] = value
             continue
         if param.kind == "VIDEO":
-            values[name] = video_params.EncodedVideo("ab".ljust(64, "0"), value.width, value.height, 1.0, b"")
+            values[name] = video_params.EncodedVideo("ab".ljust(64, "0"), value.width, value.height, b"", 1.0)
             continue
         mask = isinstance(param, image_params.MaskParam)
         examples = value if isinstance(value, tuple) else (value,)
