@@ -27,12 +27,10 @@ POLL_FIRST_S = 0.2
 POLL_GROWTH_PER_ELAPSED_S = 0.1
 POLL_MAX_S = 1.0
 # With an expected end (client/poll_schedule.py): at least this many polls across the expected window,
-# never closer than POLL_DENSE_MIN_S apart (each poll is a request; the lag is about half a gap). Jobs of
-# 2-4 s get 4-5 polls from the SDK: six here cost more than that (bench/varying_work_sim.py).
-POLL_WINDOW_POLLS = 5
-# A window from the page's time only (a model's first job) is wider than the page's own spread, so fewer
-# polls cover it: at least this many (tests/test_poll_schedule.py: 2.45 s to 53 s pages within the SDK's count).
-POLL_COLD_WINDOW_POLLS = 4
+# never closer than POLL_DENSE_MIN_S apart (each poll is a request; the lag is about half a gap). Few: the
+# SDK makes only 4-5 polls for a job of 2-4 s, and a window from the page's time, or from jobs whose length
+# varies (one request taking 0.5-4 s), is wide (bench/varying_work_sim.py, tests/test_poll_schedule.py).
+POLL_WINDOW_POLLS = 4
 POLL_DENSE_MIN_S = 0.1
 # A job ending this far into the window costs as many polls as the SDK's 1 s cadence would make.
 POLL_BUDGET_SHARE = 0.6

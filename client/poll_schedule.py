@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from typing import Mapping
 
 from .constants import (POLL_APPROACH, POLL_BUDGET_SHARE, POLL_COLD_EARLY_MAX_S, POLL_COLD_FIRST_S,
-                        POLL_COLD_GROWTH_PER_ELAPSED_S, POLL_COLD_WINDOW_POLLS, POLL_DENSE_MIN_S, POLL_EARLY_MAX_S,
+                        POLL_COLD_GROWTH_PER_ELAPSED_S, POLL_DENSE_MIN_S, POLL_EARLY_MAX_S,
                         POLL_FIRST_S, POLL_GROWTH_PER_ELAPSED_S, POLL_LATE_GROWTH, POLL_MAX_S, POLL_SPARSE_FROM_S,
                         POLL_WINDOW_POLLS, RATE_LIMIT_WAIT_MAX_S)
 from .waiting import backoff_seconds, server_requested_wait
@@ -44,8 +44,7 @@ class PollSchedule:
             # 5.4). From the page's time only, rounded up: that wider window is tuned on bench/first_job_sim.py.
             at_share = (expected.earliest + POLL_BUDGET_SHARE * width) / POLL_MAX_S
             steady_polls = at_share if expected.from_history else math.ceil(at_share)
-            least = POLL_WINDOW_POLLS if expected.from_history else POLL_COLD_WINDOW_POLLS
-            window_polls = max(least, (steady_polls - self._polls_before_window()) / POLL_BUDGET_SHARE)
+            window_polls = max(POLL_WINDOW_POLLS, (steady_polls - self._polls_before_window()) / POLL_BUDGET_SHARE)
             self.dense = min(POLL_MAX_S, max(POLL_DENSE_MIN_S, width / window_polls))
 
     def _polls_before_window(self) -> int:
@@ -84,8 +83,9 @@ class PollSchedule:
 
     def _window_gap(self, elapsed: float) -> float:
         late = max(0.0, elapsed - self.expected.latest)
-        # Never sparser than the schedule without an expectation, once the window has begun.
-        return min(steady_interval(elapsed), self.dense + POLL_LATE_GROWTH * late)
+        # At most the SDK's 1 s apart. Not the schedule without an expectation (0.2 s gaps at first): a window
+        # of jobs taking 0.5-4 s was polled 2.8x as often as the SDK polls.
+        return min(POLL_MAX_S, self.dense + POLL_LATE_GROWTH * late)
 
 
 def rate_limited_wait(headers: Mapping[str, str], consecutive: int) -> float:
