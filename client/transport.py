@@ -194,6 +194,10 @@ def check_output_url(url: str, settings: Settings) -> str | None:
         return f"an output URL with scheme '{parts.scheme or 'none'}' (only http and https are fetched)"
     if not parts.hostname:
         return "an output URL without a host"
+    try:
+        parts.hostname.encode("idna")
+    except UnicodeError:  # a label over 63 characters, or empty: no lookup, and urllib3 raises a ValueError
+        return "an output URL whose host name is malformed"
     if not same_server and _is_internal_host(parts.hostname):
         return f"an output URL that points at an internal address ({parts.hostname})"
     return None

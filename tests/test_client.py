@@ -663,6 +663,9 @@ def test_check_output_url_rules():
     assert "internal address (192.168.1.4)" in check("https://192.168.1.4/a.png", settings)
     assert "internal address" in check("http://[::1]:8188/a.png", settings)
     assert check("https://8.8.8.8/a.png", settings) is None
+    # A host label over 63 characters or an empty one: urllib3 raised a ValueError the client did not expect.
+    assert "host name is malformed" in check("http://" + "a" * 300 + "/", settings)
+    assert "host name is malformed" in check("https://cdn..segmind.com/a.png", settings)
 
 
 def test_a_download_redirecting_to_an_internal_address_is_not_followed(srv):

@@ -582,6 +582,17 @@ def test_the_real_transport_turns_any_bytes_into_an_answer_or_a_segmind_error(ra
     assert result.images and all(isinstance(data, bytes) for data in result.images)
 
 
+@pytest.mark.parametrize("host", ["a" * 300, "cdn..segmind.com"])
+def test_an_output_url_whose_host_cannot_be_looked_up_is_a_segmind_error(raw_server, no_waits, host):
+    """Found by the property above: urllib3 raised a ValueError for a host label over 63 characters."""
+    base = f"http://127.0.0.1:{raw_server.server_address[1]}"
+    raw_server.script = [_raw(_json_answer({"output": [f"http://{host}/"]}))]
+    runner = jobs.JobRunner(client_settings(base, KEY), LABEL, "flux-dev", stop=lambda: False)
+    with pytest.raises(errors.SegmindError, match="host name is malformed") as raised:
+        runner.run({"prompt": "a fox", "seed": 1}, "v1")
+    assert str(raised.value).startswith(LABEL + ": ") and KEY not in str(raised.value)
+
+
 def test_a_gzip_bomb_is_refused_with_bounded_memory(raw_server, no_waits):
     raw_server.script = [http_answer(200, "OK", [b"Content-Type: application/json", b"Content-Encoding: gzip",
                                                  b"Content-Length: %d" % len(GZIP_BOMB)], GZIP_BOMB)]
