@@ -6,8 +6,8 @@ three clients on the same jobs: the pack (history kept per work, a job's end exp
 specs/request_work.py, client/durations.py), the pack as it was (one history for all the jobs of a model,
 work ignored), and the official SDK (a poll at once, then one every 1 s).
 
-A job's length here is overhead + rate x work + a random 0-1 s (0-3.5 s in the last series) (Schnell: 2.0 s + 5.7 s x work, so 1024x1024
-takes 7.7 s and 512x512 3.4 s; dev: 8 s + 12 s per sample). The split between overhead and rate is an
+A job's length here is overhead + rate x work + a random spread, 0-1 s (0-3.5 s in the last series). Schnell:
+2.0 s + 5.7 s x work, so 1024x1024 takes 7.7 s and 512x512 3.4 s; dev: 8 s + 12 s per sample. The split between overhead and rate is an
 assumption: Segmind publishes one time per model. Goal: mean lag <= 0.15 s, max <= 0.4 s, polls <= the SDK's.
 
     source ~/.cache/comfyui-segmind-flux/env.sh && "$COMFYUI_PYTHON" bench/varying_work_sim.py

@@ -70,8 +70,8 @@ class PollSchedule:
             # or so, at no more than the SDK's cadence.
             if not expected.from_history or expected.earliest < POLL_SPARSE_FROM_S:
                 to_window = expected.earliest - elapsed
-                # The jobs before ended in it: go to its start (an early failure is still seen within
-                # POLL_EARLY_MAX_S, as before any window).
+                # The jobs before ended in it: go to its start (a job ending early is seen within
+                # POLL_COLD_EARLY_MAX_S).
                 if expected.from_history and to_window <= POLL_COLD_EARLY_MAX_S:
                     return max(POLL_DENSE_MIN_S, to_window)
                 cold_gap = max(POLL_COLD_FIRST_S, POLL_COLD_GROWTH_PER_ELAPSED_S * elapsed)
